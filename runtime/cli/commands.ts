@@ -1,0 +1,11 @@
+import type { Command } from "./command.ts";
+import { configCheck } from "./config-check.ts";
+import { passwd } from "./passwd.ts";
+import { serve } from "./serve.ts";
+
+/** Every subcommand, by the words that call it. Adding one: its file plus one line here. */
+export const COMMANDS = new Map<string, Command>([
+  ["serve", serve],
+  ["config check", configCheck],
+  ["passwd", passwd],
+]);

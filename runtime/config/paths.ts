@@ -1,0 +1,14 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Where gridbox looks for its config when --config is not given. */
+export const PI_CONFIG_PATH = "/etc/gridbox/gridbox.yaml";
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const DEV_CONFIG_PATH = join(REPO_ROOT, "gridbox.example.yaml");
+
+/** --config, then $GRIDBOX_CONFIG, then the Pi path if it exists, then the example in the repo. */
+export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.GRIDBOX_CONFIG) return env.GRIDBOX_CONFIG;
+  return existsSync(PI_CONFIG_PATH) ? PI_CONFIG_PATH : DEV_CONFIG_PATH;
+}

@@ -1,0 +1,39 @@
+import { Type, type TObject, type TProperties, type TString, type StringOptions, type TSchema, type NumberOptions } from "@sinclair/typebox";
+
+/**
+ * Building blocks for the config schema. Every section is a closed object (unknown keys are errors)
+ * whose missing value defaults to {} so nested defaults fill in.
+ */
+export function section<P extends TProperties>(properties: P, description: string): TObject<P> {
+  return Type.Object(properties, { additionalProperties: false, default: {}, description });
+}
+
+/** A secret string: masked in every dump, log line and API answer (see secrets.ts). */
+export function secret(description: string, opts: StringOptions = {}): TString {
+  return Type.String({ minLength: 1, ...opts, description, secret: true });
+}
+
+export function port(defaultPort: number, description: string): ReturnType<typeof Type.Integer> {
+  return Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description });
+}
+
+export function hostAddress(defaultHost: string, description: string): TString {
+  return Type.String({ minLength: 1, default: defaultHost, description });
+}
+
+export function durationMs(defaultMs: number, description: string, opts: NumberOptions = {}): ReturnType<typeof Type.Integer> {
+  return Type.Integer({ minimum: 0, default: defaultMs, description, ...opts });
+}
+
+/** Common polling settings for every poller (ESPHome's polling schema idea). */
+export function pollingSchema(defaults: { intervalMs: number; timeoutMs: number }): {
+  interval_ms: ReturnType<typeof Type.Integer>;
+  timeout_ms: ReturnType<typeof Type.Integer>;
+} {
+  return {
+    interval_ms: Type.Integer({ minimum: 500, default: defaults.intervalMs, description: "time between polls" }),
+    timeout_ms: Type.Integer({ minimum: 100, default: defaults.timeoutMs, description: "timeout of each request" }),
+  };
+}
+
+export const isSecretSchema = (s: TSchema): boolean => (s as { secret?: unknown }).secret === true;

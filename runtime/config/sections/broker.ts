@@ -1,0 +1,47 @@
+import { Type } from "@sinclair/typebox";
+import { durationMs, hostAddress, port, section } from "../schema-helpers.ts";
+
+const PasswordHash = Type.String({
+  pattern: "^scrypt\\$",
+  description: "scrypt hash made by `gridbox passwd`; plaintext passwords are not stored",
+});
+
+const Listener = (defaultPort: number, what: string) => section({
+  enabled: Type.Boolean({ default: true }),
+  host: hostAddress("0.0.0.0", `address the ${what} listener binds to`),
+  port: port(defaultPort, `${what} port`),
+}, `MQTT over ${what}`);
+
+export const broker = section({
+  enabled: Type.Boolean({ default: true, description: "run the embedded MQTT broker" }),
+  tcp: Listener(1883, "TCP"),
+  ws: Listener(9001, "WebSocket"),
+  allow_anonymous: Type.Boolean({ default: false, description: "let clients connect without credentials (they may publish as any device); keep false" }),
+  limits: section({
+    max_payload_bytes: Type.Integer({ minimum: 128, maximum: 268_435_455, default: 65_536, description: "larger PUBLISH packets are dropped and counted" }),
+    keepalive_limit_s: Type.Integer({ minimum: 0, maximum: 65_535, default: 300, description: "highest keep-alive a client may ask for" }),
+    connect_timeout_ms: durationMs(10_000, "time a new connection has to send CONNECT"),
+    drain_timeout_ms: durationMs(10_000, "a subscriber that cannot take data for this long is disconnected"),
+    max_connections: Type.Integer({ minimum: 1, default: 256, description: "further connections are refused" }),
+    queue_limit: Type.Integer({ minimum: 1, default: 42, description: "messages queued per client while it is authenticating" }),
+  }, "broker limits"),
+  devices: Type.Record(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }), section({
+    password_hash: PasswordHash,
+  }, "one ESP32 grid monitor; it may publish only under open_grid_monitor/{device_id}/"), {
+    default: {},
+    description: "ESP32 grid monitors by device id (the MQTT username is the device id)",
+  }),
+  clients: Type.Record(Type.String({ pattern: "^[A-Za-z0-9_.-]{1,64}$" }), section({
+    password_hash: PasswordHash,
+    publish: Type.Array(Type.String({ minLength: 1 }), { default: [], description: "topic filters this client may publish to (+ and # allowed)" }),
+    subscribe: Type.Array(Type.String({ minLength: 1 }), { default: [], description: "topic filters this client may subscribe to" }),
+  }, "a local client such as Home Assistant"), {
+    default: {},
+    description: "other local MQTT clients by username, each with its own ACL",
+  }),
+}, "embedded MQTT broker (aedes, MQTT 3.1.1)");
+
+export const ingest = section({
+  min_valid_time: Type.String({ default: "2020-01-01T00:00:00Z", description: "device timestamps before this mean an unsynced clock: receive time is used and the point flagged" }),
+  max_future_skew_s: Type.Integer({ minimum: 0, default: 300, description: "device timestamps further ahead than this are replaced by receive time" }),
+}, "ESP32 message ingest");

@@ -1,0 +1,137 @@
+/**
+ * Named child loggers with per-name levels, lazy messages and secret redaction. One line per event:
+ * JSON for journald in production, a short readable line in development.
+ */
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+
+export type LogMessage = string | (() => string);
+export type LogExtra = Record<string, unknown>;
+
+export interface Logger {
+  readonly name: string;
+  debug(msg: LogMessage, extra?: LogExtra): void;
+  info(msg: LogMessage, extra?: LogExtra): void;
+  warn(msg: LogMessage, extra?: LogExtra): void;
+  error(msg: LogMessage, extra?: LogExtra): void;
+  child(name: string): Logger;
+  /** Registers secret values: they are replaced by *** wherever they would appear in output. */
+  redact(...secrets: ReadonlyArray<string | undefined>): Logger;
+}
+
+export interface LogOptions {
+  level?: LogLevel;
+  levels?: Readonly<Record<string, LogLevel>>;
+  format?: "json" | "pretty";
+  write?: (line: string) => void;
+}
+
+interface Shared {
+  level: LogLevel;
+  levels: Readonly<Record<string, LogLevel>>;
+  format: "json" | "pretty";
+  write: (line: string) => void;
+  secrets: Set<string>;
+  pattern: RegExp | undefined;
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+class NamedLogger implements Logger {
+  constructor(readonly name: string, private readonly shared: Shared) {}
+
+  private enabled(level: LogLevel): boolean {
+    const { levels } = this.shared;
+    let configured = this.shared.level;
+    // the most specific configured prefix wins: "source:powerwall" > "source"
+    let best = -1;
+    for (const key of Object.keys(levels)) {
+      if ((this.name === key || this.name.startsWith(key + ":")) && key.length > best) {
+        best = key.length;
+        configured = levels[key] as LogLevel;
+      }
+    }
+    return RANK[level] >= RANK[configured];
+  }
+
+  private emit(level: LogLevel, msg: LogMessage, extra?: LogExtra): void {
+    if (!this.enabled(level)) return;
+    const text = typeof msg === "function" ? msg() : msg;
+    const { format, write } = this.shared;
+    let line: string;
+    if (format === "json") {
+      line = JSON.stringify({ time: new Date().toISOString(), level, name: this.name, msg: text, ...extra }, jsonSafe);
+    } else {
+      const rest = extra && Object.keys(extra).length > 0 ? " " + JSON.stringify(extra, jsonSafe) : "";
+      line = `${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} [${this.name}] ${text}${rest}`;
+    }
+    write(this.scrub(line));
+  }
+
+  private scrub(line: string): string {
+    return this.shared.pattern ? line.replace(this.shared.pattern, "***") : line;
+  }
+
+  debug(msg: LogMessage, extra?: LogExtra): void { this.emit("debug", msg, extra); }
+  info(msg: LogMessage, extra?: LogExtra): void { this.emit("info", msg, extra); }
+  warn(msg: LogMessage, extra?: LogExtra): void { this.emit("warn", msg, extra); }
+  error(msg: LogMessage, extra?: LogExtra): void { this.emit("error", msg, extra); }
+  child(name: string): Logger { return new NamedLogger(`${this.name}:${name}`, this.shared); }
+
+  redact(...secrets: ReadonlyArray<string | undefined>): Logger {
+    let added = false;
+    for (const s of secrets) {
+      // very short values would mask ordinary words; such secrets are too weak to hide anyway
+      if (s && s.length >= 4 && !this.shared.secrets.has(s)) { this.shared.secrets.add(s); added = true; }
+    }
+    if (added) {
+      const alternatives = [...this.shared.secrets].sort((a, b) => b.length - a.length).map(escapeRe);
+      this.shared.pattern = new RegExp(alternatives.join("|"), "g");
+    }
+    return this;
+  }
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Error) return { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
+  return value;
+}
+
+export function createLogger(root: string, opts: LogOptions = {}): Logger {
+  const shared: Shared = {
+    level: opts.level ?? "info",
+    levels: opts.levels ?? {},
+    format: opts.format ?? (process.stderr.isTTY ? "pretty" : "json"),
+    write: opts.write ?? ((line) => process.stderr.write(line + "\n")),
+    secrets: new Set(),
+    pattern: undefined,
+  };
+  return new NamedLogger(root, shared);
+}
+
+/** A logger that records lines, for tests. */
+export function memoryLogger(level: LogLevel = "debug"): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const log = createLogger("test", { level, format: "json", write: (l) => lines.push(l) });
+  return Object.assign(log, { lines });
+}
+
+/**
+ * Logs at most one line per key per interval and counts what it held back, so a device sending
+ * garbage at 50 Hz cannot flood the journal.
+ */
+export class RateLimitedLog {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+  constructor(private readonly log: Logger, private readonly intervalMs = 10_000, private readonly now: () => number = Date.now) {}
+
+  warn(key: string, msg: string, extra?: LogExtra): void {
+    const t = this.now();
+    const entry = this.last.get(key);
+    if (entry && t - entry.at < this.intervalMs) { entry.suppressed++; return; }
+    const suppressed = entry?.suppressed ?? 0;
+    this.last.set(key, { at: t, suppressed: 0 });
+    if (this.last.size > 10_000) this.last.clear();
+    this.log.warn(msg, suppressed > 0 ? { ...extra, suppressed } : extra);
+  }
+}

@@ -1,0 +1,59 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import type { HealthRegistry } from "../core/health.ts";
+import type { Logger } from "../core/log.ts";
+import type { Metrics } from "../core/metrics.ts";
+import type { StatusRegistry } from "../core/status.ts";
+
+/**
+ * The HTTP API (fastify). Core routes: /health (200 or 503), /status, /metrics. Other areas add
+ * their routes as plugins before listen(). Every error answers JSON: { error, code, statusCode }.
+ */
+export interface HttpDeps {
+  log: Logger;
+  health: HealthRegistry;
+  status: StatusRegistry;
+  metrics: Metrics;
+  version: string;
+  startedAtMs: number;
+}
+
+export function createHttpServer(deps: HttpDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, return503OnClosing: true });
+  const log = deps.log;
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+    const statusCode = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (statusCode >= 500) log.error(`${req.method} ${req.url} failed: ${err.message}`);
+    void reply.code(statusCode).send({
+      error: statusCode >= 500 ? "internal error" : err.message,
+      code: err.code ?? (statusCode >= 500 ? "GRIDBOX_INTERNAL" : "GRIDBOX_BAD_REQUEST"),
+      statusCode,
+    });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: `no route ${req.method} ${req.url.split("?")[0]}`, code: "GRIDBOX_NOT_FOUND", statusCode: 404 });
+  });
+
+  app.get("/health", async (_req, reply) => {
+    const snap = deps.health.snapshot();
+    return reply.code(snap.status === "down" ? 503 : 200).send({
+      status: snap.status,
+      version: deps.version,
+      uptime_s: Math.round((Date.now() - deps.startedAtMs) / 1000),
+      components: snap.components,
+    });
+  });
+
+  app.get("/status", async () => ({
+    version: deps.version,
+    uptime_s: Math.round((Date.now() - deps.startedAtMs) / 1000),
+    ...deps.status.snapshot(),
+  }));
+
+  app.get("/metrics", async (_req, reply) => {
+    const text = await deps.metrics.metrics();
+    return reply.type(deps.metrics.contentType).send(text);
+  });
+
+  return app;
+}

@@ -1,0 +1,105 @@
+import { hostname } from "node:os";
+import type { FastifyInstance } from "fastify";
+import { Bus } from "./core/bus.ts";
+import { systemClock, type Clock } from "./core/clock.ts";
+import type { Context } from "./core/component.ts";
+import { noHomeAssistant } from "./core/home-assistant.ts";
+import { HealthRegistry } from "./core/health.ts";
+import { createLogger, type Logger } from "./core/log.ts";
+import { createMetrics, gauge } from "./core/metrics.ts";
+import type { Outbox, PointWriter } from "./core/outbox.ts";
+import type { Point } from "./core/point.ts";
+import { StatusRegistry } from "./core/status.ts";
+import type { LoadedConfig } from "./config/load.ts";
+import { createHttpServer } from "./http/server.ts";
+import { MemoryOutbox } from "./outbox/memory-outbox.ts";
+import { InMemoryLatestValues } from "./state/latest-values.ts";
+import { VERSION } from "./version.ts";
+
+/**
+ * The composition root: the only place that constructs components. It wires them through the
+ * context (log, clock, bus, metrics, points, latest values), starts them, and stops them in
+ * reverse order. A component that fails to start is marked down; the rest keep running.
+ */
+export interface StartOptions {
+  log?: Logger;
+  clock?: Clock;
+}
+
+export interface Gridbox {
+  readonly ctx: Context;
+  readonly health: HealthRegistry;
+  readonly status: StatusRegistry;
+  readonly outbox: Outbox;
+  readonly http: FastifyInstance | undefined;
+  /** bound addresses, for tests that listen on port 0 */
+  readonly addresses: { http?: string };
+  stop(): Promise<void>;
+}
+
+interface Stoppable { name: string; stop(): Promise<void> }
+
+export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}): Promise<Gridbox> {
+  const { config } = loaded;
+  const startedAtMs = Date.now();
+  const format = config.log.format === "auto" ? undefined : config.log.format;
+  const log = (opts.log ?? createLogger("gridbox", { level: config.log.level, levels: config.log.levels, ...(format ? { format } : {}) })).redact(...loaded.secrets);
+  for (const w of loaded.warnings) log.warn(w);
+
+  const clock = opts.clock ?? systemClock;
+  const bus = new Bus();
+  bus.onListenerError((err) => log.error(`bus listener failed: ${String(err)}`));
+  const metrics = createMetrics();
+  const health = new HealthRegistry();
+  const status = new StatusRegistry();
+  const latest = new InMemoryLatestValues(clock);
+  const host = config.site.host || hostname();
+  const stoppables: Stoppable[] = [];
+  const lifetime = new AbortController();
+
+  // ---- outbox: where every reading goes (issue 3 replaces the memory outbox with the durable one)
+  const outbox: Outbox = new MemoryOutbox();
+  await outbox.start(lifetime.signal);
+  health.register("outbox", () => outbox.health(), { critical: true });
+  status.register("outbox", () => outbox.stats());
+  stoppables.push({ name: "outbox", stop: () => outbox.stop() });
+
+  const points: PointWriter = {
+    write(batch: readonly Point[]): boolean {
+      const more = outbox.write(batch);
+      latest.update(batch);
+      bus.emit("points", batch);
+      return more;
+    },
+  };
+  const ctx: Context = { log, clock, bus, metrics, points, latest, ha: noHomeAssistant, host };
+  gauge(metrics, "gridbox_up", "1 while gridbox runs", [], function () { this.set(1); });
+
+  // ---- HTTP API
+  let http: FastifyInstance | undefined;
+  const addresses: { http?: string } = {};
+  if (config.http.enabled) {
+    http = createHttpServer({ log: log.child("http"), health, status, metrics, version: VERSION, startedAtMs });
+  }
+
+  if (http) {
+    addresses.http = await http.listen({ host: config.http.host, port: config.http.port });
+    log.info(`HTTP API on ${addresses.http}`);
+    const server = http;
+    stoppables.push({ name: "http", stop: () => server.close() });
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      lifetime.abort();
+      for (const s of [...stoppables].reverse()) {
+        try { await s.stop(); } catch (err) { log.error(`stopping ${s.name} failed: ${String(err)}`); }
+      }
+      log.info("gridbox stopped");
+    })();
+    return stopping;
+  };
+  log.info(`gridbox ${VERSION} started (site ${config.site.name}, host ${host})`);
+  return { ctx, health, status, outbox, http, addresses, stop };
+}

@@ -1,0 +1,89 @@
+import { strict as assert } from "node:assert";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { test } from "node:test";
+
+/**
+ * House rules as a test (CONVENTIONS C14). Each failure names the file and the rule.
+ * - files stay small (400 lines; tests 800)
+ * - no console.log in runtime/
+ * - process.env only in runtime/config/ and runtime/cli/
+ * - runtime/core imports nothing of the project
+ * - areas (adapters, outbox, broker, controller) import core/ and config/ only, never each other
+ * - every fetch() passes a signal
+ */
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const SOURCE_DIRS = ["runtime", "provisioning", "firmware-protocol", "test", "image"];
+
+function walk(dir: string, out: string[] = []): string[] {
+  let entries: string[];
+  try { entries = readdirSync(dir); } catch { return out; }
+  for (const name of entries) {
+    if (name === "node_modules" || name.startsWith(".")) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (/\.(ts|js|mjs)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const files = SOURCE_DIRS.flatMap((d) => walk(join(ROOT, d))).map((abs) => ({ abs, rel: relative(ROOT, abs), text: readFileSync(abs, "utf8") }));
+const runtimeFiles = files.filter((f) => f.rel.startsWith("runtime/"));
+
+const importsOf = (text: string): string[] => [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']/g)].map((m) => m[1] as string);
+const SHARED = new Set(["core", "config"]);
+const ROOT_LEVEL = new Set(["main.ts", "version.ts"]);
+const WIRING = new Set(["cli"]);
+
+test("source files stay under the size limit", () => {
+  const tooBig = files
+    .map((f) => ({ f, lines: f.text.split("\n").length, limit: f.rel.includes(".test.") ? 800 : 400 }))
+    .filter((x) => x.lines > x.limit)
+    .map((x) => `${x.f.rel}: ${x.lines} lines (limit ${x.limit}; split it by concern, CONVENTIONS C1)`);
+  assert.deepEqual(tooBig, []);
+});
+
+test("no console.log in runtime/ (use the component's logger)", () => {
+  const bad = runtimeFiles.filter((f) => /\bconsole\.(log|info|debug)\(/.test(f.text)).map((f) => f.rel);
+  assert.deepEqual(bad, []);
+});
+
+test("process.env is read only in runtime/config/ and runtime/cli/", () => {
+  const bad = runtimeFiles
+    .filter((f) => !f.rel.startsWith("runtime/config/") && !f.rel.startsWith("runtime/cli/"))
+    .filter((f) => /process\.env\b/.test(f.text.replace(/NodeJS\.ProcessEnv/g, "")))
+    .map((f) => `${f.rel}: reads process.env (take the value from config instead)`);
+  assert.deepEqual(bad, []);
+});
+
+test("areas import core/ and config/ only, never each other; core imports nothing of the project", () => {
+  const bad: string[] = [];
+  for (const f of runtimeFiles) {
+    const parts = f.rel.split("/");
+    const area = parts.length > 2 ? parts[1] as string : undefined;
+    if (!area || WIRING.has(area)) continue;
+    for (const spec of importsOf(f.text)) {
+      if (!spec.startsWith(".")) continue;
+      const target = relative(ROOT, resolve(dirname(f.abs), spec)).split("/");
+      if (target[0] === "firmware-protocol") continue;
+      if (target[0] !== "runtime") { bad.push(`${f.rel} imports ${spec} from outside runtime/`); continue; }
+      const targetArea = target.length > 2 ? target[1] as string : target[1] as string;
+      if (targetArea === area) continue;
+      if (area === "core") { bad.push(`${f.rel} imports ${spec}: core/ imports nothing of the project`); continue; }
+      if (area === "config" && targetArea === "core") continue;
+      if (area !== "config" && (SHARED.has(targetArea) || ROOT_LEVEL.has(targetArea))) continue;
+      bad.push(`${f.rel} imports ${spec}: ${area}/ may import core/ and config/ only (talk through the bus or the context)`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});
+
+test("every fetch() in runtime/ passes an AbortSignal", () => {
+  const bad: string[] = [];
+  for (const f of runtimeFiles) {
+    for (const m of f.text.matchAll(/\bfetch\(([^;]*?)\);/gs)) {
+      if (!/signal/.test(m[1] as string)) bad.push(`${f.rel}: fetch without signal (add signal: AbortSignal.timeout(ms))`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});
