@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { Bus } from "./core/bus.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import type { Context } from "./core/component.ts";
-import { noHomeAssistant } from "./core/home-assistant.ts";
+import { noHomeAssistant, type HomeAssistantBridge } from "./core/home-assistant.ts";
 import { HealthRegistry } from "./core/health.ts";
 import { createLogger, type Logger } from "./core/log.ts";
 import { createMetrics, gauge } from "./core/metrics.ts";
@@ -33,9 +33,12 @@ export interface Gridbox {
   readonly outbox: Outbox;
   readonly http: FastifyInstance | undefined;
   /** bound addresses, for tests that listen on port 0 */
-  readonly addresses: { http?: string };
+  readonly addresses: Addresses;
   stop(): Promise<void>;
 }
+
+/** Where each listener ended up (port 0 in tests picks a free port). Areas add their own keys. */
+export interface Addresses { http?: string; mqtt?: string; ws?: string }
 
 interface Stoppable { name: string; stop(): Promise<void> }
 
@@ -72,15 +75,24 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
       return more;
     },
   };
-  const ctx: Context = { log, clock, bus, metrics, points, latest, ha: noHomeAssistant, host };
+  // ---- Home Assistant bridge (issue 4 replaces the no-op; it connects lazily, so it can be built before the broker)
+  const ha: HomeAssistantBridge = noHomeAssistant;
+
+  const ctx: Context = { log, clock, bus, metrics, points, latest, ha, host };
   gauge(metrics, "gridbox_up", "1 while gridbox runs", [], function () { this.set(1); });
 
   // ---- HTTP API
   let http: FastifyInstance | undefined;
-  const addresses: { http?: string } = {};
+  const addresses: Addresses = {};
   if (config.http.enabled) {
     http = createHttpServer({ log: log.child("http"), health, status, metrics, version: VERSION, startedAtMs });
   }
+
+  // ---- embedded MQTT broker + ESP32 ingest (issue 2)
+
+  // ---- Powerwall source, Wi-Fi association, Home Assistant publisher, Powerwall REST API (issue 4)
+
+  // ---- wallbox controller, Grafana webhooks, charger drivers (issue 5)
 
   if (http) {
     addresses.http = await http.listen({ host: config.http.host, port: config.http.port });
