@@ -11,6 +11,8 @@ import type { Outbox, PointWriter } from "./core/outbox.ts";
 import type { Point } from "./core/point.ts";
 import { StatusRegistry } from "./core/status.ts";
 import type { LoadedConfig } from "./config/load.ts";
+import { ConfigSchema } from "./config/schema.ts";
+import { redactConfig } from "./config/secrets.ts";
 import { createHttpServer } from "./http/server.ts";
 import { MemoryOutbox } from "./outbox/memory-outbox.ts";
 import { InMemoryLatestValues } from "./state/latest-values.ts";
@@ -85,7 +87,8 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   let http: FastifyInstance | undefined;
   const addresses: Addresses = {};
   if (config.http.enabled) {
-    http = createHttpServer({ log: log.child("http"), health, status, metrics, version: VERSION, startedAtMs });
+    const redactedConfig = redactConfig(ConfigSchema, config);
+    http = createHttpServer({ log: log.child("http"), health, status, metrics, version: VERSION, startedAtMs, redactedConfig });
   }
 
   // ---- embedded MQTT broker + ESP32 ingest (issue 2)

@@ -5,7 +5,8 @@ import type { Metrics } from "../core/metrics.ts";
 import type { StatusRegistry } from "../core/status.ts";
 
 /**
- * The HTTP API (fastify). Core routes: /health (200 or 503), /status, /metrics. Other areas add
+ * The HTTP API (fastify). Core routes: / (banner), /health (200 or 503), /status, /metrics, /config
+ * (secrets masked). Other areas add
  * their routes as plugins before listen(). Every error answers JSON: { error, code, statusCode }.
  */
 export interface HttpDeps {
@@ -15,6 +16,8 @@ export interface HttpDeps {
   metrics: Metrics;
   version: string;
   startedAtMs: number;
+  /** the effective config with every secret masked (GET /config) */
+  redactedConfig: unknown;
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
@@ -33,6 +36,10 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: `no route ${req.method} ${req.url.split("?")[0]}`, code: "GRIDBOX_NOT_FOUND", statusCode: 404 });
   });
+
+  app.get("/", async () => ({ name: "gridbox", version: deps.version, endpoints: ["/health", "/status", "/metrics", "/config"] }));
+
+  app.get("/config", async () => deps.redactedConfig);
 
   app.get("/health", async (_req, reply) => {
     const snap = deps.health.snapshot();
