@@ -1,0 +1,32 @@
+import { parseConfig } from "../../runtime/config/load.ts";
+import { memoryLogger } from "../../runtime/core/log.ts";
+import { startGridbox, type Gridbox } from "../../runtime/main.ts";
+
+/**
+ * Starts a whole gridbox in this process on loopback with free ports (port 0), silent logging
+ * captured in `lines`, and the given config merged over the test defaults. Always `await stop()`.
+ */
+export interface TestGridbox extends Gridbox { logLines: string[] }
+
+type Doc = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Doc => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function deepMerge(base: Doc, over: Doc): Doc {
+  const out: Doc = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isObj(v) && isObj(base[k]) ? deepMerge(base[k] as Doc, v) : v;
+  return out;
+}
+
+export const TEST_DEFAULTS: Doc = {
+  site: { name: "test", host: "testhost" },
+  http: { host: "127.0.0.1", port: 0 },
+  broker: { tcp: { host: "127.0.0.1", port: 0 }, ws: { host: "127.0.0.1", port: 0 } },
+};
+
+export async function startTestGridbox(overrides: Doc = {}): Promise<TestGridbox> {
+  const { config, secrets } = parseConfig(deepMerge(TEST_DEFAULTS, overrides));
+  const log = memoryLogger("debug");
+  const gridbox = await startGridbox({ config, secrets, path: "test", warnings: [] }, { log });
+  return Object.assign(gridbox, { logLines: log.lines });
+}
