@@ -6,6 +6,7 @@ import { influx } from "./sections/influx.ts";
 import { outbox } from "./sections/outbox.ts";
 import { powerwall } from "./sections/powerwall.ts";
 import { wallbox } from "./sections/wallbox.ts";
+import { wifi } from "./sections/wifi.ts";
 
 /**
  * The single source of truth for gridbox's configuration: types, defaults, validation, env
@@ -26,6 +27,7 @@ export const ConfigSchema = Type.Object({
   powerwall,
   homeassistant,
   wallbox,
+  wifi,
 }, { additionalProperties: false });
 
 export type Config = Static<typeof ConfigSchema>;
