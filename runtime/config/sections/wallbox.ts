@@ -1,6 +1,79 @@
 import { Type } from "@sinclair/typebox";
-import { section } from "../schema-helpers.ts";
+import { durationMs, hostAddress, port, secret, section } from "../schema-helpers.ts";
+
+/**
+ * The EV wallbox controller: charge policy (modes off/full/eco/solar), the Grafana webhook, and one
+ * charger driver (OCPP 1.6J central system, go-e HTTP API v2, or a GPIO relay).
+ */
+const MODE = Type.Union([Type.Literal("off"), Type.Literal("full"), Type.Literal("eco"), Type.Literal("solar")], {
+  default: "off", description: "mode at start: off | full (evcc now) | eco (evcc minpv) | solar (evcc pv)",
+});
+
+/** `start` | `stop` | `set-mode,<mode>` | `set-current,<amps>` (the Flask server's action form). */
+export const ACTION_PATTERN = "^(start|stop|set-mode,(off|full|eco|solar)|set-current,[0-9]+(\\.[0-9]+)?)$";
+
+const grafana = section({
+  token: Type.Optional(secret("Bearer token Grafana sends (contact point: Authorization header credentials)")),
+  hmac_secret: Type.Optional(secret("HMAC-SHA256 secret of the contact point; when set, every webhook must carry a valid signature")),
+  hmac_header: Type.String({ minLength: 1, default: "X-Grafana-Alerting-Signature", description: "header holding the hex HMAC" }),
+  hmac_timestamp_header: Type.String({ default: "", description: "timestamp header configured in Grafana (e.g. X-Grafana-Alerting-Timestamp); empty: body-only signature" }),
+  timestamp_tolerance_ms: durationMs(300_000, "accepted clock skew / replay window of the timestamp header"),
+  rate_limit_per_minute: Type.Integer({ minimum: 1, default: 60, description: "webhook requests per client address per minute" }),
+  alerts: Type.Record(Type.String({ pattern: "^[^.]+\\.(firing|resolved)$" }), Type.String({ pattern: ACTION_PATTERN }), {
+    default: {}, description: "alert mapping: `<alertname>.firing|resolved` -> `start` | `stop` | `set-mode,<mode>` | `set-current,<A>`",
+  }),
+}, "Grafana alert webhooks (POST /webhook/grafana)");
+
+const ocpp = section({
+  host: hostAddress("0.0.0.0", "address the OCPP central system listens on"),
+  port: port(8887, "OCPP WebSocket port (charge points connect to ws://<host>:<port>/<identity>)"),
+  charge_point_id: Type.String({ default: "", description: "identity of the charge point to accept (empty: the first one that connects)" }),
+  password: Type.Optional(secret("Basic-auth password of the charge point (security profile 1); unset: no password")),
+  connector_id: Type.Integer({ minimum: 1, default: 1, description: "connector the controller drives" }),
+  id_tags: Type.Array(Type.String({ minLength: 1, maxLength: 20 }), { default: [], description: "RFID tags allowed by Authorize; empty: free mode (every tag accepted)" }),
+  remote_id_tag: Type.String({ minLength: 1, maxLength: 20, default: "gridbox", description: "idTag used for RemoteStartTransaction" }),
+  heartbeat_interval_s: Type.Integer({ minimum: 10, default: 300, description: "heartbeat interval told to the charge point" }),
+  call_timeout_ms: durationMs(10_000, "timeout of each call to the charge point"),
+}, "OCPP 1.6J central system");
+
+const goe = section({
+  url: Type.String({ default: "", description: "base URL of the go-e charger, e.g. http://go-echarger.local" }),
+  interval_ms: durationMs(5_000, "status poll interval", { minimum: 1000 }),
+  timeout_ms: durationMs(2_000, "timeout of each HTTP request", { minimum: 100 }),
+  phase_switching: Type.Boolean({ default: false, description: "the charger supports psm (1/3-phase switching)" }),
+}, "go-e charger (HTTP API v2)");
+
+const gpio = section({
+  chip: Type.String({ minLength: 1, default: "gpiochip0", description: "GPIO character device (gpiochip4 on a Pi 5 with older kernels)" }),
+  relay_pin: Type.Integer({ minimum: 0, maximum: 63, default: 17, description: "line driving the wallbox enable contact" }),
+  relay_active_low: Type.Boolean({ default: false, description: "the relay closes on a low level" }),
+  led_pin: Type.Integer({ minimum: -1, maximum: 63, default: 27, description: "status LED line (-1: none)" }),
+  button_pin: Type.Integer({ minimum: -1, maximum: 63, default: 22, description: "setup button line (-1: none)" }),
+  fixed_current_a: Type.Number({ minimum: 6, maximum: 32, default: 16, description: "current the wallbox draws when its contact is closed" }),
+}, "GPIO relay through johnny-five");
 
 export const wallbox = section({
   enabled: Type.Boolean({ default: false }),
+  driver: Type.Union([Type.Literal("none"), Type.Literal("ocpp"), Type.Literal("goe"), Type.Literal("gpio")], {
+    default: "none", description: "charger driver: none | ocpp | goe | gpio",
+  }),
+  mode: MODE,
+  min_current_a: Type.Number({ minimum: 6, maximum: 32, default: 6, description: "lowest current the car accepts" }),
+  max_current_a: Type.Number({ minimum: 6, maximum: 32, default: 16, description: "never exceeded, whatever a webhook or the API asks" }),
+  phases: Type.Union([Type.Literal(1), Type.Literal(3)], { default: 3, description: "phases the car charges on" }),
+  voltage_v: Type.Number({ minimum: 100, maximum: 260, default: 230, description: "nominal phase voltage" }),
+  control_interval_ms: durationMs(10_000, "time between control decisions", { minimum: 1000 }),
+  enable_threshold_w: Type.Number({ default: 0, description: "solar: extra surplus above the minimum charge power needed to start" }),
+  enable_delay_ms: durationMs(60_000, "solar: surplus must hold this long before charging starts"),
+  disable_threshold_w: Type.Number({ default: 0, description: "solar: grid import tolerated at minimum current before the stop timer runs" }),
+  disable_delay_ms: durationMs(180_000, "solar: the deficit must hold this long before charging stops"),
+  guard_ms: durationMs(120_000, "least time between two start/stop switches (spares the contactor)"),
+  battery_priority_soc: Type.Number({ minimum: 0, maximum: 100, default: 0, description: "below this Powerwall charge (%) its charging power is not counted as surplus; 0: off" }),
+  residual_power_w: Type.Number({ default: 0, description: "safety margin subtracted from the surplus" }),
+  stale_after_ms: durationMs(30_000, "Powerwall readings older than this are stale: current is never raised"),
+  stale_fallback: Type.Union([Type.Literal("hold-min"), Type.Literal("stop")], { default: "hold-min", description: "with stale readings in eco/solar: hold the minimum current, or stop" }),
+  grafana,
+  ocpp,
+  goe,
+  gpio,
 }, "EV wallbox controller");
