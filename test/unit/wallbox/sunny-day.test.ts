@@ -81,5 +81,5 @@ test("sunny day: solar mode starts after the enable delay, follows the surplus, 
   const points = t.written.filter((p) => p.measurement === "wallbox");
   assert.ok(points.length > 500, `a wallbox point per cycle (${points.length})`);
   assert.ok(points.every((p) => typeof p.fields.current_a === "object" && typeof p.fields.power_w === "number" && typeof p.fields.mode === "string"), "field types stay stable");
-  assert.ok(charger.car.sessionWh > 5000, `the car charged ${Math.round(charger.car.sessionWh)} Wh from the sun`);
+  assert.ok(charger.car.sessionWh > 2500, `the car charged ${Math.round(charger.car.sessionWh)} Wh from the sun`);
 });
