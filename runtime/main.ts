@@ -16,6 +16,9 @@ import { redactConfig } from "./config/secrets.ts";
 import { createHttpServer } from "./http/server.ts";
 import { MemoryOutbox } from "./outbox/memory-outbox.ts";
 import { InMemoryLatestValues } from "./state/latest-values.ts";
+import { powerwallRoutes } from "./sources/powerwall/api-routes.ts";
+import { createPowerwallClient, pollerOptionsFrom } from "./sources/powerwall/create-client.ts";
+import { PowerwallPoller } from "./sources/powerwall/poller.ts";
 import { VERSION } from "./version.ts";
 
 /**
@@ -94,6 +97,19 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   // ---- embedded MQTT broker + ESP32 ingest (issue 2)
 
   // ---- Powerwall source, Wi-Fi association, Home Assistant publisher, Powerwall REST API (issue 4)
+  if (config.powerwall.enabled) {
+    try {
+      const pw = new PowerwallPoller(ctx, createPowerwallClient(config.powerwall, { clock, log: log.child("source:powerwall") }), pollerOptionsFrom(config.powerwall, config.site.name));
+      health.register("powerwall", () => pw.health());
+      status.register("powerwall", () => pw.status());
+      if (http) await http.register(powerwallRoutes(pw));
+      await pw.start(lifetime.signal);
+      stoppables.push({ name: "powerwall", stop: () => pw.stop() });
+    } catch (err) {
+      log.error(`Powerwall source not started: ${String(err)}`);
+      health.register("powerwall", () => ({ state: "down", message: "not started (see the log)", lastError: String(err) }));
+    }
+  }
 
   // ---- wallbox controller, Grafana webhooks, charger drivers (issue 5)
 

@@ -1,6 +1,32 @@
 import { Type } from "@sinclair/typebox";
-import { section } from "../schema-helpers.ts";
+import { durationMs, hostAddress, pollingSchema, section, secret } from "../schema-helpers.ts";
 
+/**
+ * The Tesla Powerwall source. Three modes:
+ * - `local`: the Powerwall 2 / Powerwall+ gateway's local HTTPS API (customer login),
+ * - `tedapi`: the gateway's TEDAPI over its Wi-Fi AP (Powerwall 3, and 2/+), Basic auth with the
+ *   gateway password and Tesla-signed queries loaded from `tedapi.query_file`,
+ * - `proxy`: an existing pypowerwall proxy (plain HTTP, usually port 8675).
+ */
 export const powerwall = section({
   enabled: Type.Boolean({ default: false }),
+  mode: Type.Union([Type.Literal("local"), Type.Literal("tedapi"), Type.Literal("proxy")], {
+    default: "local", description: "local (PW2/+ HTTPS API), tedapi (PW3 or 2/+ over the gateway AP), proxy (pypowerwall proxy)",
+  }),
+  host: hostAddress("192.168.91.1", "gateway address: its LAN IP (local mode) or 192.168.91.1 on its Wi-Fi AP (tedapi)"),
+  port: Type.Integer({ minimum: 1, maximum: 65535, default: 443, description: "gateway HTTPS port" }),
+  tls_servername: Type.String({ default: "", description: "SNI to send; empty sends none when host is an IP (the gateway accepts no SNI, `powerwall` or `teg`)" }),
+  password: Type.Optional(secret("local mode: the customer password (often the last 5 characters of the gateway password)")),
+  email: Type.String({ default: "gridbox@localhost", description: "local mode: sent at login, not checked by the gateway" }),
+  gateway_password: Type.Optional(secret("tedapi mode: the full gateway password printed on the label (also the AP's Wi-Fi password)")),
+  tedapi: section({
+    query_file: Type.String({ default: "/etc/gridbox/tedapi-queries.json", description: "file with the Tesla-signed TEDAPI queries (see README: Tesla Powerwall)" }),
+    components: Type.Boolean({ default: true, description: "also run the PW3 components query (PV strings A-F, battery packs)" }),
+    config_refresh_ms: durationMs(300_000, "how often config.json is re-read", { minimum: 5000 }),
+  }, "TEDAPI options"),
+  proxy_url: Type.String({ default: "http://127.0.0.1:8675", description: "proxy mode: base URL of the pypowerwall proxy" }),
+  ...pollingSchema({ intervalMs: 5000, timeoutMs: 4000 }),
+  rate_limit_pause_ms: durationMs(300_000, "after a 429 no call at all goes to the gateway for this long"),
+  auth_retry_ms: durationMs(60_000, "after the gateway refused the password, wait this long before the next login"),
+  reconnect_after_auth_failures: Type.Integer({ minimum: 1, default: 3, description: "consecutive auth failures before a full reconnect" }),
 }, "Tesla Powerwall gateway");

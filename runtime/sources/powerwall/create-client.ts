@@ -1,0 +1,45 @@
+import type { Clock } from "../../core/clock.ts";
+import { ConfigError } from "../../core/errors.ts";
+import type { Logger } from "../../core/log.ts";
+import type { Config } from "../../config/schema.ts";
+import type { PowerwallClient } from "./client.ts";
+import type { PollerOptions } from "./poller.ts";
+import { LocalApiClient } from "./local-api-client.ts";
+import { ProxyClient } from "./proxy-client.ts";
+import { TedapiClient } from "./tedapi-client.ts";
+import { loadQueryFile } from "./tedapi-queries.ts";
+
+/**
+ * Builds the client for the configured mode. Missing credentials or an unreadable query file are
+ * config errors with the path and a hint (thrown here, before anything polls).
+ */
+export type PowerwallConfig = Config["powerwall"];
+
+export function createPowerwallClient(cfg: PowerwallConfig, deps: { clock: Clock; log: Logger }): PowerwallClient {
+  const host = cfg.host.includes(":") && !cfg.host.startsWith("[") ? `[${cfg.host}]` : cfg.host;
+  const baseUrl = `https://${host}:${cfg.port}`;
+  const common = { timeoutMs: cfg.timeout_ms, rateLimitPauseMs: cfg.rate_limit_pause_ms, clock: deps.clock, log: deps.log };
+  const servername = cfg.tls_servername || undefined;
+  switch (cfg.mode) {
+    case "local":
+      if (!cfg.password) throw new ConfigError("powerwall: local mode needs a password", ["/powerwall/password: required in local mode (hint: the customer password, often the last 5 characters of the gateway password)"]);
+      return new LocalApiClient({ ...common, baseUrl, servername, password: cfg.password, email: cfg.email, authRetryMs: cfg.auth_retry_ms });
+    case "tedapi": {
+      if (!cfg.gateway_password) throw new ConfigError("powerwall: tedapi mode needs the gateway password", ["/powerwall/gateway_password: required in tedapi mode (hint: the full password on the gateway label)"]);
+      let queries;
+      try { queries = loadQueryFile(cfg.tedapi.query_file); } catch (err) {
+        throw new ConfigError("powerwall: TEDAPI query file unusable", [`/powerwall/tedapi/query_file: ${(err as Error).message}`]);
+      }
+      return new TedapiClient({
+        ...common, baseUrl, servername, gatewayPassword: cfg.gateway_password, queries,
+        components: cfg.tedapi.components, configRefreshMs: cfg.tedapi.config_refresh_ms,
+      });
+    }
+    case "proxy":
+      return new ProxyClient({ ...common, baseUrl: cfg.proxy_url });
+  }
+}
+
+export function pollerOptionsFrom(cfg: PowerwallConfig, siteName: string): PollerOptions {
+  return { intervalMs: cfg.interval_ms, timeoutMs: cfg.timeout_ms, site: siteName, reconnectAfterAuthFailures: cfg.reconnect_after_auth_failures };
+}

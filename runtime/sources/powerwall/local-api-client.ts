@@ -1,0 +1,110 @@
+import type { Clock } from "../../core/clock.ts";
+import type { Logger } from "../../core/log.ts";
+import type { PowerwallClient } from "./client.ts";
+import { GatewayError, GatewayTransport } from "./gateway-transport.ts";
+import { LocalApiSession } from "./local-api-session.ts";
+import { parseAggregates, parseGridStatus, parseSoe, parseSolarPowerwall, parseStatus, parseSystemStatus } from "./local-api-reading.ts";
+import { withAppPercent, type PowerwallReading } from "./reading.ts";
+
+/**
+ * Powerwall 2 / Powerwall+ over the local HTTPS API. Per poll: aggregates and SOE (required),
+ * grid status, system status (energy, battery blocks) and the PW+ strings (optional: a failure
+ * leaves those values out). /api/status and /api/site_info are read once per connection.
+ * An endpoint answering 404 (e.g. /api/solar_powerwall on a PW2) is not asked again for 10 minutes,
+ * and a 404 is never taken for an auth problem.
+ */
+export interface LocalApiClientOptions {
+  baseUrl: string;
+  servername?: string;
+  password: string;
+  email: string;
+  authMode?: "cookie" | "bearer";
+  timeoutMs: number;
+  rateLimitPauseMs: number;
+  authRetryMs: number;
+  clock: Clock;
+  log: Logger;
+}
+
+const NOT_FOUND_RETRY_MS = 10 * 60_000;
+
+export class LocalApiClient implements PowerwallClient {
+  readonly mode = "local" as const;
+  private readonly transport: GatewayTransport;
+  private readonly session: LocalApiSession;
+  private identity: { din?: string; firmware?: string; siteName?: string } | undefined;
+  private readonly notFoundUntil = new Map<string, number>();
+
+  constructor(private readonly opts: LocalApiClientOptions) {
+    this.transport = new GatewayTransport({ baseUrl: opts.baseUrl, servername: opts.servername, timeoutMs: opts.timeoutMs, rateLimitPauseMs: opts.rateLimitPauseMs, clock: opts.clock });
+    this.session = new LocalApiSession(this.transport, {
+      password: opts.password, email: opts.email, authMode: opts.authMode ?? "cookie", authRetryMs: opts.authRetryMs, clock: opts.clock, log: opts.log,
+    });
+  }
+
+  get logins(): number { return this.session.logins; }
+
+  async poll(signal: AbortSignal): Promise<PowerwallReading> {
+    const timeMs = this.opts.clock.nowMs();
+    // log in (or fail) once before fanning out, so parallel calls never race to log in
+    const aggregates = await this.session.getJson("/api/meters/aggregates", signal);
+    const [soe, grid, system, solar, identity] = await Promise.allSettled([
+      this.session.getJson("/api/system_status/soe", signal),
+      this.session.getJson("/api/system_status/grid_status", signal),
+      this.session.getJson("/api/system_status", signal),
+      this.optional("/api/solar_powerwall", signal),
+      this.readIdentity(signal),
+    ]);
+    // a rate limit or auth failure on any call fails the poll; other optional failures leave gaps
+    for (const r of [soe, grid, system, solar, identity]) {
+      if (r.status === "rejected" && r.reason instanceof GatewayError && (r.reason.code === "GRIDBOX_SOURCE_RATE_LIMITED" || r.reason.code === "GRIDBOX_SOURCE_AUTH")) throw r.reason;
+    }
+    if (soe.status === "rejected") throw soe.reason;
+    const reading: PowerwallReading = { timeMs, strings: {}, batteryBlocks: [], ...parseAggregates(aggregates), ...parseSoe(soe.value) };
+    if (grid.status === "fulfilled") Object.assign(reading, parseGridStatus(grid.value));
+    else this.opts.log.debug(`grid status unavailable: ${String(grid.reason)}`);
+    if (system.status === "fulfilled") Object.assign(reading, parseSystemStatus(system.value));
+    if (solar.status === "fulfilled" && solar.value !== undefined) reading.strings = parseSolarPowerwall(solar.value);
+    if (identity.status === "fulfilled") Object.assign(reading, identity.value);
+    return withAppPercent(reading);
+  }
+
+  reconnect(): void {
+    this.session.forget();
+    this.identity = undefined;
+    this.notFoundUntil.clear();
+    this.transport.reset();
+  }
+
+  rateLimitedUntilMs(): number | undefined { return this.transport.rateLimitedUntilMs; }
+  requestsSent(): number { return this.transport.sent; }
+  close(): void { this.transport.close(); }
+
+  private async readIdentity(signal: AbortSignal): Promise<{ din?: string; firmware?: string; siteName?: string }> {
+    if (this.identity) return this.identity;
+    const status = parseStatus(await this.session.getPublicJson("/api/status", signal));
+    let siteName: string | undefined;
+    try {
+      const info = await this.session.getJson("/api/site_info", signal) as { site_name?: unknown };
+      if (typeof info.site_name === "string") siteName = info.site_name;
+    } catch (err) {
+      if (err instanceof GatewayError && err.code !== "GRIDBOX_SOURCE_UNAVAILABLE" && err.code !== "GRIDBOX_SOURCE_BAD_RESPONSE") throw err;
+    }
+    this.identity = { ...status, ...(siteName !== undefined ? { siteName } : {}) };
+    return this.identity;
+  }
+
+  /** An endpoint that may not exist on this gateway: 404 means "not here", asked again in 10 min. */
+  private async optional(path: string, signal: AbortSignal): Promise<unknown> {
+    if ((this.notFoundUntil.get(path) ?? 0) > this.opts.clock.nowMs()) return undefined;
+    try {
+      return await this.session.getJson(path, signal);
+    } catch (err) {
+      if (err instanceof GatewayError && err.httpStatus === 404) {
+        this.notFoundUntil.set(path, this.opts.clock.nowMs() + NOT_FOUND_RETRY_MS);
+        return undefined;
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import type { Clock } from "../../core/clock.ts";
+import type { Logger } from "../../core/log.ts";
+import { GatewayError, parseJsonBody, statusError, type GatewayTransport } from "./gateway-transport.ts";
+
+/**
+ * The local API session (Powerwall 2 / Powerwall+): POST /api/login/Basic as `customer`, then the
+ * AuthCookie (and UserRecord) cookies or an `Authorization: Bearer` token on every call.
+ * A data call answered 401/403 triggers ONE re-login (shared by concurrent calls) and one retry;
+ * a login the gateway refuses blocks further logins for `authRetryMs`, so a wrong password never
+ * turns into a login storm (which the gateway punishes with a long 429 lockout).
+ */
+export interface LocalSessionOptions {
+  password: string;
+  email: string;
+  authMode: "cookie" | "bearer";
+  authRetryMs: number;
+  clock: Clock;
+  log: Logger;
+}
+
+export class LocalApiSession {
+  private token: string | undefined;
+  private userRecord: string | undefined;
+  private loginInFlight: Promise<void> | undefined;
+  private loginBlockedUntil = 0;
+  private lastLoginError: GatewayError | undefined;
+  logins = 0;
+
+  constructor(private readonly transport: GatewayTransport, private readonly opts: LocalSessionOptions) {}
+
+  /** Forget the session (full reconnect). The login block stays: a reconnect is not a reason to storm. */
+  forget(): void { this.token = undefined; this.userRecord = undefined; }
+
+  /** GET a JSON endpoint with the session, re-logging in once on 401/403. */
+  async getJson(path: string, signal: AbortSignal): Promise<unknown> {
+    if (!this.token) await this.login(signal);
+    const used = this.token;
+    let res = await this.transport.request("GET", path, { headers: this.authHeaders(), signal });
+    if (res.status === 401 || res.status === 403) {
+      this.opts.log.debug(`${path}: HTTP ${res.status}, logging in again`);
+      if (this.token === used) this.forget();
+      if (!this.token) await this.login(signal);
+      res = await this.transport.request("GET", path, { headers: this.authHeaders(), signal });
+      if (res.status === 401 || res.status === 403) {
+        throw new GatewayError("GRIDBOX_SOURCE_AUTH", `GET ${path}: HTTP ${res.status} even after a fresh login (access refused)`, { httpStatus: res.status });
+      }
+    }
+    if (res.status < 200 || res.status > 299) throw statusError(res, `GET ${path}`);
+    return parseJsonBody(res, `GET ${path}`);
+  }
+
+  /** GET without credentials (/api/status answers without a session). */
+  async getPublicJson(path: string, signal: AbortSignal): Promise<unknown> {
+    const res = await this.transport.request("GET", path, { signal });
+    if (res.status < 200 || res.status > 299) throw statusError(res, `GET ${path}`);
+    return parseJsonBody(res, `GET ${path}`);
+  }
+
+  private authHeaders(): Record<string, string> {
+    if (!this.token) return {};
+    if (this.opts.authMode === "bearer") return { authorization: `Bearer ${this.token}` };
+    const cookies = [`AuthCookie=${this.token}`];
+    if (this.userRecord) cookies.push(`UserRecord=${this.userRecord}`);
+    return { cookie: cookies.join("; ") };
+  }
+
+  private login(signal: AbortSignal): Promise<void> {
+    this.loginInFlight ??= this.doLogin(signal).finally(() => { this.loginInFlight = undefined; });
+    return this.loginInFlight;
+  }
+
+  private async doLogin(signal: AbortSignal): Promise<void> {
+    const now = this.opts.clock.nowMs();
+    if (this.loginBlockedUntil > now) {
+      throw new GatewayError("GRIDBOX_SOURCE_AUTH", `${this.lastLoginError?.message ?? "login refused"}; next login attempt after ${new Date(this.loginBlockedUntil).toISOString()}`,
+        { httpStatus: this.lastLoginError?.httpStatus });
+    }
+    this.logins++;
+    const body = JSON.stringify({ username: "customer", password: this.opts.password, email: this.opts.email, force_sm_off: false });
+    const res = await this.transport.request("POST", "/api/login/Basic", { headers: { "content-type": "application/json" }, body, signal });
+    if (res.status === 401 || res.status === 403) {
+      this.loginBlockedUntil = this.opts.clock.nowMs() + this.opts.authRetryMs;
+      this.lastLoginError = new GatewayError("GRIDBOX_SOURCE_AUTH", `login refused (HTTP ${res.status}): check powerwall.password`, { httpStatus: res.status });
+      throw this.lastLoginError;
+    }
+    if (res.status < 200 || res.status > 299) throw statusError(res, "POST /api/login/Basic");
+    const json = parseJsonBody(res, "POST /api/login/Basic") as { token?: unknown };
+    const cookies = parseSetCookies(res.headers["set-cookie"]);
+    const token = typeof json.token === "string" && json.token ? json.token : cookies.AuthCookie;
+    if (!token) throw new GatewayError("GRIDBOX_SOURCE_BAD_RESPONSE", "login answered 200 without a token or AuthCookie", { retryable: true });
+    this.token = token;
+    this.userRecord = cookies.UserRecord;
+    this.opts.log.redact(token, this.userRecord);
+    this.opts.log.info("logged in to the gateway");
+  }
+}
+
+export function parseSetCookies(header: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of header ?? []) {
+    const first = line.split(";")[0] ?? "";
+    const eq = first.indexOf("=");
+    if (eq > 0) out[first.slice(0, eq).trim()] = first.slice(eq + 1).trim();
+  }
+  return out;
+}
