@@ -14,7 +14,14 @@ import type { LoadedConfig } from "./config/load.ts";
 import { ConfigSchema } from "./config/schema.ts";
 import { redactConfig } from "./config/secrets.ts";
 import { createHttpServer } from "./http/server.ts";
+import { HomeAssistantPublisher } from "./homeassistant/publisher.ts";
+import { BatchStore } from "./outbox/batch-store.ts";
+import { DurableOutbox } from "./outbox/durable-outbox.ts";
 import { MemoryOutbox } from "./outbox/memory-outbox.ts";
+import { registerOutboxMetrics } from "./outbox/outbox-metrics.ts";
+import { SinkLink } from "./outbox/sink-link.ts";
+import { resolveStorePath } from "./outbox/store-path.ts";
+import { InfluxSink } from "./sinks/influx-sink.ts";
 import { InMemoryLatestValues } from "./state/latest-values.ts";
 import { powerwallRoutes } from "./sources/powerwall/api-routes.ts";
 import { createPowerwallClient, pollerOptionsFrom } from "./sources/powerwall/create-client.ts";
@@ -65,11 +72,30 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   const stoppables: Stoppable[] = [];
   const lifetime = new AbortController();
 
-  // ---- outbox: where every reading goes (issue 3 replaces the memory outbox with the durable one)
-  const outbox: Outbox = new MemoryOutbox();
+  // ---- outbox: where every reading goes (issue 3): memory for one flush interval -> InfluxDB; the SQLite store when it cannot take them
+  let outbox: Outbox;
+  if (config.influx.url) {
+    const { influx: ix, outbox: ob } = config;
+    const olog = log.child("outbox");
+    const sink = new InfluxSink({ url: ix.url, org: ix.org, bucket: ix.bucket, token: ix.token, precision: ix.precision, timeoutMs: ix.timeout_ms });
+    const link = new SinkLink(sink, clock, olog.child("sink"), { initialMs: ob.retry.initial_ms, maxMs: ob.retry.max_ms });
+    const store = new BatchStore(resolveStorePath(ob.store.path), ob.store.max_bytes, () => clock.nowMs());
+    const durable = new DurableOutbox({ link, store, clock, log: olog, flushIntervalMs: ob.flush_interval_ms, batchMaxLines: ob.batch_max_lines, memoryMaxReadings: ob.memory_max_readings, precision: ix.precision });
+    health.register("sink", () => durable.sinkHealth());
+    health.register("store", () => durable.storeHealth(), { critical: true });
+    status.register("outbox", () => durable.status());
+    registerOutboxMetrics(metrics, durable);
+    outbox = durable;
+  } else {
+    // no sink configured (make run's default): keep the newest readings in memory only, and say so
+    const memory = new MemoryOutbox(config.outbox.memory_max_readings);
+    health.register("sink", () => ({ state: "disabled", message: `no influx.url configured: the newest ${config.outbox.memory_max_readings} readings are kept in memory only and lost on restart` }));
+    health.register("store", () => ({ state: "disabled", message: "not used without a sink" }));
+    status.register("outbox", () => memory.stats());
+    outbox = memory;
+  }
   await outbox.start(lifetime.signal);
   health.register("outbox", () => outbox.health(), { critical: true });
-  status.register("outbox", () => outbox.stats());
   stoppables.push({ name: "outbox", stop: () => outbox.stop() });
 
   const points: PointWriter = {
@@ -80,8 +106,11 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
       return more;
     },
   };
-  // ---- Home Assistant bridge (issue 4 replaces the no-op; it connects lazily, so it can be built before the broker)
-  const ha: HomeAssistantBridge = noHomeAssistant;
+  // ---- Home Assistant bridge (issue 4): built here so every area can declare entities; it connects in start(), after the broker
+  const haPublisher = config.homeassistant.enabled
+    ? new HomeAssistantPublisher({ log: log.child("homeassistant"), clock, bus, latest, health, status, config, host, version: VERSION, embeddedBrokerAddress: () => addresses.mqtt })
+    : undefined;
+  const ha: HomeAssistantBridge = haPublisher ?? noHomeAssistant;
 
   const ctx: Context = { log, clock, bus, metrics, points, latest, ha, host };
   gauge(metrics, "gridbox_up", "1 while gridbox runs", [], function () { this.set(1); });
@@ -109,6 +138,15 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
       log.error(`Powerwall source not started: ${String(err)}`);
       health.register("powerwall", () => ({ state: "down", message: "not started (see the log)", lastError: String(err) }));
     }
+  }
+  // Home Assistant publisher (issue 4, part 2): after the broker, so addresses.mqtt is known; never waits for the connection
+  if (haPublisher) {
+    health.register("homeassistant", () => haPublisher.health());
+    status.register("homeassistant", () => haPublisher.stats());
+    await haPublisher.start(lifetime.signal);
+    stoppables.push({ name: "homeassistant", stop: () => haPublisher.stop() });
+  } else {
+    health.register("homeassistant", () => ({ state: "disabled", message: "homeassistant.enabled is false" }));
   }
 
   // ---- wallbox controller, Grafana webhooks, charger drivers (issue 5)

@@ -1,6 +1,18 @@
 import { Type } from "@sinclair/typebox";
-import { section } from "../schema-helpers.ts";
+import { durationMs, secret, section } from "../schema-helpers.ts";
 
+/**
+ * The InfluxDB sink: the v2 write API (`POST /api/v2/write?org=&bucket=&precision=`). InfluxDB 2,
+ * InfluxDB 3 (bucket = database name, org ignored) and VictoriaMetrics all accept it.
+ * An empty url means "no sink": readings are kept in memory only (see the outbox section).
+ */
 export const influx = section({
-  enabled: Type.Boolean({ default: false }),
+  url: Type.String({ default: "", description: "base URL, e.g. http://127.0.0.1:8086; empty: no sink (readings stay in memory, newest kept)" }),
+  org: Type.String({ default: "", description: "InfluxDB 2 organisation (name or id); ignored by InfluxDB 3 and VictoriaMetrics" }),
+  bucket: Type.String({ default: "gridbox", description: "InfluxDB 2 bucket, or the InfluxDB 3 database name" }),
+  token: Type.Optional(secret("API token (Authorization: Token ...); leave out for servers without auth")),
+  precision: Type.Union([Type.Literal("ns"), Type.Literal("us"), Type.Literal("ms"), Type.Literal("s")], {
+    default: "ms", description: "timestamp precision written; readings are truncated to it (ms matches the sensors and VictoriaMetrics)",
+  }),
+  timeout_ms: durationMs(10_000, "timeout of each write request", { minimum: 100 }),
 }, "InfluxDB sink (v2 write API)");

@@ -1,0 +1,166 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+
+/**
+ * The durable store: one row per compressed batch (never a row per reading), WAL with
+ * synchronous=NORMAL (a commit survives a process crash; a power cut may lose the last commits,
+ * never corrupt the file). Bounded in bytes of batch bodies: at the cap the oldest batches are
+ * dropped and their readings counted in a persisted counter. Dead letters (lines the sink refused
+ * for good) live in their own bounded table.
+ */
+export interface StoredBatch { id: number; createdMs: number; lines: number; body: Buffer }
+export interface DeadLetter { id: number; createdMs: number; line: string; reason: string }
+
+export interface StoreStats {
+  batches: number;
+  readings: number;
+  bytes: number;
+  maxBytes: number;
+  oldestCreatedMs: number | undefined;
+  /** readings dropped at the cap, ever (persisted) */
+  dropped: number;
+  /** lines dead-lettered, ever (persisted) */
+  deadLettered: number;
+  deadLetterRows: number;
+}
+
+export interface DropEvent { batches: number; readings: number; bytes: number }
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY AUTOINCREMENT, created_ms INTEGER NOT NULL, lines INTEGER NOT NULL, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, created_ms INTEGER NOT NULL, line TEXT NOT NULL, reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+const MAX_DEAD_LETTER_ROWS = 10_000;
+
+export class BatchStore {
+  private db: Database.Database | undefined;
+  private totals = { batches: 0, readings: 0, bytes: 0 };
+  private stmts!: ReturnType<BatchStore["prepare"]>;
+
+  constructor(readonly path: string, readonly maxBytes: number, private readonly nowMs: () => number = Date.now) {}
+
+  open(opts: { readonly?: boolean } = {}): this {
+    if (!opts.readonly && this.path !== ":memory:") mkdirSync(dirname(this.path), { recursive: true });
+    const db = new Database(this.path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    if (!opts.readonly) {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      db.exec(SCHEMA);
+    }
+    db.pragma("busy_timeout = 5000");
+    this.db = db;
+    this.stmts = this.prepare(db, opts.readonly ?? false);
+    const row = db.prepare("SELECT count(*) AS n, coalesce(sum(lines), 0) AS lines, coalesce(sum(length(body)), 0) AS bytes FROM batches").get() as { n: number; lines: number; bytes: number };
+    this.totals = { batches: row.n, readings: row.lines, bytes: row.bytes };
+    return this;
+  }
+
+  private prepare(db: Database.Database, readonly: boolean) {
+    const rw = <T>(make: () => T): T => (readonly ? (undefined as T) : make());
+    return {
+      insert: rw(() => db.prepare("INSERT INTO batches (created_ms, lines, body) VALUES (?, ?, ?)")),
+      oldest: db.prepare("SELECT id, created_ms AS createdMs, lines, body FROM batches WHERE id > ? ORDER BY id LIMIT ?"),
+      oldestMeta: db.prepare("SELECT id, lines, length(body) AS bytes FROM batches ORDER BY id LIMIT ?"),
+      oldestCreated: db.prepare("SELECT created_ms AS t FROM batches ORDER BY id LIMIT 1"),
+      remove: rw(() => db.prepare("DELETE FROM batches WHERE id = ? RETURNING lines, length(body) AS bytes")),
+      getCounter: db.prepare("SELECT value FROM counters WHERE name = ?"),
+      addCounter: rw(() => db.prepare("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value")),
+      insertDead: rw(() => db.prepare("INSERT INTO dead_letters (created_ms, line, reason) VALUES (?, ?, ?)")),
+      trimDead: rw(() => db.prepare("DELETE FROM dead_letters WHERE id <= (SELECT max(id) FROM dead_letters) - ?")),
+      deadRows: db.prepare("SELECT count(*) AS n FROM dead_letters"),
+      deadList: db.prepare("SELECT id, created_ms AS createdMs, line, reason FROM dead_letters ORDER BY id DESC LIMIT ?"),
+    };
+  }
+
+  private get handle(): Database.Database {
+    if (!this.db) throw new Error("batch store is not open");
+    return this.db;
+  }
+
+  /**
+   * Stores one batch in one transaction; first drops the oldest batches while the new one would
+   * pass the cap. Returns what was dropped (the caller logs and counts it).
+   */
+  append(body: Buffer, lines: number): DropEvent {
+    const drop: DropEvent = { batches: 0, readings: 0, bytes: 0 };
+    this.handle.transaction(() => {
+      if (this.totals.bytes + body.length > this.maxBytes) {
+        for (const victim of this.stmts.oldestMeta.all(64) as { id: number; lines: number; bytes: number }[]) {
+          if (this.totals.bytes - drop.bytes + body.length <= this.maxBytes) break;
+          this.stmts.remove.run(victim.id);
+          drop.batches++; drop.readings += victim.lines; drop.bytes += victim.bytes;
+        }
+        if (drop.readings > 0) this.stmts.addCounter.run("dropped_readings", drop.readings);
+      }
+      this.stmts.insert.run(this.nowMs(), lines, body);
+    })();
+    this.totals.batches += 1 - drop.batches;
+    this.totals.readings += lines - drop.readings;
+    this.totals.bytes += body.length - drop.bytes;
+    return drop;
+  }
+
+  /** Up to `limit` of the oldest batches with id > afterId. */
+  oldest(limit: number, afterId = 0): StoredBatch[] {
+    return this.stmts.oldest.all(afterId, limit) as StoredBatch[];
+  }
+
+  /** Deletes a batch the sink confirmed (a no-op when the cap already dropped it). */
+  remove(id: number): boolean {
+    const row = this.stmts.remove.get(id) as { lines: number; bytes: number } | undefined;
+    if (!row) return false;
+    this.totals.batches--; this.totals.readings -= row.lines; this.totals.bytes -= row.bytes;
+    return true;
+  }
+
+  /** Replaces a batch by smaller ones in one transaction (used when splitting a rejected batch). */
+  replace(id: number, parts: ReadonlyArray<{ body: Buffer; lines: number }>): void {
+    this.handle.transaction(() => {
+      this.remove(id);
+      for (const p of parts) {
+        this.stmts.insert.run(this.nowMs(), p.lines, p.body);
+        this.totals.batches++; this.totals.readings += p.lines; this.totals.bytes += p.body.length;
+      }
+    })();
+  }
+
+  addDeadLetters(lines: readonly string[], reason: string): void {
+    if (lines.length === 0) return;
+    this.handle.transaction(() => {
+      const now = this.nowMs();
+      for (const line of lines) this.stmts.insertDead.run(now, line, reason);
+      this.stmts.addCounter.run("dead_lettered", lines.length);
+      this.stmts.trimDead.run(MAX_DEAD_LETTER_ROWS);
+    })();
+  }
+
+  deadLetters(limit = 20): DeadLetter[] { return this.stmts.deadList.all(limit) as DeadLetter[]; }
+
+  private counter(name: string): number {
+    return (this.stmts.getCounter.get(name) as { value: number } | undefined)?.value ?? 0;
+  }
+
+  stats(): StoreStats {
+    const oldest = this.stmts.oldestCreated.get() as { t: number } | undefined;
+    return {
+      ...this.totals,
+      maxBytes: this.maxBytes,
+      oldestCreatedMs: oldest?.t,
+      dropped: this.counter("dropped_readings"),
+      deadLettered: this.counter("dead_lettered"),
+      deadLetterRows: (this.stmts.deadRows.get() as { n: number }).n,
+    };
+  }
+
+  get isOpen(): boolean { return this.db !== undefined; }
+  get isEmpty(): boolean { return this.totals.batches === 0; }
+  get totalsNow(): Readonly<{ batches: number; readings: number; bytes: number }> { return this.totals; }
+
+  close(): void {
+    const db = this.db;
+    this.db = undefined;
+    db?.close();
+  }
+}

@@ -1,0 +1,90 @@
+import { sleep, type Clock } from "../core/clock.ts";
+import { errorMessage } from "../core/errors.ts";
+import type { Logger } from "../core/log.ts";
+import type { BatchStore, StoredBatch } from "./batch-store.ts";
+import { gunzipLines } from "./line-batch.ts";
+import { settleRejected } from "./rejected-batch.ts";
+import type { SendOutcome, SinkLink } from "./sink-link.ts";
+
+/**
+ * Sends stored batches oldest first, a few at a time, and deletes each one only after the sink
+ * confirmed it. While the sink is down it waits for the backoff and probes with one batch; new
+ * readings keep flowing meanwhile (they go live, or to the store, but never wait for the drainer).
+ */
+export interface DrainEvents {
+  delivered(readings: number): void;
+  deadLettered(readings: number): void;
+}
+export type StepResult = { sent: number; stopped?: "empty" | "sink" | "aborted"; outcome?: SendOutcome };
+
+export class Drainer {
+  private wakeUp: (() => void) | undefined;
+
+  constructor(
+    private readonly store: BatchStore,
+    private readonly link: SinkLink,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly events: DrainEvents,
+    private readonly concurrency = 4,
+  ) {}
+
+  /** New batches in the store: stop waiting (the backoff still applies). */
+  wake(): void { const w = this.wakeUp; this.wakeUp = undefined; w?.(); }
+
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        if (!this.store.isOpen) return;
+        if (this.store.isEmpty) { await this.waitForWork(signal); continue; }
+        const due = this.link.open ? 0 : this.link.dueInMs();
+        if (due > 0) { await sleep(this.clock, due, signal); continue; }
+        await this.step(signal);
+      } catch (err) {
+        if (signal.aborted) return;
+        this.log.error(`drainer: ${errorMessage(err)}`);
+        await sleep(this.clock, 1000, signal).catch(() => undefined);
+      }
+    }
+  }
+
+  private waitForWork(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => { signal.removeEventListener("abort", done); resolve(); };
+      this.wakeUp = done;
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  /** Sends the oldest batches once (one while the sink is not known to be up). */
+  async step(signal: AbortSignal): Promise<StepResult> {
+    const window = this.store.oldest(this.link.state === "up" ? this.concurrency : 1);
+    if (window.length === 0) return { sent: 0, stopped: "empty" };
+    const results = await Promise.all(window.map((b) => this.sendOne(b, signal)));
+    let sent = 0;
+    for (const r of results) {
+      if (r.kind === "ok") sent++;
+    }
+    const failed = results.find((r) => r.kind === "retry" || r.kind === "refused");
+    if (signal.aborted) return { sent, stopped: "aborted" };
+    return failed ? { sent, stopped: "sink", outcome: failed } : { sent };
+  }
+
+  private async sendOne(batch: StoredBatch, signal: AbortSignal): Promise<SendOutcome> {
+    const outcome = await this.link.send(batch.body, signal);
+    if (outcome.kind === "ok") {
+      if (this.store.isOpen && this.store.remove(batch.id)) this.events.delivered(batch.lines);
+      return outcome;
+    }
+    if (outcome.kind !== "rejected") return outcome;
+    const lines = await gunzipLines(batch.body);
+    const settled = await settleRejected(lines, outcome.error, (body) => this.link.send(body, signal));
+    if (settled.kind === "retry" || !this.store.isOpen) return { kind: "retry" };
+    this.store.addDeadLetters(settled.dead.map((d) => d.line), outcome.error.message);
+    this.store.remove(batch.id);
+    this.events.delivered(settled.delivered);
+    this.events.deadLettered(settled.dead.length);
+    this.log.warn(`${settled.dead.length} line(s) dead-lettered, ${settled.delivered} delivered from batch ${batch.id}: ${outcome.error.message}`);
+    return { kind: "ok" };
+  }
+}

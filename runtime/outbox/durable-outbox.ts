@@ -1,0 +1,220 @@
+import type { Clock, TimerHandle } from "../core/clock.ts";
+import { errorMessage } from "../core/errors.ts";
+import type { ComponentHealth } from "../core/health.ts";
+import type { Logger } from "../core/log.ts";
+import type { Outbox, OutboxStats } from "../core/outbox.ts";
+import type { Point } from "../core/point.ts";
+import type { BatchStore, StoreStats } from "./batch-store.ts";
+import { Drainer } from "./drainer.ts";
+import { encodeLine, gzipLines, type Precision } from "./line-batch.ts";
+import type { SinkLink } from "./sink-link.ts";
+
+/**
+ * The outbox: readings wait in memory (as encoded lines) for at most one flush interval, then go
+ * as gzip'd batches of up to `batchMaxLines` straight to the sink. A batch the sink did not take
+ * (down, refused, rejected, or more than `maxLiveSends` already in flight) goes, still compressed,
+ * to the store; the drainer sends it later, oldest first. On stop: no more readings accepted,
+ * memory flushed to the sink or the store, the store closed.
+ */
+export interface DurableOutboxOptions {
+  link: SinkLink;
+  store: BatchStore;
+  clock: Clock;
+  log: Logger;
+  flushIntervalMs: number;
+  batchMaxLines: number;
+  memoryMaxReadings: number;
+  precision: Precision;
+  /** how long stop() lets live sends finish before they go to the store */
+  stopGraceMs?: number;
+  maxLiveSends?: number;
+}
+
+export interface OutboxStatus extends OutboxStats {
+  sink: string;
+  store: (StoreStats & { path: string; oldestAgeS: number | undefined }) | { path: string; error: string };
+  recentDeadLetters: { line: string; reason: string; createdMs: number }[];
+}
+
+export class DurableOutbox implements Outbox {
+  private pending: string[] = [];
+  private readonly counts = { accepted: 0, delivered: 0, dropped: 0, deadLettered: 0, unencodable: 0 };
+  private timer: TimerHandle | undefined;
+  private flushSoon = false;
+  private stopped = false;
+  private stopping: Promise<void> | undefined;
+  private storeError: string | undefined;
+  private readonly live = new Set<Promise<void>>();
+  private readonly sendAbort = new AbortController();
+  private readonly drainAbort = new AbortController();
+  private drainer: Drainer | undefined;
+  private draining: Promise<void> | undefined;
+
+  constructor(private readonly o: DurableOutboxOptions) {}
+
+  async start(signal: AbortSignal): Promise<void> {
+    try {
+      this.o.store.open();
+      const s = this.o.store.totalsNow;
+      if (s.batches > 0) this.o.log.info(`store ${this.o.store.path}: ${s.readings} readings in ${s.batches} batches waiting for the sink`);
+    } catch (err) {
+      this.storeError = errorMessage(err);
+      this.o.log.error(`store ${this.o.store.path} cannot be opened: ${this.storeError}; readings the sink cannot take now will be dropped`);
+    }
+    // not stopped by `signal`: main.ts stops the outbox last, after everything that writes to it
+    void signal;
+    const drainer = new Drainer(this.o.store, this.o.link, this.o.clock, this.o.log.child("drain"), {
+      delivered: (n) => { this.counts.delivered += n; },
+      deadLettered: (n) => { this.counts.deadLettered += n; },
+    });
+    this.drainer = drainer;
+    this.draining = drainer.run(this.drainAbort.signal);
+    this.arm();
+  }
+
+  write(points: readonly Point[]): boolean {
+    if (this.stopped) { this.counts.dropped += points.length; return false; }
+    for (const p of points) {
+      const line = encodeLine(p, this.o.precision);
+      if (line === undefined) { this.counts.unencodable++; continue; }
+      this.pending.push(line);
+      this.counts.accepted++;
+    }
+    if (this.pending.length >= this.o.batchMaxLines && !this.flushSoon) {
+      this.flushSoon = true;
+      setImmediate(() => { this.flushSoon = false; void this.flush(); });
+    }
+    return this.pending.length < this.o.memoryMaxReadings;
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    this.timer = this.o.clock.setTimeout(() => {
+      void this.flush().finally(() => this.arm());
+    }, this.o.flushIntervalMs);
+    this.timer.unref?.();
+  }
+
+  /** Everything in memory leaves now: to the sink when it is up and a send slot is free, else to the store. */
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const lines = this.pending;
+    this.pending = [];
+    const jobs: Promise<void>[] = [];
+    for (let i = 0; i < lines.length; i += this.o.batchMaxLines) {
+      const chunk = lines.slice(i, i + this.o.batchMaxLines);
+      jobs.push(gzipLines(chunk).then((body) => this.dispatch(body, chunk.length)));
+    }
+    await Promise.all(jobs);
+  }
+
+  private dispatch(body: Buffer, lines: number): void {
+    const canSend = this.o.link.open && this.live.size < (this.o.maxLiveSends ?? 2) && !this.sendAbort.signal.aborted;
+    if (!canSend) { this.persist(body, lines); return; }
+    const job = this.o.link.send(body, this.sendAbort.signal).then((outcome) => {
+      if (outcome.kind === "ok") this.counts.delivered += lines;
+      else this.persist(body, lines); // down, refused, or rejected lines: the drainer sorts it out
+    }).catch((err: unknown) => {
+      this.o.log.error(`live send failed unexpectedly: ${errorMessage(err)}`);
+      this.persist(body, lines);
+    }).finally(() => this.live.delete(job));
+    this.live.add(job);
+  }
+
+  private persist(body: Buffer, lines: number): void {
+    const store = this.o.store;
+    if (!store.isOpen) {
+      this.counts.dropped += lines;
+      this.o.log.error(`dropped ${lines} readings: the sink cannot take them and the store is not open (${this.storeError ?? "closed"})`);
+      return;
+    }
+    try {
+      const drop = store.append(body, lines);
+      this.storeError = undefined;
+      if (drop.readings > 0) {
+        this.counts.dropped += drop.readings;
+        this.o.log.warn(`store full (${store.maxBytes} bytes): dropped the oldest ${drop.batches} batches, ${drop.readings} readings`);
+      }
+    } catch (err) {
+      this.storeError = errorMessage(err);
+      this.counts.dropped += lines;
+      this.o.log.error(`dropped ${lines} readings: storing the batch failed: ${this.storeError}`);
+      return;
+    }
+    this.drainer?.wake();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = true;
+      if (this.timer) this.o.clock.clearTimeout(this.timer);
+      await this.flush();
+      const grace = this.o.stopGraceMs ?? 5000;
+      const allLive = Promise.all([...this.live]);
+      let graceTimer: NodeJS.Timeout | undefined;
+      await Promise.race([allLive, new Promise((r) => { graceTimer = setTimeout(r, grace); })]);
+      clearTimeout(graceTimer);
+      this.sendAbort.abort(); // whatever is still in flight goes to the store
+      await allLive;
+      this.drainAbort.abort();
+      await this.draining;
+      const s = this.o.store.isOpen ? this.o.store.totalsNow : undefined;
+      this.o.store.close();
+      this.o.log.info(`outbox stopped: ${this.counts.delivered} delivered, ${s?.readings ?? 0} readings stored for later, ${this.counts.dropped} dropped`);
+    })();
+    return this.stopping;
+  }
+
+  stats(): OutboxStats {
+    return {
+      accepted: this.counts.accepted,
+      delivered: this.counts.delivered,
+      pendingMemory: this.pending.length,
+      pendingStored: this.o.store.isOpen ? this.o.store.totalsNow.readings : 0,
+      dropped: this.counts.dropped,
+      deadLettered: this.counts.deadLettered,
+    };
+  }
+
+  status(): OutboxStatus {
+    const store = this.o.store;
+    let storeStatus: OutboxStatus["store"];
+    let recent: OutboxStatus["recentDeadLetters"] = [];
+    if (store.isOpen) {
+      const s = store.stats();
+      storeStatus = { ...s, path: store.path, oldestAgeS: s.oldestCreatedMs === undefined ? undefined : Math.max(0, (this.o.clock.nowMs() - s.oldestCreatedMs) / 1000) };
+      recent = store.deadLetters(5).map((d) => ({ line: d.line, reason: d.reason, createdMs: d.createdMs }));
+    } else {
+      storeStatus = { path: store.path, error: this.storeError ?? "closed" };
+    }
+    return { ...this.stats(), sink: this.o.link.sink.target, store: storeStatus, recentDeadLetters: recent };
+  }
+
+  sinkHealth(): ComponentHealth { return this.o.link.health(); }
+
+  storeTotals(): { bytes: number; maxBytes: number; batches: number; readings: number; oldestAgeS: number | undefined } | undefined {
+    const store = this.o.store;
+    if (!store.isOpen) return undefined;
+    const s = this.status().store as { oldestAgeS: number | undefined };
+    return { ...store.totalsNow, maxBytes: store.maxBytes, oldestAgeS: s.oldestAgeS };
+  }
+
+  storeHealth(): ComponentHealth {
+    const store = this.o.store;
+    if (!store.isOpen) return { state: this.stopped ? "disabled" : "down", message: `store ${store.path} not open`, ...(this.storeError ? { lastError: this.storeError } : {}) };
+    const t = store.totalsNow;
+    const s = this.status().store as StoreStats & { oldestAgeS: number | undefined };
+    const details = { path: store.path, bytes: t.bytes, maxBytes: store.maxBytes, batches: t.batches, readings: t.readings, oldestAgeS: s.oldestAgeS, dropped: s.dropped, deadLettered: s.deadLettered };
+    const full = t.bytes > store.maxBytes * 0.9;
+    const message = t.batches === 0 ? "empty" : `${t.readings} readings (${t.bytes} bytes) waiting, oldest ${Math.round(s.oldestAgeS ?? 0)} s`;
+    if (this.storeError) return { state: "degraded", message, lastError: this.storeError, details };
+    return { state: full ? "degraded" : "ok", message: full ? `${message}; nearly full: the oldest batches will be dropped` : message, details };
+  }
+
+  health(): ComponentHealth {
+    const sink = this.sinkHealth();
+    const store = this.storeHealth();
+    const state = store.state === "down" ? "down" : sink.state === "down" || store.state === "degraded" ? "degraded" : sink.state;
+    return { state, message: `sink: ${sink.message ?? sink.state}; store: ${store.message ?? store.state}`, details: { ...this.stats() } };
+  }
+}

@@ -1,0 +1,52 @@
+import { SinkError } from "../core/errors.ts";
+import { SinkRejected } from "../core/sink.ts";
+
+/**
+ * Turns an InfluxDB write answer into "done" or the SinkError the outbox acts on. InfluxDB OSS 2
+ * answers 204 when the batch is validated; 400 names the first bad line ("line 3: ...") or says
+ * "partial write: field type conflict ..." (the good lines were written); 413 too large; 422 outside
+ * retention; 401/403 token; 404 org or bucket; 429/503 with Retry-After.
+ */
+const MAX_MESSAGE = 300;
+
+export function retryAfterMs(header: string | null, nowMs: number): number | undefined {
+  if (!header) return undefined;
+  const s = header.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
+  const at = Date.parse(s);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/** The server's message: the JSON `message` of InfluxDB 2/3, else the body text, shortened. */
+export function serverMessage(body: string): string {
+  let text = body.trim();
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown; error?: unknown };
+    const m = parsed.message ?? parsed.error;
+    if (typeof m === "string") text = m;
+  } catch { /* not JSON: keep the text */ }
+  text = text.replace(/\s+/g, " ");
+  return text.length > MAX_MESSAGE ? text.slice(0, MAX_MESSAGE) + "..." : text;
+}
+
+/** 1-based line numbers named in an error body ("line 3:", InfluxDB 2 and 3). */
+export function namedBadLines(body: string): number[] {
+  const out = new Set<number>();
+  for (const m of body.matchAll(/\bline[ :]+(\d+)\b/gi)) out.add(Number(m[1]));
+  return [...out].filter((n) => n > 0).sort((a, b) => a - b);
+}
+
+/** undefined for success; otherwise the error to throw. */
+export function classifyResponse(status: number, body: string, retryAfter: string | null, nowMs: number): SinkError | undefined {
+  if (status >= 200 && status < 300) return undefined;
+  const msg = `HTTP ${status}: ${serverMessage(body) || "(empty body)"}`;
+  if (status === 401 || status === 403) return new SinkError("GRIDBOX_SINK_AUTH", `credentials refused (${msg})`);
+  if (status === 404) return new SinkError("GRIDBOX_SINK_AUTH", `org, bucket or write endpoint not found (${msg})`);
+  if (status === 413) return new SinkRejected(`batch too large (${msg})`, { tooLarge: true });
+  if (status === 400 || status === 422) {
+    return new SinkRejected(`lines rejected (${msg})`, { badLines: namedBadLines(body), partial: /partial write/i.test(body) });
+  }
+  const after = retryAfterMs(retryAfter, nowMs);
+  // 429, 5xx and anything unexpected: the server may take it later
+  return new SinkError("GRIDBOX_SINK_UNAVAILABLE", `server busy or failing (${msg})`, { retryable: true, ...(after === undefined ? {} : { retryAfterMs: after }) });
+}
