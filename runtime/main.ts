@@ -14,6 +14,9 @@ import type { LoadedConfig } from "./config/load.ts";
 import { ConfigSchema } from "./config/schema.ts";
 import { redactConfig } from "./config/secrets.ts";
 import { createHttpServer } from "./http/server.ts";
+import { EmbeddedBroker } from "./broker/embedded-broker.ts";
+import { verifyPassword } from "./core/password-hash.ts";
+import { DeviceIngest } from "./ingest/device-ingest.ts";
 import { HomeAssistantPublisher } from "./homeassistant/publisher.ts";
 import { BatchStore } from "./outbox/batch-store.ts";
 import { DurableOutbox } from "./outbox/durable-outbox.ts";
@@ -124,6 +127,31 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   }
 
   // ---- embedded MQTT broker + ESP32 ingest (issue 2)
+  // ingest reads what the broker hands over in-process (PublishedMessageSink); neither imports the other
+  const ingest = new DeviceIngest(ctx, {
+    minValidTime: config.ingest.min_valid_time,
+    maxFutureSkewS: config.ingest.max_future_skew_s,
+    maxPayloadBytes: config.broker.limits.max_payload_bytes,
+  });
+  await ingest.start(lifetime.signal);
+  health.register("ingest", () => ingest.health());
+  status.register("ingest", () => ingest.status());
+  stoppables.push({ name: "ingest", stop: () => ingest.stop() });
+  if (config.broker.enabled) {
+    const broker = new EmbeddedBroker({ config: config.broker, log: log.child("broker"), metrics, verifyPassword, sink: ingest });
+    health.register("broker", () => broker.health(), { critical: true });
+    status.register("broker", () => broker.status());
+    try {
+      await broker.start(lifetime.signal);
+      if (broker.addresses.mqtt) addresses.mqtt = broker.addresses.mqtt;
+      if (broker.addresses.ws) addresses.ws = broker.addresses.ws;
+    } catch (err) {
+      log.error(`MQTT broker not started: ${String(err)}`);
+    }
+    stoppables.push({ name: "broker", stop: () => broker.stop() });
+  } else {
+    health.register("broker", () => ({ state: "disabled", message: "broker.enabled is false" }));
+  }
 
   // ---- Powerwall source, Wi-Fi association, Home Assistant publisher, Powerwall REST API (issue 4)
   if (config.powerwall.enabled) {

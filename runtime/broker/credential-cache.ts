@@ -1,0 +1,58 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Remembers recent scrypt verdicts per (username, password), keyed by a SHA-256 of both, so a
+ * reconnect storm of 20 devices does not cost 20 scrypt runs (~50 ms and 16 MB each) per round.
+ * Plaintext passwords are never stored. Successes live long; failures only briefly (so a mistyped
+ * password that is then fixed in config, or a brute-force loop, cannot pin a verdict for long).
+ * Concurrent verifications of the same key share one scrypt run.
+ */
+export interface CredentialCacheOptions {
+  maxEntries?: number;
+  successTtlMs?: number;
+  failureTtlMs?: number;
+  now?: () => number;
+}
+
+interface Entry { ok: boolean; until: number }
+
+export class CredentialCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, Promise<boolean>>();
+  private readonly maxEntries: number;
+  private readonly successTtlMs: number;
+  private readonly failureTtlMs: number;
+  private readonly now: () => number;
+  /** scrypt runs actually performed (for tests and metrics) */
+  verifications = 0;
+
+  constructor(opts: CredentialCacheOptions = {}) {
+    this.maxEntries = opts.maxEntries ?? 1024;
+    this.successTtlMs = opts.successTtlMs ?? 3_600_000;
+    this.failureTtlMs = opts.failureTtlMs ?? 5_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  private static key(username: string, password: Buffer): string {
+    return createHash("sha256").update(username).update("\0").update(password).digest("base64url");
+  }
+
+  /** Runs `verify` unless a fresh verdict for these credentials is cached. */
+  async check(username: string, password: Buffer, verify: () => Promise<boolean>): Promise<boolean> {
+    const key = CredentialCache.key(username, password);
+    const hit = this.entries.get(key);
+    if (hit && hit.until > this.now()) return hit.ok;
+    const running = this.pending.get(key);
+    if (running) return running;
+    const run = (async () => {
+      this.verifications++;
+      let ok = false;
+      try { ok = await verify(); } finally { this.pending.delete(key); }
+      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+      this.entries.set(key, { ok, until: this.now() + (ok ? this.successTtlMs : this.failureTtlMs) });
+      return ok;
+    })();
+    this.pending.set(key, run);
+    return run;
+  }
+}

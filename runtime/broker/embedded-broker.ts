@@ -1,0 +1,158 @@
+import { Aedes, type Client } from "aedes";
+import type { Static } from "@sinclair/typebox";
+import type { broker as brokerSection } from "../config/sections/broker.ts";
+import type { Component } from "../core/component.ts";
+import type { ComponentHealth } from "../core/health.ts";
+import type { Logger } from "../core/log.ts";
+import type { Metrics } from "../core/metrics.ts";
+import type { PublishedMessageSink } from "../core/published-messages.ts";
+import { BrokerStats } from "./broker-stats.ts";
+import { CredentialCache } from "./credential-cache.ts";
+import { installHooks } from "./hooks.ts";
+import { accountsFromConfig, type Identity } from "./identity.ts";
+import { Listeners } from "./listeners.ts";
+
+/**
+ * gridbox's embedded MQTT 3.1.1 broker (aedes) on TCP and WebSocket, with per-device credentials
+ * and topic ACLs. Every client PUBLISH is handed to `sink` in-process (ingest); nothing else in
+ * gridbox needs to know aedes exists.
+ */
+export type BrokerConfig = Static<typeof brokerSection>;
+
+export interface EmbeddedBrokerDeps {
+  readonly config: BrokerConfig;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  /** scrypt verification (core/password-hash.ts verifyPassword) */
+  readonly verifyPassword: (password: string, hash: string) => Promise<boolean>;
+  readonly sink?: PublishedMessageSink;
+  /** how long stop() waits for clients to close before destroying their sockets */
+  readonly stopTimeoutMs?: number;
+}
+
+interface DeviceConnection { connections: number; lastConnectedMs?: number; lastDisconnectedMs?: number }
+
+export class EmbeddedBroker implements Component {
+  private aedes: Aedes | undefined;
+  private listeners: Listeners | undefined;
+  private state: ComponentHealth = { state: "starting", message: "not started" };
+  private readonly stats = new BrokerStats();
+  private readonly identities = new WeakMap<Client, Identity>();
+  private readonly counted = new WeakSet<Client>();
+  private readonly devices = new Map<string, DeviceConnection>();
+  /** bound listener URLs, e.g. mqtt://127.0.0.1:1883 */
+  readonly addresses: { mqtt?: string; ws?: string } = {};
+  readonly cache = new CredentialCache();
+
+  constructor(private readonly deps: EmbeddedBrokerDeps) {}
+
+  async start(_signal: AbortSignal): Promise<void> {
+    const { config, log } = this.deps;
+    const lim = config.limits;
+    for (const id of Object.keys(config.devices)) this.devices.set(id, { connections: 0 });
+    const aedes = await Aedes.createBroker({
+      connectTimeout: lim.connect_timeout_ms,
+      drainTimeout: lim.drain_timeout_ms,
+      keepaliveLimit: lim.keepalive_limit_s,
+      queueLimit: lim.queue_limit,
+      maxClientsIdLength: 64,
+    });
+    this.aedes = aedes;
+    installHooks(aedes, {
+      auth: { accounts: accountsFromConfig(config), cache: this.cache, verify: this.deps.verifyPassword },
+      stats: this.stats, log, identities: this.identities, maxPayloadBytes: lim.max_payload_bytes,
+    });
+    this.watch(aedes);
+    this.stats.register(this.deps.metrics, () => aedes.connectedClients);
+
+    const listeners = new Listeners((stream, req) => aedes.handle(stream, req), this.stats, {
+      maxConnections: lim.max_connections,
+      maxWsMessageBytes: 4 * lim.max_payload_bytes + 65_536 + 16,
+      onError: (what, err) => {
+        this.state = { state: "down", message: `${what} listener failed`, lastError: err.message };
+        log.error(`broker ${what} listener failed: ${err.message}`);
+      },
+    });
+    this.listeners = listeners;
+    try {
+      if (config.tcp.enabled) this.addresses.mqtt = await listeners.listenTcp(config.tcp.host, config.tcp.port);
+      if (config.ws.enabled) this.addresses.ws = await listeners.listenWs(config.ws.host, config.ws.port);
+    } catch (err) {
+      this.state = { state: "down", message: "could not listen", lastError: String(err) };
+      throw err;
+    }
+    this.state = { state: "ok", message: `listening on ${[this.addresses.mqtt, this.addresses.ws].filter(Boolean).join(", ") || "no listener"}` };
+    log.info(this.state.message ?? "");
+  }
+
+  private watch(aedes: Aedes): void {
+    const sink = this.deps.sink;
+    const stats = this.stats;
+    aedes.on("publish", (packet, client) => {
+      if (!client) return; // $SYS heartbeats and other broker-internal messages
+      stats.messagesReceived++;
+      const payload = packet.payload as Uint8Array | string;
+      const bytes = typeof payload === "string" ? Buffer.from(payload) : payload;
+      stats.bytesReceived += bytes.byteLength;
+      if (!sink) return;
+      try { sink.published(packet.topic, bytes, packet.retain); } catch (err) { this.deps.log.error(`message sink failed: ${String(err)}`); }
+    });
+    aedes.on("client", (client) => {
+      const id = this.identities.get(client);
+      if (id?.kind !== "device") return;
+      const d = this.devices.get(id.username) ?? { connections: 0 };
+      d.connections++;
+      d.lastConnectedMs = Date.now();
+      this.devices.set(id.username, d);
+      this.counted.add(client);
+    });
+    aedes.on("clientDisconnect", (client) => {
+      if (!this.counted.delete(client)) return;
+      const id = this.identities.get(client);
+      const d = id?.kind === "device" ? this.devices.get(id.username) : undefined;
+      if (d) { d.connections = Math.max(0, d.connections - 1); d.lastDisconnectedMs = Date.now(); }
+    });
+    aedes.on("clientError", () => { stats.clientErrors++; });
+    aedes.on("connectionError", () => { stats.clientErrors++; });
+  }
+
+  async stop(): Promise<void> {
+    const aedes = this.aedes;
+    const listeners = this.listeners;
+    if (!aedes) return;
+    this.aedes = undefined;
+    await listeners?.stopAccepting();
+    const timeoutMs = this.deps.stopTimeoutMs ?? 3_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => aedes.close(() => resolve())),
+      new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); timer.unref(); }),
+    ]);
+    clearTimeout(timer);
+    listeners?.destroyAll();
+    this.state = { state: "down", message: "stopped" };
+  }
+
+  health(): ComponentHealth {
+    if (this.state.state !== "ok" || !this.aedes) return this.state;
+    return { ...this.state, details: { clientsConnected: this.aedes.connectedClients, connectionsOpen: this.stats.connectionsOpen } };
+  }
+
+  /** The `broker` section of GET /status (no secrets). */
+  status(): Record<string, unknown> {
+    const devices: Record<string, unknown> = {};
+    for (const [id, d] of this.devices) {
+      devices[id] = {
+        connected: d.connections > 0,
+        lastConnected: d.lastConnectedMs === undefined ? null : new Date(d.lastConnectedMs).toISOString(),
+        lastDisconnected: d.lastDisconnectedMs === undefined ? null : new Date(d.lastDisconnectedMs).toISOString(),
+      };
+    }
+    return {
+      clientsConnected: this.aedes?.connectedClients ?? 0,
+      addresses: { ...this.addresses },
+      devices,
+      ...this.stats.snapshot(),
+    };
+  }
+}

@@ -1,0 +1,88 @@
+import type { Aedes, AuthenticateError, Client } from "aedes";
+import { RateLimitedLog, type Logger } from "../core/log.ts";
+import { authenticate, type AuthenticateDeps } from "./authenticate.ts";
+import { authorizePublish } from "./authorize-publish.ts";
+import { authorizeSubscribe } from "./authorize-subscribe.ts";
+import type { BrokerStats } from "./broker-stats.ts";
+import type { Identity } from "./identity.ts";
+
+/**
+ * The ONE place where gridbox's async hook functions meet aedes' callbacks (CONVENTIONS C11): every
+ * promise is settled here with both outcomes handled and a final catch, so no rejection can leak
+ * into aedes (aedes PR #379) and no callback is called twice.
+ */
+export interface HookDeps {
+  readonly auth: AuthenticateDeps;
+  readonly stats: BrokerStats;
+  readonly log: Logger;
+  readonly maxPayloadBytes: number;
+  /** who each connection is, decided at CONNECT */
+  readonly identities: WeakMap<Client, Identity>;
+}
+
+function settle<T>(log: Logger, what: string, p: Promise<T>, onValue: (v: T) => void, onError: (err: unknown) => void): void {
+  p.then(onValue, onError).catch((err: unknown) => log.error(`broker ${what} hook failed: ${String(err)}`));
+}
+
+function connackError(returnCode: 2 | 3 | 4 | 5, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+export function installHooks(broker: Aedes, deps: HookDeps): void {
+  const { stats, log, identities, maxPayloadBytes } = deps;
+  const limited = new RateLimitedLog(log);
+
+  broker.authenticate = (client, username, password, done) => {
+    settle(log, "authenticate", authenticate(deps.auth, client.id ?? "", username, password), (r) => {
+      if (r.ok) {
+        identities.set(client, r.identity);
+        stats.connect("accepted");
+        done(null, true);
+        return;
+      }
+      stats.connect(r.reason);
+      limited.warn(`auth:${r.reason}`, `MQTT connection refused (${r.reason})`, { username: username ?? null, clientId: client.id, returnCode: r.returnCode });
+      done(connackError(r.returnCode, r.reason), false);
+    }, (err) => {
+      stats.connect("error");
+      log.error(`authentication failed: ${String(err)}`);
+      // 0x03 "server unavailable": our fault, not the client's
+      done(connackError(3, "server unavailable"), false);
+    });
+  };
+
+  broker.authorizePublish = (client, packet, done) => {
+    if (!client) { done(null); return; } // published by the broker itself
+    const identity = identities.get(client);
+    if (!identity) { done(new Error("not authenticated")); return; }
+    settle(log, "authorizePublish", authorizePublish(identity, packet.topic), (denial) => {
+      if (denial) {
+        stats.denyPublish(denial);
+        limited.warn(`publish:${identity.username ?? "anonymous"}`, `publish to ${packet.topic} refused (${denial}); closing the connection`, { username: identity.username ?? null });
+        done(new Error(`publish refused: ${denial}`)); // MQTT 3.1.1: closes the connection
+        return;
+      }
+      if (packet.payload.length > maxPayloadBytes) {
+        // dropped, not fatal: never retained ([MQTT-3.3.1-5] would store it) and never forwarded (authorizeForward)
+        stats.oversizedDropped++;
+        packet.retain = false;
+      }
+      done(null);
+    }, (err) => done(err instanceof Error ? err : new Error(String(err))));
+  };
+
+  broker.authorizeSubscribe = (client, sub, done) => {
+    const identity = identities.get(client);
+    if (!identity) { done(null, null); return; }
+    settle(log, "authorizeSubscribe", authorizeSubscribe(identity, sub.topic), (ok) => {
+      if (!ok) {
+        stats.subscribeDenied++;
+        limited.warn(`subscribe:${identity.username ?? "anonymous"}`, `subscription to ${sub.topic} refused (SUBACK 0x80)`, { username: identity.username ?? null });
+      }
+      done(null, ok ? sub : null); // null -> return code 0x80 in the SUBACK, section 3.9.3
+    }, () => done(null, null));
+  };
+
+  // synchronous in aedes: oversized payloads are not delivered to subscribers
+  broker.authorizeForward = (_client, packet) => (packet.payload.length > maxPayloadBytes ? null : packet);
+}

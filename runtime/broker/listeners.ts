@@ -1,0 +1,106 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from "node:http";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, createWebSocketStream, type WebSocket } from "ws";
+import type { BrokerStats } from "./broker-stats.ts";
+
+/**
+ * The broker's network side: a TCP listener and a WebSocket listener (MQTT over WebSocket,
+ * subprotocol "mqtt"), both feeding aedes' `handle`. It counts open connections across both and
+ * refuses new ones beyond `maxConnections` at once, and on close destroys whatever is still open.
+ */
+export interface ListenerOptions {
+  readonly maxConnections: number;
+  /** the largest WebSocket message accepted (bigger ones close the connection: a memory bound) */
+  readonly maxWsMessageBytes: number;
+  readonly onError: (what: string, err: Error) => void;
+}
+
+type Handle = (stream: Duplex, req?: IncomingMessage) => void;
+
+const urlHost = (host: string): string => (host.includes(":") ? `[${host}]` : host);
+
+export class Listeners {
+  private tcp: NetServer | undefined;
+  private http: HttpServer | undefined;
+  private wss: WebSocketServer | undefined;
+  private readonly open = new Set<Duplex>();
+
+  constructor(private readonly handle: Handle, private readonly stats: BrokerStats, private readonly opts: ListenerOptions) {}
+
+  private admit(conn: Duplex): boolean {
+    if (this.open.size >= this.opts.maxConnections) {
+      this.stats.connectionsRefused++;
+      conn.destroy();
+      return false;
+    }
+    this.open.add(conn);
+    this.stats.connectionsOpen = this.open.size;
+    conn.once("close", () => { this.open.delete(conn); this.stats.connectionsOpen = this.open.size; });
+    return true;
+  }
+
+  async listenTcp(host: string, port: number): Promise<string> {
+    const server = createNetServer((socket: Socket) => {
+      socket.setNoDelay(true);
+      if (this.admit(socket)) this.handle(socket);
+    });
+    this.tcp = server;
+    const bound = await listen(server, host, port);
+    server.on("error", (err) => this.opts.onError("tcp", err));
+    return `mqtt://${urlHost(host)}:${bound}`;
+  }
+
+  async listenWs(host: string, port: number): Promise<string> {
+    const http = createHttpServer((_req, res) => { res.writeHead(426, { "content-type": "text/plain" }).end("MQTT over WebSocket only\n"); });
+    const wss = new WebSocketServer({ server: http, maxPayload: this.opts.maxWsMessageBytes });
+    wss.on("connection", (ws: WebSocket, req: IncomingMessage) => {
+      const stream = createWebSocketStream(ws);
+      stream.on("error", () => stream.destroy());
+      if (this.admit(stream)) this.handle(stream, req);
+    });
+    wss.on("error", (err) => this.opts.onError("ws", err));
+    this.http = http;
+    this.wss = wss;
+    const bound = await listen(http, host, port);
+    http.on("error", (err) => this.opts.onError("ws", err));
+    return `ws://${urlHost(host)}:${bound}`;
+  }
+
+  get openConnections(): number { return this.open.size; }
+
+  /** Stops accepting new connections (existing ones stay until the broker closes them). */
+  async stopAccepting(): Promise<void> {
+    const closing: Promise<void>[] = [];
+    if (this.tcp) closing.push(closeServer(this.tcp));
+    if (this.wss) { const wss = this.wss; closing.push(new Promise((resolve) => wss.close(() => resolve()))); }
+    if (this.http) { const http = this.http; http.closeIdleConnections(); closing.push(closeServer(http)); }
+    // server.close() waits for open connections; do not block on it here
+    void Promise.allSettled(closing);
+    this.tcp?.unref();
+    this.http?.unref();
+  }
+
+  /** Destroys every connection still open. */
+  destroyAll(): void {
+    for (const conn of this.open) conn.destroy();
+    this.open.clear();
+    this.stats.connectionsOpen = 0;
+  }
+}
+
+function listen(server: NetServer | HttpServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once("error", onError);
+    server.listen({ host, port }, () => {
+      server.off("error", onError);
+      const addr = server.address();
+      resolve(typeof addr === "object" && addr ? addr.port : port);
+    });
+  });
+}
+
+function closeServer(server: NetServer | HttpServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
