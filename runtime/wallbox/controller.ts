@@ -103,7 +103,8 @@ export class WallboxController implements Component {
     return this.snapshot();
   }
 
-  private check(cmd: WallboxCommand): void {
+  /** Throws CommandRefused when the command would be refused; changes nothing. */
+  check(cmd: WallboxCommand): void {
     if (cmd.action !== "set-current") return;
     const { max_current_a: maxA, min_current_a: minA } = this.deps.config;
     if (cmd.currentA > maxA) throw new CommandRefused(`set-current ${cmd.currentA} A refused: above the configured maximum of ${maxA} A`);

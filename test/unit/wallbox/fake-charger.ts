@@ -11,6 +11,8 @@ export class FakeCharger implements Charger, CurrentLimiter, ChargePowerMeter, S
   readonly commands: Recorded[] = [];
   online = true;
   failNext = false;
+  /** while set, commands wait for it (a charger that answers slowly) */
+  hold: Promise<void> | undefined;
   enabled = false;
   offeredA = 0;
   private listener: (() => void) | undefined;
@@ -28,12 +30,14 @@ export class FakeCharger implements Charger, CurrentLimiter, ChargePowerMeter, S
   }
 
   async enable(on: boolean): Promise<void> {
+    if (this.hold) await this.hold;
     this.guard();
     this.enabled = on;
     this.commands.push({ atMs: this.clock.nowMs(), cmd: "enable", value: on });
   }
 
   async setCurrentA(a: number): Promise<void> {
+    if (this.hold) await this.hold;
     this.guard();
     this.offeredA = a;
     this.commands.push({ atMs: this.clock.nowMs(), cmd: "current", value: a });
