@@ -1,0 +1,127 @@
+import type { Clock, TimerHandle } from "../core/clock.ts";
+import type { HaEntitySpec } from "../core/home-assistant.ts";
+import type { Logger } from "../core/log.ts";
+import { discoveryPayload, discoveryTopic, nodeIdOf, statePayload, type DiscoveryContext } from "./discovery.ts";
+import type { Publish } from "./mqtt-connection.ts";
+import { haId } from "./topics.ts";
+
+/**
+ * Every declared entity with its latest state. States are throttled per entity: the first change
+ * goes out at once, later ones at most every `intervalMs` (the newest value wins), so a 50 Hz
+ * reading becomes one publish every few seconds. Nothing queues while disconnected: after each
+ * connect everything is announced and the current states re-sent.
+ */
+export interface Sender {
+  readonly connected: boolean;
+  publish(topic: string, payload: string, opts: Publish): boolean;
+}
+
+export interface Entity {
+  readonly key: string;
+  spec: HaEntitySpec;
+  onCommand: ((payload: string) => void) | undefined;
+  readonly deviceAvailability: boolean;
+  readonly stateTopic: string;
+  readonly commandTopic: string;
+  /** the state payload to show; undefined = never set */
+  payload: string | undefined;
+  sent: string | undefined;
+  sentAtMs: number;
+}
+
+export interface StoreOptions {
+  readonly sender: Sender;
+  readonly ctx: DiscoveryContext;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly intervalMs: number;
+}
+
+/** "None" is what Home Assistant's MQTT sensor and binary_sensor read as unknown. */
+export const UNKNOWN_PAYLOAD = "None";
+
+export class EntityStore {
+  private readonly entities = new Map<string, Entity>();
+  private readonly byCommandTopic = new Map<string, Entity>();
+  private flushTimer: TimerHandle | undefined;
+  publishes = 0;
+
+  constructor(private readonly o: StoreOptions) {}
+
+  get size(): number { return this.entities.size; }
+  has(key: string): boolean { return this.entities.has(key); }
+  get(key: string): Entity | undefined { return this.entities.get(key); }
+
+  declare(spec: HaEntitySpec, onCommand: ((payload: string) => void) | undefined, deviceAvailability: boolean): Entity {
+    const node = nodeIdOf(spec.device);
+    const object = haId(spec.objectId);
+    const key = `${node}/${object}`;
+    let e = this.entities.get(key);
+    if (e) {
+      // a re-declaration updates the entity (new options, new handler) and announces it again
+      e.spec = spec;
+      e.onCommand = onCommand;
+    } else {
+      const { topics } = this.o.ctx;
+      e = { key, spec, onCommand, deviceAvailability, stateTopic: topics.state(node, object), commandTopic: topics.command(node, object), payload: undefined, sent: undefined, sentAtMs: 0 };
+      this.entities.set(key, e);
+    }
+    if (onCommand) this.byCommandTopic.set(e.commandTopic, e);
+    else this.byCommandTopic.delete(e.commandTopic);
+    this.announce(e);
+    return e;
+  }
+
+  commandTarget(topic: string): Entity | undefined { return this.byCommandTopic.get(topic); }
+
+  /** Sets an entity's state; it goes out now or at the end of its throttle interval. */
+  set(e: Entity, state: string | number | boolean | null): void {
+    e.payload = state === null ? UNKNOWN_PAYLOAD : statePayload(state);
+    if (e.payload === e.sent) return;
+    const now = this.o.clock.nowMs();
+    if (now - e.sentAtMs >= this.o.intervalMs) this.send(e, now);
+    else this.scheduleFlush(e.sentAtMs + this.o.intervalMs - now);
+  }
+
+  private send(e: Entity, now: number): void {
+    if (e.payload === undefined || e.spec.component === "button") return;
+    if (this.o.sender.publish(e.stateTopic, e.payload, { qos: 0, retain: true })) {
+      e.sent = e.payload;
+      e.sentAtMs = now;
+      this.publishes++;
+    }
+  }
+
+  private scheduleFlush(inMs: number): void {
+    if (this.flushTimer) return;
+    this.flushTimer = this.o.clock.setTimeout(() => { this.flushTimer = undefined; this.flush(); }, Math.max(inMs, 1));
+  }
+
+  /** Sends every state whose throttle interval has passed; reschedules for the rest. */
+  flush(): void {
+    const now = this.o.clock.nowMs();
+    let next = Infinity;
+    for (const e of this.entities.values()) {
+      if (e.payload === undefined || e.payload === e.sent) continue;
+      const due = e.sentAtMs + this.o.intervalMs;
+      if (due <= now) this.send(e, now);
+      else next = Math.min(next, due - now);
+    }
+    if (next !== Infinity && this.o.sender.connected) this.scheduleFlush(next);
+  }
+
+  announce(e: Entity): void {
+    const payload = discoveryPayload(this.o.ctx, e.spec, { deviceAvailability: e.deviceAvailability, hasCommand: e.onCommand !== undefined });
+    this.o.sender.publish(discoveryTopic(this.o.ctx, e.spec), JSON.stringify(payload), { qos: 1, retain: true });
+  }
+
+  /** After a (re)connect or Home Assistant's birth: every config, then every known state. */
+  announceAll(): void {
+    for (const e of this.entities.values()) this.announce(e);
+    for (const e of this.entities.values()) { e.sent = undefined; this.send(e, this.o.clock.nowMs()); }
+  }
+
+  stop(): void {
+    if (this.flushTimer) { this.o.clock.clearTimeout(this.flushTimer); this.flushTimer = undefined; }
+  }
+}

@@ -1,0 +1,186 @@
+import type { Config } from "../config/schema.ts";
+import type { Bus } from "../core/bus.ts";
+import type { Clock, TimerHandle } from "../core/clock.ts";
+import type { Component } from "../core/component.ts";
+import { errorMessage } from "../core/errors.ts";
+import type { ComponentHealth, HealthRegistry } from "../core/health.ts";
+import type { HaDevice, HaEntityHandle, HaEntitySpec, HomeAssistantBridge } from "../core/home-assistant.ts";
+import type { LatestValues } from "../core/latest-values.ts";
+import type { Logger } from "../core/log.ts";
+import type { StatusRegistry } from "../core/status.ts";
+import { resolveConnection } from "./connection-options.ts";
+import type { DiscoveryContext } from "./discovery.ts";
+import { EntityStore, type Sender } from "./entity-store.ts";
+import { HealthSensors } from "./health-sensors.ts";
+import { MqttConnection, type Publish } from "./mqtt-connection.ts";
+import { POWERWALL_MEASUREMENT, ReadingEntities } from "./reading-entities.ts";
+import { haId, OFFLINE, ONLINE, Topics } from "./topics.ts";
+
+/**
+ * The Home Assistant publisher: MQTT discovery, throttled states, availability and command topics
+ * for everything gridbox sees, plus its own health sensors. It connects after start() without
+ * waiting; while the broker is down or refuses, it retries with backoff and nothing else notices.
+ */
+export interface PublisherDeps {
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly bus: Bus;
+  readonly latest: LatestValues;
+  readonly health: HealthRegistry;
+  readonly status: StatusRegistry;
+  readonly config: Readonly<Config>;
+  readonly host: string;
+  readonly version: string;
+  /** the embedded broker's bound address (main.ts `addresses.mqtt`), read at start() */
+  readonly embeddedBrokerAddress: () => string | undefined;
+}
+
+const MAX_COMMAND_BYTES = 1024;
+
+export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
+  private readonly cfg: Readonly<Config["homeassistant"]>;
+  private readonly log: Logger;
+  private readonly topics: Topics;
+  readonly gridbox: HaDevice;
+  private readonly store: EntityStore;
+  private readonly readings: ReadingEntities;
+  private readonly sensors: HealthSensors;
+  private conn: MqttConnection | undefined;
+  private configProblem: string | undefined;
+  private readonly availability = new Map<string, boolean>();
+  private readonly timers = new Set<TimerHandle>();
+  private healthTimer: TimerHandle | undefined;
+  private unsubscribe: Array<() => void> = [];
+  private stopped = false;
+  private commands = 0;
+  private announces = 0;
+
+  constructor(private readonly d: PublisherDeps) {
+    this.cfg = d.config.homeassistant;
+    this.log = d.log.redact(this.cfg.mqtt.password);
+    this.topics = new Topics(this.cfg.discovery_prefix, this.cfg.topic_prefix);
+    const nodeId = haId(this.cfg.node_id || `gridbox_${d.host}`);
+    this.gridbox = { id: nodeId, name: `gridbox ${d.host}`, manufacturer: "gridbox", model: "gridbox energy appliance", swVersion: d.version };
+    const current = (): MqttConnection | undefined => this.conn;
+    const sender: Sender = {
+      get connected(): boolean { return current()?.connected === true; },
+      publish: (topic: string, payload: string, opts: Publish) => current()?.publish(topic, payload, opts) ?? false,
+    };
+    const ctx: DiscoveryContext = { topics: this.topics, gridboxNodeId: nodeId, origin: { name: "gridbox", sw_version: d.version, support_url: "https://github.com/gridbox/gridbox" } };
+    this.store = new EntityStore({ sender, ctx, clock: d.clock, log: this.log, intervalMs: this.cfg.state_interval_ms });
+    this.readings = new ReadingEntities({
+      store: this.store, gridbox: this.gridbox, log: this.log, maxDevices: this.cfg.max_devices,
+      setDeviceAvailability: (node, online) => this.setAvailability(node, online),
+    });
+    this.sensors = new HealthSensors({ store: this.store, sender, device: this.gridbox, health: d.health, status: d.status, attributesTopic: (o) => this.topics.attributes(nodeId, o) });
+  }
+
+  declare(spec: HaEntitySpec, onCommand?: (payload: string) => void): HaEntityHandle {
+    const entity = this.store.declare(spec, onCommand, false);
+    return { publish: (state) => this.store.set(entity, state) };
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    this.unsubscribe = this.readings.attach(this.d.bus, this.d.latest);
+    this.scheduleHealth();
+    let resolved;
+    try {
+      resolved = await resolveConnection(this.d.config, this.d.host, this.topics.availability(this.gridbox.id), this.d.embeddedBrokerAddress());
+    } catch (err) {
+      this.configProblem = errorMessage(err);
+      this.log.error(`Home Assistant publisher not connecting: ${this.configProblem}`);
+      return;
+    }
+    if (signal.aborted || this.stopped) return;
+    this.conn = new MqttConnection({
+      url: resolved.url, client: resolved.options, log: this.log, clock: this.d.clock,
+      reconnectMinMs: this.cfg.mqtt.reconnect_min_ms, reconnectMaxMs: Math.max(this.cfg.mqtt.reconnect_min_ms, this.cfg.mqtt.reconnect_max_ms),
+      onConnect: () => this.onConnect(),
+      onMessage: (topic, payload) => this.onMessage(topic, payload),
+    });
+    this.conn.start();
+  }
+
+  private onConnect(): void {
+    this.conn?.subscribe([this.topics.haStatus(), this.topics.commandFilter()]);
+    this.announce();
+  }
+
+  /** Discovery for every entity, then states, availability and health. */
+  private announce(): void {
+    this.announces++;
+    this.conn?.publish(this.topics.availability(this.gridbox.id), ONLINE, { qos: 1, retain: true });
+    this.checkPowerwallStaleness();
+    this.sensors.publish();
+    this.store.announceAll();
+    for (const [node, online] of this.availability) this.conn?.publish(this.topics.availability(node), online ? ONLINE : OFFLINE, { qos: 1, retain: true });
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    if (topic === this.topics.haStatus()) {
+      if (payload.toString() !== ONLINE) return;
+      // Home Assistant restarted: re-announce after a small random delay, so many devices do not answer at once
+      const delay = Math.floor(Math.random() * (this.cfg.announce_delay_max_ms + 1));
+      this.log.info(`Home Assistant is online: re-announcing in ${delay} ms`);
+      this.later(() => this.announce(), delay);
+      return;
+    }
+    const entity = this.store.commandTarget(topic);
+    if (!entity?.onCommand || payload.length > MAX_COMMAND_BYTES) {
+      this.log.debug(() => `ignored command on ${topic} (${payload.length} bytes)`);
+      return;
+    }
+    this.commands++;
+    try { entity.onCommand(payload.toString("utf8")); } catch (err) { this.log.warn(`command on ${topic} failed: ${errorMessage(err)}`); }
+  }
+
+  private setAvailability(node: string, online: boolean): void {
+    if (this.availability.get(node) === online) return;
+    this.availability.set(node, online);
+    this.conn?.publish(this.topics.availability(node), online ? ONLINE : OFFLINE, { qos: 1, retain: true });
+  }
+
+  /** A Powerwall is available while its newest reading is younger than powerwall_stale_after_ms. */
+  private checkPowerwallStaleness(): void {
+    const now = this.d.clock.nowMs();
+    for (const { nodeId, site } of this.readings.powerwallSites()) {
+      const entry = this.d.latest.get(POWERWALL_MEASUREMENT, { site });
+      this.setAvailability(nodeId, entry !== undefined && now - entry.receivedMs <= this.cfg.powerwall_stale_after_ms);
+    }
+  }
+
+  private scheduleHealth(): void {
+    if (this.stopped) return;
+    this.healthTimer = this.d.clock.setTimeout(() => {
+      try {
+        this.checkPowerwallStaleness();
+        if (this.conn?.connected) this.sensors.publish();
+      } catch (err) { this.log.error(`health sensors: ${errorMessage(err)}`); }
+      this.scheduleHealth();
+    }, this.cfg.health_interval_ms);
+  }
+
+  private later(fn: () => void, ms: number): void {
+    const h = this.d.clock.setTimeout(() => { this.timers.delete(h); if (!this.stopped) fn(); }, ms);
+    this.timers.add(h);
+  }
+
+  health(): ComponentHealth {
+    if (this.configProblem) return { state: "down", message: "not connecting: configuration problem", lastError: this.configProblem };
+    const h = this.conn?.health() ?? { state: "starting" as const, message: "starting" };
+    return { ...h, details: { ...h.details, entities: this.store.size, state_publishes: this.store.publishes, commands: this.commands } };
+  }
+
+  stats(): Record<string, unknown> {
+    return { connected: this.conn?.connected === true, entities: this.store.size, state_publishes: this.store.publishes, announces: this.announces, commands: this.commands, health_publishes: this.sensors.published, ...this.readings.stats() };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const u of this.unsubscribe) u();
+    if (this.healthTimer) this.d.clock.clearTimeout(this.healthTimer);
+    for (const h of this.timers) this.d.clock.clearTimeout(h);
+    this.store.stop();
+    await this.conn?.stop([{ topic: this.topics.availability(this.gridbox.id), payload: OFFLINE }]);
+  }
+}
