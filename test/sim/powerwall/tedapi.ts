@@ -1,0 +1,84 @@
+import { createHash, verify } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { gzipSync } from "node:zlib";
+import { decodeMessage, encodeMessage, type TedapiEnvelope, type TedapiMessage } from "../../../runtime/sources/powerwall/tedapi-codec.ts";
+import type { SimState } from "./sim-state.ts";
+import { componentsJson, configJson, deviceControllerJson } from "./tedapi-data.ts";
+
+/**
+ * The TEDAPI personality (reference §2, §5 items 6-9): Basic auth `Tesla_Energy_Device:<gateway
+ * password>` on every /tedapi call (wrong -> 403), GET /tedapi/din as text, POST /tedapi/v1 with the
+ * protobuf envelope dispatched on field 15 (config.json), 4 (system info) and 16 (signed query:
+ * the signature must verify against the test's public key over the query text, else status 3).
+ * Optional gzip bodies without Content-Encoding, and "routed client" mode (403 for everyone).
+ */
+const ACCESS_DENIED = { code: 403, error: "Access Denied", message: "User does not have adequate access rights" };
+
+function send(s: SimState, res: ServerResponse, status: number, body: Buffer, type: string): void {
+  const out = s.gzip ? gzipSync(body) : body;
+  res.writeHead(status, { "content-type": type }).end(out);
+}
+
+function authorized(s: SimState, req: IncomingMessage): boolean {
+  const h = req.headers.authorization ?? "";
+  if (!h.startsWith("Basic ")) return false;
+  const decoded = Buffer.from(h.slice(6), "base64").toString("utf8");
+  return !s.passwordRejected && decoded === `Tesla_Energy_Device:${s.gatewayPassword}`;
+}
+
+export function handleTedapi(s: SimState, req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): void {
+  if (s.routedClient || !authorized(s, req)) {
+    res.writeHead(403, { "content-type": "application/json" }).end(JSON.stringify(ACCESS_DENIED));
+    return;
+  }
+  if (path === "/tedapi/din" && req.method === "GET") return send(s, res, 200, Buffer.from(s.din + "\n"), "text/plain");
+  const follower = /^\/tedapi\/device\/([^/]+)\/v1$/.exec(path);
+  if ((path === "/tedapi/v1" || follower) && req.method === "POST") {
+    let msg: TedapiMessage;
+    try { msg = decodeMessage(body); } catch {
+      res.writeHead(400, { "content-type": "text/plain" }).end("bad request");
+      return;
+    }
+    const recipient = msg.message?.recipient?.din;
+    if (follower ? recipient !== follower[1] : recipient !== s.din) {
+      res.writeHead(400, { "content-type": "text/plain" }).end("unknown recipient");
+      return;
+    }
+    return send(s, res, 200, encodeMessage(answer(s, msg)), "application/octet-string");
+  }
+  res.writeHead(404, { "content-type": "text/plain" }).end("404 page not found\n");
+}
+
+function answer(s: SimState, msg: TedapiMessage): TedapiMessage {
+  const env = msg.message ?? {};
+  const reply: TedapiEnvelope = { deliveryChannel: 1, sender: { din: s.din }, recipient: { local: 1 } };
+  if (env.config?.send) {
+    const text = Buffer.from(JSON.stringify(configJson(s)));
+    reply.config = { recv: { file: { name: "config.json", blob: text }, hash: createHash("sha256").update(text).digest() } };
+  } else if (env.firmware) {
+    const [text, hash] = s.firmware.split(" ");
+    reply.firmware = { system: { gateway: { partNumber: "1152100-14-J", serialNumber: s.din.split("--")[1] ?? "" }, din: s.din,
+      version: { text: s.firmware, githash: Buffer.from(hash ?? text ?? "", "utf8") }, deviceType: s.model === "pw3" ? 7 : 1 } };
+  } else if (env.payload?.send) {
+    reply.payload = { recv: runQuery(s, env.payload.send) };
+  } else {
+    reply.payload = { recv: { status: 3, errors: [{ path: "", code: 3, message: "empty request" }] } };
+  }
+  return { message: reply, tail: { value: msg.tail?.value ?? 1 } };
+}
+
+type QuerySend = NonNullable<NonNullable<TedapiEnvelope["payload"]>["send"]>;
+
+function runQuery(s: SimState, q: QuerySend): { status: number; data?: string; errors?: { path: string; code: number; message: string }[] } {
+  const text = q.payload?.query ?? "";
+  const sig = q.signature ? Buffer.from(q.signature) : Buffer.alloc(0);
+  let valid = false;
+  if (s.queryPublicKey && sig.length > 0 && q.format === 2) {
+    try { valid = verify("sha256", Buffer.from(text, "utf8"), s.queryPublicKey, sig); } catch { valid = false; }
+  }
+  if (!valid) return { status: 3, errors: [{ path: "", code: 16, message: "signature verification failed" }] };
+  const op = /query\s+(\w+)/.exec(text)?.[1];
+  if (op === "DeviceControllerQuery") return { status: 1, data: JSON.stringify(deviceControllerJson(s)) };
+  if (op === "ComponentsQuery" && s.model === "pw3") return { status: 1, data: JSON.stringify(componentsJson(s)) };
+  return { status: 3, errors: [{ path: "", code: 5, message: `unsupported query ${op ?? "?"}` }] };
+}
