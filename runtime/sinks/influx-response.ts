@@ -29,10 +29,15 @@ export function serverMessage(body: string): string {
   return text.length > MAX_MESSAGE ? text.slice(0, MAX_MESSAGE) + "..." : text;
 }
 
-/** 1-based line numbers named in an error body ("line 3:", InfluxDB 2 and 3). */
+/** 1-based line numbers named in an error body: InfluxDB 2 "line 3: ...", InfluxDB 3 "line_number": 3. */
 export function namedBadLines(body: string): number[] {
+  let text = body;
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown };
+    if (typeof parsed.message === "string") text = parsed.message;
+  } catch { /* not JSON */ }
   const out = new Set<number>();
-  for (const m of body.matchAll(/\bline[ :]+(\d+)\b/gi)) out.add(Number(m[1]));
+  for (const m of text.matchAll(/\bline[ :]+(\d+)\b|"line_number"\s*:\s*(\d+)/gi)) out.add(Number(m[1] ?? m[2]));
   return [...out].filter((n) => n > 0).sort((a, b) => a - b);
 }
 

@@ -1,0 +1,128 @@
+import { strict as assert } from "node:assert";
+import { after, before, test } from "node:test";
+import { BatchStore } from "../../../runtime/outbox/batch-store.ts";
+import { buildOutbox, delay, reading, type Harness } from "../../integration/store-and-forward/harness.ts";
+import { FakeInflux } from "../sinks/fake-influx.ts";
+
+/** The outbox against a fake InfluxDB OSS 2 (type conflicts, 401, 429, 503 answered like the real one). */
+let influx: FakeInflux;
+before(async () => { influx = await new FakeInflux().start(); });
+after(async () => { await influx.stop(); });
+
+const t0 = Date.UTC(2026, 0, 1);
+const started: Harness[] = [];
+async function start(o: Partial<Parameters<typeof buildOutbox>[0]> = {}): Promise<Harness> {
+  const h = buildOutbox({ url: influx.url, flushIntervalMs: 100, retry: { initialMs: 50, maxMs: 300 }, ...o });
+  await h.outbox.start(new AbortController().signal);
+  started.push(h);
+  return h;
+}
+after(async () => { for (const h of started) { await h.outbox.stop(); h.cleanup(); } });
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await delay(20);
+  assert.ok(cond(), "condition reached in time");
+}
+
+test("healthy: one request per flush interval, straight to the sink, nothing stored", async () => {
+  const h = await start({ batchMaxLines: 5000 });
+  const before = influx.requests.length;
+  for (let i = 0; i < 50; i++) h.outbox.write([reading(i, t0, 1, "healthy")]);
+  await until(() => h.outbox.stats().delivered === 50, 1000);
+  const reqs = influx.requests.slice(before);
+  assert.equal(reqs.length, 1, "50 readings in one flush go as one request");
+  assert.equal(reqs[0]?.lines.length, 50);
+  assert.equal(h.store.totalsNow.batches, 0);
+  assert.equal(h.store.stats().dropped, 0);
+  assert.equal(h.outbox.sinkHealth().state, "ok");
+});
+
+test("a full batch leaves at once, and batches hold at most batch_max_lines", async () => {
+  const h = await start({ batchMaxLines: 100, flushIntervalMs: 5000 });
+  const before = influx.requests.length;
+  h.outbox.write(Array.from({ length: 250 }, (_, i) => reading(i, t0, 1, "chunked")));
+  await until(() => h.outbox.stats().delivered === 250, 2000);
+  assert.deepEqual(influx.requests.slice(before).map((r) => r.lines.length).sort((a, b) => b - a), [100, 100, 50]);
+});
+
+test("a type-conflict line is dead-lettered and does not block the lines around or after it", async () => {
+  const h = await start();
+  h.outbox.write([{ measurement: "conflict", tags: { d: "1" }, fields: { x: { int: 1 } }, timeNs: BigInt(t0) * 1_000_000n }]);
+  await until(() => h.outbox.stats().delivered === 1);
+  const mixed = Array.from({ length: 40 }, (_, i) => ({ measurement: "conflict", tags: { d: "1" }, fields: { x: i === 17 ? 2.5 : { int: i } }, timeNs: BigInt(t0 + 1 + i) * 1_000_000n }));
+  h.outbox.write(mixed);
+  await until(() => h.outbox.stats().deadLettered === 1);
+  h.outbox.write([{ measurement: "conflict", tags: { d: "1" }, fields: { x: { int: 99 } }, timeNs: BigInt(t0 + 100) * 1_000_000n }]);
+  await until(() => h.outbox.stats().delivered === 1 + 39 + 1);
+  for (let i = 0; i < 40; i++) assert.equal(influx.points.has(`conflict,d=1 ${t0 + 1 + i}`), i !== 17, `line ${i}`);
+  assert.ok(influx.points.has(`conflict,d=1 ${t0 + 100}`));
+  const status = h.outbox.status();
+  assert.equal(status.recentDeadLetters.length, 1);
+  assert.equal(status.recentDeadLetters[0]?.line, `conflict,d=1 x=2.5 ${t0 + 18}`);
+  assert.match(status.recentDeadLetters[0]?.reason ?? "", /field type conflict/);
+  assert.equal("deadLettered" in status.store ? status.store.deadLettered : -1, 1);
+  assert.equal(h.store.totalsNow.batches, 0, "the rejected batch left the store once settled");
+});
+
+test("401: health says credentials refused, readings are kept, and flow once the server accepts the token", async () => {
+  influx.token = "rotated";
+  try {
+    const h = await start();
+    h.outbox.write(Array.from({ length: 30 }, (_, i) => reading(i, t0, 1, "auth")));
+    await until(() => h.outbox.sinkHealth().state === "down");
+    assert.match(h.outbox.sinkHealth().message ?? "", /credentials refused/);
+    assert.doesNotMatch(JSON.stringify(h.outbox.sinkHealth()), /test-token/);
+    await until(() => h.store.totalsNow.readings === 30);
+    influx.token = "test-token"; // fixed on the server side
+    await until(() => h.outbox.stats().delivered === 30, 5000);
+    assert.equal(h.store.totalsNow.readings, 0);
+    assert.equal(h.outbox.sinkHealth().state, "ok");
+  } finally { influx.token = "test-token"; }
+});
+
+test("429 Retry-After is honoured; 503 is retried with backoff; nothing is lost or doubled", async () => {
+  const h = await start({ retry: { initialMs: 50, maxMs: 200 } });
+  influx.enqueue({ status: 429, body: "slow down", retryAfter: "1" }, { status: 503, body: "unavailable" });
+  const before = influx.requests.length;
+  h.outbox.write(Array.from({ length: 10 }, (_, i) => reading(i, t0, 1, "busy")));
+  await until(() => h.outbox.stats().delivered === 10, 5000);
+  const reqs = influx.requests.slice(before);
+  assert.deepEqual(reqs.map((r) => r.status), [429, 503, 204]);
+  const gap = (reqs[1]?.atMs ?? 0) - (reqs[0]?.atMs ?? 0);
+  assert.ok(gap >= 950, `the retry waited for Retry-After (${gap} ms)`);
+  for (let i = 0; i < 10; i++) assert.ok(influx.points.has(`busy,device=d0,site=test ${t0 + i}`));
+});
+
+test("stop() flushes memory to the sink when it is up", async () => {
+  const h = await start({ flushIntervalMs: 60_000 });
+  h.outbox.write(Array.from({ length: 7 }, (_, i) => reading(i, t0, 1, "stopflush")));
+  await h.outbox.stop();
+  assert.equal(h.outbox.stats().delivered, 7);
+  assert.equal(h.outbox.write([reading(99, t0)]), false, "no readings accepted after stop");
+});
+
+test("stop() with the sink down puts memory into the store, and the next start delivers it", async () => {
+  influx.enqueue({ status: 503 }, { status: 503 }, { status: 503 });
+  const h = await start({ flushIntervalMs: 60_000, retry: { initialMs: 5000, maxMs: 5000 } });
+  h.outbox.write([reading(0, t0, 1, "restart")]);
+  await h.outbox.flush();
+  await until(() => h.store.totalsNow.readings === 1);
+  h.outbox.write(Array.from({ length: 4 }, (_, i) => reading(i + 1, t0, 1, "restart")));
+  await h.outbox.stop();
+  const reopened = new BatchStore(h.store.path, h.store.maxBytes).open();
+  assert.equal(reopened.totalsNow.readings, 5);
+  reopened.close();
+  const again = await start({ storePath: h.store.path });
+  await until(() => again.store.totalsNow.readings === 0 && again.outbox.stats().delivered === 5, 5000);
+  for (let i = 0; i < 5; i++) assert.ok(influx.points.has(`restart,device=d0,site=test ${t0 + i}`));
+});
+
+test("write() asks the caller to slow down above the memory bound", async () => {
+  const h = buildOutbox({ url: influx.url });
+  started.push(h);
+  // not started: nothing flushes, so memory fills
+  const many = Array.from({ length: 50_001 }, (_, i) => reading(i, t0, 1, "bound"));
+  assert.equal(h.outbox.write(many.slice(0, 10)), true);
+  assert.equal(h.outbox.write(many.slice(10)), false);
+});

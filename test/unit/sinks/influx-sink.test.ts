@@ -1,0 +1,105 @@
+import { strict as assert } from "node:assert";
+import { after, before, test } from "node:test";
+import { gzipSync } from "node:zlib";
+import { SinkError } from "../../../runtime/core/errors.ts";
+import { SinkRejected } from "../../../runtime/core/sink.ts";
+import { classifyResponse, namedBadLines, retryAfterMs } from "../../../runtime/sinks/influx-response.ts";
+import { InfluxSink } from "../../../runtime/sinks/influx-sink.ts";
+import { freePort } from "../../support/victoria-metrics.ts";
+import { FakeInflux } from "./fake-influx.ts";
+
+/** The sink against a fake InfluxDB OSS 2 on loopback: every answer class, over a real socket. */
+let influx: FakeInflux;
+before(async () => { influx = await new FakeInflux().start(); });
+after(async () => { await influx.stop(); });
+
+const sinkFor = (url: string, o: Partial<{ token: string; bucket: string; timeoutMs: number }> = {}): InfluxSink =>
+  new InfluxSink({ url, org: "home", bucket: o.bucket ?? "energy", token: o.token ?? "test-token", precision: "ms", timeoutMs: o.timeoutMs ?? 2000 });
+const body = (...lines: string[]): Buffer => gzipSync(lines.join("\n"));
+const signal = (): AbortSignal => new AbortController().signal;
+
+async function rejection(p: Promise<void>): Promise<SinkError> {
+  try { await p; } catch (err) { assert.ok(err instanceof SinkError, `a SinkError, got ${String(err)}`); return err; }
+  assert.fail("expected the write to fail");
+}
+
+test("204: gzip'd body, token, org, bucket and precision reach the server", async () => {
+  await sinkFor(influx.url).write(body("m,host=a v=1 1000", "m,host=a v=2 2000"), signal());
+  const req = influx.requests.at(-1);
+  assert.equal(req?.status, 204);
+  assert.deepEqual(req?.lines, ["m,host=a v=1 1000", "m,host=a v=2 2000"]);
+  assert.equal(req?.headers["content-encoding"], "gzip");
+  assert.equal(req?.headers.authorization, "Token test-token");
+  assert.equal(req?.query.get("org"), "home");
+  assert.equal(req?.query.get("bucket"), "energy");
+  assert.equal(req?.query.get("precision"), "ms");
+});
+
+test("401: credentials refused, permanent, and the token is not in the message", async () => {
+  const err = await rejection(sinkFor(influx.url, { token: "wrong-secret-token" }).write(body("m v=1 1"), signal()));
+  assert.equal(err.code, "GRIDBOX_SINK_AUTH");
+  assert.equal(err.retryable, false);
+  assert.match(err.message, /credentials refused.*401/);
+  assert.doesNotMatch(err.message, /wrong-secret-token/);
+});
+
+test("404 unknown bucket: permanent until the config changes", async () => {
+  const err = await rejection(sinkFor(influx.url, { bucket: "nope" }).write(body("m v=1 1"), signal()));
+  assert.equal(err.code, "GRIDBOX_SINK_AUTH");
+  assert.match(err.message, /bucket "nope" not found/);
+});
+
+test("429 and 503 are retryable and carry Retry-After", async () => {
+  influx.enqueue({ status: 429, body: "too many requests", retryAfter: "7" }, { status: 503, body: "unavailable" });
+  const a = await rejection(sinkFor(influx.url).write(body("m v=1 1"), signal()));
+  assert.equal(a.code, "GRIDBOX_SINK_UNAVAILABLE");
+  assert.equal(a.retryable, true);
+  assert.equal(a.retryAfterMs, 7000);
+  const b = await rejection(sinkFor(influx.url).write(body("m v=1 1"), signal()));
+  assert.equal(b.retryable, true);
+  assert.equal(b.retryAfterMs, undefined);
+});
+
+test("a type conflict is a partial write: rejected, not retryable, good lines written", async () => {
+  await sinkFor(influx.url).write(body("tc,host=a x=1i 1"), signal());
+  const err = await rejection(sinkFor(influx.url).write(body("tc,host=a x=2i 2", "tc,host=a x=2.5 3", "tc,host=a x=4i 4"), signal()));
+  assert.ok(err instanceof SinkRejected);
+  assert.equal(err.partial, true);
+  assert.equal(err.retryable, false);
+  assert.match(err.message, /field type conflict/);
+  assert.ok(influx.points.has("tc,host=a 2") && influx.points.has("tc,host=a 4") && !influx.points.has("tc,host=a 3"));
+});
+
+test("a malformed line is named by its number", async () => {
+  const err = await rejection(sinkFor(influx.url).write(body("m v=1 1", "m v= 2", "m v=3 3"), signal()));
+  assert.ok(err instanceof SinkRejected);
+  assert.deepEqual(err.badLines, [2]);
+});
+
+test("413 means split, not dead-letter", () => {
+  const err = classifyResponse(413, '{"code":"request too large","message":"too large"}', null, 0);
+  assert.ok(err instanceof SinkRejected && err.tooLarge);
+});
+
+test("refused connection and timeout are retryable", async () => {
+  const port = await freePort();
+  const refused = await rejection(sinkFor(`http://127.0.0.1:${port}`).write(body("m v=1 1"), signal()));
+  assert.equal(refused.retryable, true);
+  assert.match(refused.message, /ECONNREFUSED|fetch failed/);
+  influx.enqueue("stall");
+  const started = Date.now();
+  const slow = await rejection(sinkFor(influx.url, { timeoutMs: 300 }).write(body("m v=1 1"), signal()));
+  assert.equal(slow.retryable, true);
+  assert.match(slow.message, /timed out after 300 ms/);
+  assert.ok(Date.now() - started < 2000);
+});
+
+test("Retry-After as seconds or HTTP date; line numbers from InfluxDB 2 and 3 bodies", () => {
+  assert.equal(retryAfterMs("2", 0), 2000);
+  assert.equal(retryAfterMs(new Date(10_000).toUTCString(), 4000), 6000);
+  assert.equal(retryAfterMs("soon", 0), undefined);
+  assert.deepEqual(namedBadLines("errors encountered on line(s):\nline 3: bad\nline 7: worse"), [3, 7]);
+  assert.deepEqual(namedBadLines('{"error":"parsing failed","data":[{"line_number":2,"error_message":"x"}]}'), [2]);
+  assert.equal(classifyResponse(204, "", null, 0), undefined);
+  assert.equal(classifyResponse(500, "boom", null, 0)?.retryable, true);
+});
