@@ -1,0 +1,277 @@
+import { timingSafeEqual, createHash } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { RPCServer, createRPCError } from "ocpp-rpc";
+import type { Charger, ChargerState, ChargePowerMeter, CurrentLimiter, SessionEnergyMeter } from "../../core/charger.ts";
+import type { Clock } from "../../core/clock.ts";
+import { GridboxError, errorMessage } from "../../core/errors.ts";
+import type { Logger } from "../../core/log.ts";
+import type { Config } from "../../config/schema.ts";
+import { readSampledValues, txDefaultProfile, vehicleStatus, type SampledValue } from "./ocpp-messages.ts";
+
+/**
+ * The OCPP 1.6J central system (we are the WebSocket server, the wallbox connects to
+ * ws://<host>:<port>/<identity>, subprotocol ocpp1.6, Basic auth = security profile 1). The
+ * current limit travels as a TxDefaultProfile in amps; limit 0 pauses. The wanted limit is kept
+ * here and sent again after every (re)connect and BootNotification, because a charge point that
+ * rebooted may have forgotten it. Calls and answers are schema-checked (ocpp-rpc strict mode).
+ */
+type OcppConfig = Config["wallbox"]["ocpp"];
+interface Call { params: Record<string, unknown>; method: string }
+interface RpcClient {
+  identity: string;
+  handle(method: string, fn: (a: Call) => unknown): void;
+  handle(fn: (a: Call) => unknown): void;
+  on(event: string, fn: (...a: unknown[]) => void): void;
+  call(method: string, params: unknown, opts?: { signal?: AbortSignal; callTimeoutMs?: number }): Promise<unknown>;
+  close(opts?: { force?: boolean; code?: number }): Promise<unknown>;
+  once(event: string, fn: (...a: unknown[]) => void): void;
+}
+
+export interface OcppOptions { config: OcppConfig; phases: 1 | 3; log: Logger; clock: Clock }
+
+interface Transaction { id: number; idTag: string; meterStartWh: number; startedMs: number }
+
+export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMeter, SessionEnergyMeter {
+  readonly kind = "ocpp";
+  private server: RPCServer | undefined;
+  private client: RpcClient | undefined;
+  private connectorStatus: string | undefined;
+  private errorCode: string | undefined;
+  private tx: Transaction | undefined;
+  private nextTxId = 0;
+  private powerW: number | undefined;
+  private energyWh: number | undefined;
+  private lastSessionWh: number | undefined;
+  private wanted = { enabled: false, currentA: 6 };
+  private listeners: Array<() => void> = [];
+  private detail: string | undefined = "no charge point connected yet";
+  /** counters for /status */
+  readonly stats = { connects: 0, boots: 0, rejectedAuth: 0, meterValues: 0, badMessages: 0, profilesSent: 0, profilesRejected: 0 };
+  address: string | undefined;
+
+  constructor(private readonly opts: OcppOptions) {}
+
+  async start(signal: AbortSignal): Promise<void> {
+    const { config, log } = this.opts;
+    this.nextTxId = Math.floor(this.opts.clock.nowMs() / 1000) % 1_000_000_000;
+    const server = new RPCServer({ protocols: ["ocpp1.6"], strictMode: true, callTimeoutMs: config.call_timeout_ms, pingIntervalMs: 30_000 });
+    this.server = server;
+    server.auth((accept, reject, handshake) => {
+      const problem = this.authProblem(handshake.identity, handshake.password);
+      if (problem) {
+        this.stats.rejectedAuth++;
+        log.warn(`OCPP connection from ${handshake.remoteAddress ?? "?"} refused: ${problem}`);
+        return reject(401, problem);
+      }
+      accept({}, "ocpp1.6");
+    });
+    server.on("client", (c: unknown) => this.attach(c as RpcClient));
+    server.on("error", (err: unknown) => log.error(`OCPP server error: ${errorMessage(err)}`));
+    const http = await server.listen(config.port, config.host);
+    const addr = http.address() as AddressInfo;
+    this.address = `ws://${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    log.info(`OCPP 1.6J central system on ${this.address}/<charge point id>`);
+    signal.addEventListener("abort", () => void this.stop(), { once: true });
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await server.close({ force: true, awaitPending: false }).catch(() => undefined);
+    this.client = undefined;
+  }
+
+  onChange(fn: () => void): void { this.listeners.push(fn); }
+  private changed(): void { for (const fn of this.listeners) fn(); }
+
+  state(): ChargerState {
+    const online = this.client !== undefined;
+    const status = online ? vehicleStatus(this.connectorStatus) : "E";
+    return {
+      online, status, enabled: this.wanted.enabled, offeredCurrentA: this.wanted.enabled ? this.wanted.currentA : 0,
+      ...(this.detail ? { detail: this.detail } : this.errorCode && this.errorCode !== "NoError" ? { detail: `charge point reports ${this.errorCode}` } : {}),
+    };
+  }
+
+  chargePowerW(): number | undefined {
+    if (!this.client) return undefined;
+    if (!this.tx) return 0;
+    return this.powerW;
+  }
+
+  sessionEnergyWh(): number | undefined {
+    if (this.tx && this.energyWh !== undefined) return Math.max(0, this.energyWh - this.tx.meterStartWh);
+    return this.lastSessionWh;
+  }
+
+  /** the active transaction id, for tests and /status */
+  get transactionId(): number | undefined { return this.tx?.id; }
+
+  async enable(on: boolean, signal: AbortSignal): Promise<void> {
+    this.wanted.enabled = on;
+    const accepted = await this.sendProfile(signal);
+    if (!on && !accepted && this.tx) await this.remoteStop(signal); // no smart charging: end the session instead
+    if (on && !this.tx && vehicleStatus(this.connectorStatus) === "B") await this.remoteStart(signal);
+  }
+
+  async setCurrentA(currentA: number, signal: AbortSignal): Promise<void> {
+    this.wanted.currentA = currentA;
+    if (this.wanted.enabled) await this.sendProfile(signal);
+  }
+
+  private requireClient(): RpcClient {
+    if (!this.client) throw new GridboxError("GRIDBOX_CHARGER_FAILED", "OCPP charge point not connected (the limit is sent when it connects)", { retryable: true });
+    return this.client;
+  }
+
+  /** Sends the wanted limit; false when the charge point does not accept profiles. */
+  private async sendProfile(signal: AbortSignal): Promise<boolean> {
+    const client = this.requireClient();
+    const limitA = this.wanted.enabled ? this.wanted.currentA : 0;
+    const res = (await this.call(client, "SetChargingProfile", txDefaultProfile(this.opts.config.connector_id, limitA, this.opts.phases, this.opts.clock.nowMs()), signal)) as { status?: string };
+    this.stats.profilesSent++;
+    if (res.status === "Accepted") return true;
+    this.stats.profilesRejected++;
+    if (this.wanted.enabled) throw new GridboxError("GRIDBOX_CHARGER_FAILED", `charge point answered ${String(res.status)} to a ${limitA} A charging profile`);
+    return false;
+  }
+
+  private async remoteStart(signal: AbortSignal): Promise<void> {
+    const client = this.requireClient();
+    const res = (await this.call(client, "RemoteStartTransaction", { connectorId: this.opts.config.connector_id, idTag: this.opts.config.remote_id_tag }, signal)) as { status?: string };
+    if (res.status !== "Accepted") throw new GridboxError("GRIDBOX_CHARGER_FAILED", `charge point refused RemoteStartTransaction (${String(res.status)})`);
+  }
+
+  private async remoteStop(signal: AbortSignal): Promise<void> {
+    const client = this.requireClient();
+    const tx = this.tx;
+    if (!tx) return;
+    const res = (await this.call(client, "RemoteStopTransaction", { transactionId: tx.id }, signal)) as { status?: string };
+    if (res.status !== "Accepted") throw new GridboxError("GRIDBOX_CHARGER_FAILED", `charge point refused RemoteStopTransaction (${String(res.status)})`);
+  }
+
+  private async call(client: RpcClient, method: string, params: unknown, signal: AbortSignal): Promise<unknown> {
+    try {
+      return await client.call(method, params, { signal, callTimeoutMs: this.opts.config.call_timeout_ms });
+    } catch (err) {
+      throw new GridboxError("GRIDBOX_CHARGER_FAILED", `OCPP ${method} failed: ${errorMessage(err)}`, { cause: err, retryable: true });
+    }
+  }
+
+  private authProblem(identity: string, password: Buffer | undefined): string | undefined {
+    const { charge_point_id: id, password: expected } = this.opts.config;
+    if (id && identity !== id) return `unknown charge point identity "${identity.slice(0, 48)}"`;
+    if (expected) {
+      const given = password ?? Buffer.alloc(0);
+      const h = (b: Buffer | string): Buffer => createHash("sha256").update(b).digest();
+      if (!timingSafeEqual(h(given), h(expected))) return "wrong or missing password";
+    }
+    return undefined;
+  }
+
+  private attach(c: RpcClient): void {
+    const { log, clock, config } = this.opts;
+    const previous = this.client;
+    this.client = c;
+    this.detail = undefined;
+    this.stats.connects++;
+    if (previous && previous !== c) void previous.close({ force: true }).catch(() => undefined); // a reboot leaves a half-open socket behind
+    log.info(`charge point "${c.identity}" connected`);
+    const now = (): string => new Date(clock.nowMs()).toISOString();
+    c.handle("BootNotification", ({ params }: Call) => {
+      this.stats.boots++;
+      log.info(`BootNotification: ${String(params.chargePointVendor)} ${String(params.chargePointModel)} fw ${String(params.firmwareVersion ?? "?")}`);
+      this.tx = undefined; // a booting charge point has no transaction running
+      setImmediate(() => this.resync(c, "boot"));
+      return { status: "Accepted", currentTime: now(), interval: config.heartbeat_interval_s };
+    });
+    c.handle("Heartbeat", () => ({ currentTime: now() }));
+    c.handle("StatusNotification", ({ params }: Call) => {
+      if (params.connectorId === config.connector_id) {
+        this.connectorStatus = String(params.status);
+        this.errorCode = String(params.errorCode);
+        this.changed();
+      }
+      return {};
+    });
+    c.handle("Authorize", ({ params }: Call) => ({ idTagInfo: { status: this.tagStatus(String(params.idTag)) } }));
+    c.handle("StartTransaction", ({ params }: Call) => {
+      const status = this.tagStatus(String(params.idTag));
+      const id = ++this.nextTxId;
+      if (status === "Accepted") {
+        this.tx = { id, idTag: String(params.idTag), meterStartWh: Number(params.meterStart), startedMs: clock.nowMs() };
+        this.energyWh = Number(params.meterStart);
+        this.powerW = 0;
+        log.info(`transaction ${id} started on connector ${String(params.connectorId)}`);
+        this.changed();
+      }
+      return { transactionId: id, idTagInfo: { status } };
+    });
+    c.handle("StopTransaction", ({ params }: Call) => {
+      if (this.tx && params.transactionId === this.tx.id) {
+        this.lastSessionWh = Math.max(0, Number(params.meterStop) - this.tx.meterStartWh);
+        log.info(`transaction ${this.tx.id} stopped (${String(params.reason ?? "Local")}), ${Math.round(this.lastSessionWh)} Wh`);
+        this.tx = undefined;
+        this.powerW = 0;
+        this.changed();
+      }
+      return { idTagInfo: { status: "Accepted" } };
+    });
+    c.handle("MeterValues", ({ params }: Call) => {
+      this.stats.meterValues++;
+      if (params.connectorId !== config.connector_id) return {};
+      for (const mv of (params.meterValue as Array<{ sampledValue: SampledValue[] }>) ?? []) {
+        const r = readSampledValues(mv.sampledValue ?? []);
+        if (r.energyWh !== undefined) this.energyWh = r.energyWh;
+        if (r.powerW !== undefined) this.powerW = r.powerW;
+        else if (r.currentA !== undefined) this.powerW = r.currentA * 230 * this.opts.phases;
+      }
+      if (this.tx === undefined && typeof params.transactionId === "number") {
+        // we restarted during a session: adopt the charge point's transaction
+        this.tx = { id: params.transactionId, idTag: "?", meterStartWh: this.energyWh ?? 0, startedMs: clock.nowMs() };
+      }
+      this.changed();
+      return {};
+    });
+    c.handle(({ method }: Call) => {
+      log.debug(`charge point called ${method}: not implemented`);
+      throw createRPCError("NotImplemented", `${method} is not supported by this central system`);
+    });
+    c.on("badMessage", () => { this.stats.badMessages++; });
+    c.once("close", () => {
+      if (this.client !== c) return;
+      this.client = undefined;
+      this.detail = "charge point disconnected";
+      this.powerW = undefined;
+      log.warn(`charge point "${c.identity}" disconnected`);
+      this.changed();
+    });
+    setImmediate(() => this.resync(c, "connect"));
+  }
+
+  /** After a (re)connect or boot: learn the connector state and re-apply the wanted limit. */
+  private resync(c: RpcClient, why: string): void {
+    if (this.client !== c) return;
+    const signal = AbortSignal.timeout(this.opts.config.call_timeout_ms * 2);
+    void (async () => {
+      try {
+        await c.call("TriggerMessage", { requestedMessage: "StatusNotification", connectorId: this.opts.config.connector_id }, { signal });
+      } catch (err) {
+        this.opts.log.debug(`TriggerMessage after ${why} failed: ${errorMessage(err)}`);
+      }
+      try {
+        await this.sendProfile(signal);
+        this.opts.log.info(`limit re-applied after ${why}: ${this.wanted.enabled ? `${this.wanted.currentA} A` : "paused"}`);
+      } catch (err) {
+        this.opts.log.warn(`re-applying the limit after ${why} failed: ${errorMessage(err)}`);
+      }
+      this.changed();
+    })();
+  }
+
+  private tagStatus(idTag: string): "Accepted" | "Invalid" {
+    const tags = this.opts.config.id_tags;
+    if (tags.length === 0 || idTag === this.opts.config.remote_id_tag) return "Accepted";
+    return tags.includes(idTag) ? "Accepted" : "Invalid";
+  }
+}
