@@ -45,6 +45,7 @@ export class DurableOutbox implements Outbox {
   private stopping: Promise<void> | undefined;
   private storeError: string | undefined;
   private readonly live = new Set<Promise<void>>();
+  private readonly compressing = new Set<Promise<void>>();
   private readonly sendAbort = new AbortController();
   private readonly drainAbort = new AbortController();
   private drainer: Drainer | undefined;
@@ -97,15 +98,16 @@ export class DurableOutbox implements Outbox {
 
   /** Everything in memory leaves now: to the sink when it is up and a send slot is free, else to the store. */
   async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
     const lines = this.pending;
     this.pending = [];
-    const jobs: Promise<void>[] = [];
     for (let i = 0; i < lines.length; i += this.o.batchMaxLines) {
       const chunk = lines.slice(i, i + this.o.batchMaxLines);
-      jobs.push(gzipLines(chunk).then((body) => this.dispatch(body, chunk.length)));
+      const job: Promise<void> = gzipLines(chunk).then((body) => this.dispatch(body, chunk.length)).finally(() => this.compressing.delete(job));
+      this.compressing.add(job);
     }
-    await Promise.all(jobs);
+    // also waits for batches an earlier (timer) flush is still compressing: after flush() every
+    // reading written before it is in flight, delivered or stored
+    await Promise.all([...this.compressing]);
   }
 
   private dispatch(body: Buffer, lines: number): void {
