@@ -15,7 +15,7 @@ before(async () => { sim = await startPowerwallSimulator({ loadW: 3000, solarPea
 after(async () => { await sim.stop(); });
 beforeEach(() => { sim.control.powerCycle(); });
 
-interface Status { polls: number; successes: number; failures: number; requests_sent: number; breaker: { state: string; reconnects: number; transitions: { from: string; to: string }[] } }
+interface Status { polls: number; successes: number; failures: number; requests_sent: number; breaker: { state: string; reconnects: number; transitions: { from: string; to: string; reason: string }[] } }
 
 async function waitFor(what: string, cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
