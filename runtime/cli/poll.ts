@@ -1,0 +1,47 @@
+import { hostname } from "node:os";
+import { loadConfigFile } from "../config/load.ts";
+import { errorMessage } from "../core/errors.ts";
+import { encodeLine, gzipLines } from "../outbox/line-batch.ts";
+import { InfluxSink } from "../sinks/influx-sink.ts";
+import { readingToJson, readingToPoint } from "../sources/powerwall/points.ts";
+import type { Command } from "./command.ts";
+import { pollPowerwallOnce } from "./powerwall-once.ts";
+
+/**
+ * `gridbox poll [--pretty] [--no-push]`: one Powerwall poll with the config, printed as JSON (the
+ * REST API's `data` shape). Unless --no-push, the point is written straight to InfluxDB with the
+ * service's sink and line encoding (this bypasses the service's outbox and store: if InfluxDB
+ * refuses or is down the reading is not kept, and the exit code is 1). No InfluxDB configured:
+ * print only. Exit codes: 0 ok, 1 poll or push failed, 2 config error.
+ */
+export const poll: Command = {
+  summary: "poll the Powerwall once and print the reading (--pretty, --no-push)",
+  options: { pretty: { type: "boolean" }, "no-push": { type: "boolean" } },
+  async run({ configPath, values }) {
+    const loaded = loadConfigFile(configPath);
+    const { config } = loaded;
+    let reading;
+    try { reading = await pollPowerwallOnce(loaded); } catch (err) {
+      process.stderr.write(`gridbox poll: Powerwall poll failed: ${errorMessage(err)}\n`);
+      return 1;
+    }
+    process.stdout.write(JSON.stringify(readingToJson(reading), null, values.pretty ? 2 : undefined) + "\n");
+    if (values["no-push"]) return 0;
+    if (!config.influx.url) {
+      process.stderr.write("gridbox poll: not pushed (influx.url is empty)\n");
+      return 0;
+    }
+    const point = readingToPoint(reading, { site: config.site.name, host: config.site.host || hostname() });
+    const line = encodeLine(point, config.influx.precision);
+    if (!line) return 0;
+    const sink = new InfluxSink({ url: config.influx.url, org: config.influx.org, bucket: config.influx.bucket, token: config.influx.token, precision: config.influx.precision, timeoutMs: config.influx.timeout_ms });
+    try {
+      await sink.write(await gzipLines([line]), AbortSignal.timeout(config.influx.timeout_ms));
+      process.stderr.write(`gridbox poll: pushed to ${sink.target}\n`);
+      return 0;
+    } catch (err) {
+      process.stderr.write(`gridbox poll: push failed: ${errorMessage(err)}\n`);
+      return 1;
+    }
+  },
+};

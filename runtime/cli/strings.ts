@@ -1,0 +1,39 @@
+import { loadConfigFile } from "../config/load.ts";
+import { errorMessage } from "../core/errors.ts";
+import { STRING_LETTERS, type PowerwallReading } from "../sources/powerwall/reading.ts";
+import type { Command } from "./command.ts";
+import { pollPowerwallOnce } from "./powerwall-once.ts";
+
+/** `gridbox strings [--json]`: one poll, the PV strings A-F as a table (power = V x I). */
+export const strings: Command = {
+  summary: "poll the Powerwall once and print the PV strings A-F as a table (--json)",
+  options: { json: { type: "boolean" } },
+  async run({ configPath, values }) {
+    const loaded = loadConfigFile(configPath);
+    let reading: PowerwallReading;
+    try { reading = await pollPowerwallOnce(loaded); } catch (err) {
+      process.stderr.write(`gridbox strings: Powerwall poll failed: ${errorMessage(err)}\n`);
+      return 1;
+    }
+    if (values.json) {
+      process.stdout.write(JSON.stringify(reading.strings, null, 2) + "\n");
+      return 0;
+    }
+    process.stdout.write(stringsTable(reading));
+    return 0;
+  },
+};
+
+export function stringsTable(r: PowerwallReading): string {
+  const rows = [["string", "state", "voltage_v", "current_a", "power_w", "connected"]];
+  for (const letter of STRING_LETTERS) {
+    const s = r.strings[letter];
+    if (!s) continue;
+    rows.push([letter.toUpperCase(), s.state, s.voltageV.toFixed(1), s.currentA.toFixed(2), s.powerW.toFixed(1), s.connected ? "yes" : "no"]);
+  }
+  if (rows.length === 1) return "no PV strings reported by this gateway\n";
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const total = STRING_LETTERS.reduce((sum, l) => sum + (r.strings[l]?.powerW ?? 0), 0);
+  const lines = rows.map((row) => row.map((c, i) => (i <= 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd());
+  return lines.join("\n") + `\ntotal power_w ${total.toFixed(1)}\n`;
+}
