@@ -58,6 +58,8 @@ export class WallboxController implements Component {
   private signal: AbortSignal = new AbortController().signal;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** false until the first decision reached the charger: then everything is sent, not only changes */
+  private synced = false;
   private readonly listeners: Array<(s: WallboxSnapshot) => void> = [];
 
   constructor(private readonly deps: ControllerDeps) {
@@ -154,6 +156,14 @@ export class WallboxController implements Component {
     const charger = this.deps.charger;
     const signal = AbortSignal.any([this.signal, AbortSignal.timeout(15_000)]);
     if (!charger) { this.applied = { enabled: d.enabled, currentA: d.currentA }; return; }
+    if (!this.synced) {
+      // a charger left enabled (go-e neutral, a closed relay) must learn our decision at start
+      if (hasCurrentLimiter(charger)) await charger.setCurrentA(d.currentA, signal);
+      await charger.enable(d.enabled, signal);
+      this.applied = { enabled: d.enabled, currentA: d.currentA };
+      this.synced = true;
+      return;
+    }
     if (d.enabled) {
       if (hasCurrentLimiter(charger) && (d.currentA !== this.applied.currentA || !this.applied.enabled)) {
         await charger.setCurrentA(d.currentA, signal);

@@ -52,7 +52,8 @@ test("sunny day: solar mode starts after the enable delay, follows the surplus, 
   await controller.stop();
 
   const at = (c: { atMs: number }): number => c.atMs - t0;
-  const switches = charger.commands.filter((c) => c.cmd === "enable");
+  const [sync, ...switches] = charger.commands.filter((c) => c.cmd === "enable");
+  assert.deepEqual([sync?.value, sync?.atMs], [false, t0], "at start the charger learns it is paused");
   assert.deepEqual(switches.map((c) => c.value), [true, false], "one start in the morning, one stop in the evening");
   const [on, off] = switches as [typeof switches[0], typeof switches[0]];
 

@@ -1,0 +1,159 @@
+import type { Charger, ChargerState, ChargePowerMeter, CurrentLimiter, PhaseSwitcher, SessionEnergyMeter, VehicleStatus } from "../../core/charger.ts";
+import type { Clock, TimerHandle } from "../../core/clock.ts";
+import { GridboxError, errorMessage } from "../../core/errors.ts";
+import type { Logger } from "../../core/log.ts";
+import type { Config } from "../../config/schema.ts";
+
+/**
+ * go-e charger over its local HTTP API v2: polls /api/status?filter=... on its own timer (the
+ * controller reads the cached result), writes with /api/set?key=<JSON value> (frc 2 = on, 1 = off,
+ * amp = current, psm 1/2 = 1/3 phases). The charger applies writes about 1 s later and forgets
+ * frc after a reboot, so every poll compares what it reports with what we want and writes again.
+ */
+type GoeConfig = Config["wallbox"]["goe"];
+export interface GoeOptions { config: GoeConfig; log: Logger; clock: Clock }
+
+const FILTER = "car,amp,frc,psm,nrg,alw,acu,pnp,wh,err,modelStatus";
+
+interface GoeStatus { car?: number | null; amp?: number; frc?: number; psm?: number; nrg?: number[]; alw?: boolean; acu?: number | null; wh?: number; err?: number }
+
+export function goeVehicleStatus(car: number | null | undefined): VehicleStatus {
+  switch (car) {
+    case 1: return "A";
+    case 2: return "C";
+    case 3: case 4: return "B";
+    default: return "E"; // 0 unknown/error, 5 error, 6 initializing, null internal error
+  }
+}
+
+export class GoeCharger implements Charger, CurrentLimiter, ChargePowerMeter, SessionEnergyMeter, PhaseSwitcher {
+  readonly kind = "goe";
+  private last: GoeStatus | undefined;
+  private lastError: string | undefined = "not polled yet";
+  private lastWriteMs: number | undefined;
+  private wanted: { frc?: 1 | 2; amp?: number; psm?: 1 | 2 } = {};
+  private timer: TimerHandle | undefined;
+  private signal: AbortSignal = new AbortController().signal;
+  private listeners: Array<() => void> = [];
+  readonly stats = { polls: 0, pollErrors: 0, writes: 0, rewrites: 0 };
+
+  constructor(private readonly opts: GoeOptions) {}
+
+  async start(signal: AbortSignal): Promise<void> {
+    this.signal = signal;
+    if (!this.opts.config.url) throw new GridboxError("GRIDBOX_CONFIG_INVALID", "wallbox.goe.url is empty: set the charger's address, e.g. http://go-echarger.local");
+    await this.poll();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) this.opts.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  onChange(fn: () => void): void { this.listeners.push(fn); }
+
+  state(): ChargerState {
+    const s = this.last;
+    const online = this.lastError === undefined && s !== undefined;
+    return {
+      online,
+      status: online ? goeVehicleStatus(s.car) : "E",
+      enabled: this.wanted.frc === 2,
+      offeredCurrentA: this.wanted.frc === 2 ? (s?.acu ?? s?.amp ?? 0) : 0,
+      ...(this.lastError ? { detail: this.lastError } : s?.err ? { detail: `charger error code ${s.err}` } : {}),
+    };
+  }
+
+  chargePowerW(): number | undefined {
+    const p = this.last?.nrg?.[11];
+    return this.lastError === undefined && typeof p === "number" && Number.isFinite(p) ? p : undefined;
+  }
+
+  sessionEnergyWh(): number | undefined {
+    const wh = this.last?.wh;
+    return typeof wh === "number" && Number.isFinite(wh) ? wh : undefined;
+  }
+
+  async enable(on: boolean, signal: AbortSignal): Promise<void> {
+    this.wanted.frc = on ? 2 : 1;
+    await this.set({ frc: this.wanted.frc }, signal);
+  }
+
+  async setCurrentA(currentA: number, signal: AbortSignal): Promise<void> {
+    this.wanted.amp = Math.floor(currentA);
+    await this.set({ amp: this.wanted.amp }, signal);
+  }
+
+  async setPhases(phases: 1 | 3, signal: AbortSignal): Promise<void> {
+    if (!this.opts.config.phase_switching) throw new GridboxError("GRIDBOX_COMMAND_REFUSED", "phase switching is off for this go-e (wallbox.goe.phase_switching)");
+    this.wanted.psm = phases === 1 ? 1 : 2;
+    await this.set({ psm: this.wanted.psm }, signal);
+  }
+
+  private timeout(signal?: AbortSignal): AbortSignal {
+    return AbortSignal.any([this.signal, AbortSignal.timeout(this.opts.config.timeout_ms), ...(signal ? [signal] : [])]);
+  }
+
+  private async get(path: string, signal?: AbortSignal): Promise<unknown> {
+    const url = this.opts.config.url.replace(/\/+$/, "") + path;
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: this.timeout(signal), headers: { accept: "application/json" } });
+    } catch (err) {
+      const timedOut = (err as { name?: string }).name === "TimeoutError";
+      throw new GridboxError("GRIDBOX_CHARGER_FAILED", timedOut ? `go-e did not answer within ${this.opts.config.timeout_ms} ms` : `go-e unreachable: ${errorMessage(err)}`, { cause: err, retryable: true });
+    }
+    const text = await res.text();
+    if (!res.ok) throw new GridboxError("GRIDBOX_CHARGER_FAILED", `go-e answered HTTP ${res.status}: ${text.slice(0, 120)}`, { retryable: res.status >= 500 });
+    try { return JSON.parse(text) as unknown; } catch { throw new GridboxError("GRIDBOX_CHARGER_FAILED", "go-e answered something that is not JSON", { retryable: true }); }
+  }
+
+  /** /api/set with JSON-encoded values; the charger answers {key: true} or {key: "error text"}. */
+  private async set(values: Record<string, number>, signal?: AbortSignal): Promise<void> {
+    const query = Object.entries(values).map(([k, v]) => `${k}=${encodeURIComponent(JSON.stringify(v))}`).join("&");
+    this.stats.writes++;
+    this.lastWriteMs = this.opts.clock.nowMs();
+    const body = await this.get(`/api/set?${query}`, signal);
+    const answer = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+    const failed = Object.keys(values).filter((k) => answer[k] !== true);
+    if (failed.length > 0) {
+      const why = failed.map((k) => `${k}: ${typeof answer[k] === "string" ? String(answer[k]).slice(0, 80) : "not confirmed"}`).join(", ");
+      throw new GridboxError("GRIDBOX_CHARGER_FAILED", `go-e refused ${query}: ${why}`);
+    }
+  }
+
+  private async poll(): Promise<void> {
+    this.stats.polls++;
+    const before = JSON.stringify(this.state());
+    try {
+      const body = await this.get(`/api/status?filter=${FILTER}`);
+      if (!body || typeof body !== "object") throw new GridboxError("GRIDBOX_CHARGER_FAILED", "go-e status is not an object", { retryable: true });
+      this.last = body as GoeStatus;
+      if (this.lastError) this.opts.log.info(`go-e reachable again`);
+      this.lastError = undefined;
+      await this.reassert();
+    } catch (err) {
+      this.stats.pollErrors++;
+      if (this.lastError !== errorMessage(err)) this.opts.log.warn(`go-e poll failed: ${errorMessage(err)}`);
+      this.lastError = errorMessage(err);
+    }
+    if (JSON.stringify(this.state()) !== before) for (const fn of this.listeners) fn();
+    if (!this.signal.aborted) this.timer = this.opts.clock.setTimeout(() => void this.poll(), this.opts.config.interval_ms);
+  }
+
+  /** After a charger reboot frc/amp/psm are back to defaults: write what we want again. */
+  private async reassert(): Promise<void> {
+    const s = this.last;
+    if (!s) return;
+    const drift: Record<string, number> = {};
+    if (this.wanted.frc !== undefined && s.frc !== this.wanted.frc) drift.frc = this.wanted.frc;
+    if (this.wanted.amp !== undefined && s.amp !== this.wanted.amp) drift.amp = this.wanted.amp;
+    if (this.wanted.psm !== undefined && s.psm !== this.wanted.psm) drift.psm = this.wanted.psm;
+    if (Object.keys(drift).length === 0) return;
+    // a write shows in the status about a second later; only re-write what is still off after that
+    if (this.lastWriteMs !== undefined && this.opts.clock.nowMs() - this.lastWriteMs < 2000) return;
+    this.stats.rewrites++;
+    this.opts.log.info(`go-e reports ${Object.keys(drift).map((k) => `${k}=${String((s as Record<string, unknown>)[k])}`).join(", ")}: writing ${JSON.stringify(drift)} again`);
+    await this.set(drift);
+  }
+}

@@ -1,0 +1,81 @@
+import { strict as assert } from "node:assert";
+import { after, test } from "node:test";
+import { systemClock } from "../../../runtime/core/clock.ts";
+import { GridboxError } from "../../../runtime/core/errors.ts";
+import { memoryLogger } from "../../../runtime/core/log.ts";
+import { GoeCharger } from "../../../runtime/wallbox/drivers/go-e.ts";
+import { Car } from "../../sim/wallbox/car.ts";
+import { SimulatedGoe } from "../../sim/wallbox/go-e-charger.ts";
+import { wallboxConfig } from "../../unit/wallbox/test-context.ts";
+
+/** The go-e driver against the go-e HTTP simulator over real HTTP on 127.0.0.1. */
+async function until(what: string, fn: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function setup(goe: Record<string, unknown> = {}) {
+  const sim = new SimulatedGoe({ car: new Car({ pluggedIn: false, phases: 3 }), applyDelayMs: 100 });
+  const url = await sim.start();
+  const config = wallboxConfig({ goe: { url, interval_ms: 1000, timeout_ms: 300, phase_switching: true, ...goe } }).goe;
+  const log = memoryLogger("debug");
+  const driver = new GoeCharger({ config: { ...config, interval_ms: 50 }, log, clock: systemClock });
+  const abort = new AbortController();
+  after(async () => { abort.abort(); await driver.stop(); await sim.stop(); });
+  await driver.start(abort.signal);
+  return { sim, driver, log, signal: () => AbortSignal.timeout(2000) };
+}
+
+test("go-e: reads car/amp/frc/nrg, sets current, force state and phases", async () => {
+  const { sim, driver, signal } = await setup();
+  assert.deepEqual([driver.state().online, driver.state().status], [true, "A"]);
+  assert.ok(sim.requests[0]?.startsWith("/api/status?filter=car,amp,frc,psm,nrg"), "status reads are filtered");
+
+  await driver.enable(false, signal());
+  sim.car.plug(true);
+  await until("car waiting, not charging", () => sim.frc === 1 && driver.state().status === "B");
+  assert.equal(driver.chargePowerW(), 0);
+
+  await driver.setCurrentA(10, signal());
+  await driver.enable(true, signal());
+  assert.ok(sim.requests.includes("/api/set?amp=10") && sim.requests.includes("/api/set?frc=2"));
+  await until("charging at 10 A on 3 phases", () => driver.state().status === "C" && driver.chargePowerW() === 6900);
+  assert.equal(driver.state().offeredCurrentA, 10);
+
+  await driver.setPhases(1, signal());
+  await until("1 phase", () => driver.chargePowerW() === 2300);
+  await until("session energy", () => (driver.sessionEnergyWh() ?? 0) > 0);
+
+  await assert.rejects(driver.setCurrentA(40, signal()), (e: unknown) => e instanceof GridboxError && /go-e refused amp=40: amp: Value out of range/.test(e.message));
+  await until("still 10 A", () => sim.amp === 10);
+
+  await driver.enable(false, signal());
+  await until("paused", () => driver.state().status === "B" && driver.chargePowerW() === 0);
+});
+
+test("go-e: a reboot forgets frc/amp; the driver writes them again", async () => {
+  const { sim, driver, signal, log } = await setup();
+  sim.car.plug(true);
+  await driver.setCurrentA(8, signal());
+  await driver.enable(false, signal());
+  await until("paused", () => sim.frc === 1 && sim.amp === 8);
+  sim.reboot(); // frc 0 = neutral: the car would charge at 16 A
+  await until("re-asserted", () => sim.frc === 1 && sim.amp === 8, 6000);
+  assert.ok(driver.stats.rewrites >= 1);
+  assert.ok(log.lines.some((l) => l.includes("writing")));
+});
+
+test("go-e: HTTP 500 and a charger that does not answer mark it offline, then it recovers", async () => {
+  const { sim, driver, signal } = await setup();
+  sim.failWith = 500;
+  await until("offline on 500", () => !driver.state().online && /HTTP 500/.test(driver.state().detail ?? ""));
+  await assert.rejects(driver.enable(true, signal()), /HTTP 500/);
+  sim.failWith = undefined;
+  sim.hang = true;
+  await until("offline on timeout", () => /did not answer within 300 ms/.test(driver.state().detail ?? ""));
+  sim.hang = false;
+  await until("back online", () => driver.state().online);
+});
