@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { loadConfigFile } from "../config/load.ts";
-import { errorMessage } from "../core/errors.ts";
+import { ConfigError, errorMessage } from "../core/errors.ts";
 import { encodeLine, gzipLines } from "../outbox/line-batch.ts";
 import { InfluxSink } from "../sinks/influx-sink.ts";
 import { readingToJson, readingToPoint } from "../sources/powerwall/points.ts";
@@ -22,6 +22,7 @@ export const poll: Command = {
     const { config } = loaded;
     let reading;
     try { reading = await pollPowerwallOnce(loaded); } catch (err) {
+      if (err instanceof ConfigError) throw err; // main prints every problem and exits 2
       process.stderr.write(`gridbox poll: Powerwall poll failed: ${errorMessage(err)}\n`);
       return 1;
     }

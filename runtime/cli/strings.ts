@@ -1,5 +1,5 @@
 import { loadConfigFile } from "../config/load.ts";
-import { errorMessage } from "../core/errors.ts";
+import { ConfigError, errorMessage } from "../core/errors.ts";
 import { STRING_LETTERS, type PowerwallReading } from "../sources/powerwall/reading.ts";
 import type { Command } from "./command.ts";
 import { pollPowerwallOnce } from "./powerwall-once.ts";
@@ -12,6 +12,7 @@ export const strings: Command = {
     const loaded = loadConfigFile(configPath);
     let reading: PowerwallReading;
     try { reading = await pollPowerwallOnce(loaded); } catch (err) {
+      if (err instanceof ConfigError) throw err; // main prints every problem and exits 2
       process.stderr.write(`gridbox strings: Powerwall poll failed: ${errorMessage(err)}\n`);
       return 1;
     }
