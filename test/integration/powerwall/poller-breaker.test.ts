@@ -141,6 +141,24 @@ describe("Powerwall poller and circuit breaker", () => {
     } finally { await p.stop(); }
   });
 
+  test("gateway gone (connection refused, 'SSID gone') -> open; back on the same port -> closed within 3 polls", async () => {
+    const s2 = await startPowerwallSimulator();
+    const port = s2.port;
+    const p = start(localClient(s2));
+    let s3: PowerwallSimulator | undefined;
+    try {
+      await waitFor("first success", () => p.status().successes >= 1);
+      await s2.stop();
+      await waitFor("open", () => p.status().breaker.state === "open");
+      assert.match(p.poller.health().message ?? "", /ECONNREFUSED|ECONNRESET|socket hang up/);
+      s3 = await startPowerwallSimulator({ port });
+      const pollsAtClear = p.status().polls;
+      await waitFor("closed", () => p.status().breaker.state === "closed");
+      assert.ok(p.status().polls - pollsAtClear <= 3, `recovered after ${p.status().polls - pollsAtClear} polls`);
+      assert.equal(s3.state.stats.logins, 1, "a new gateway session: logged in once");
+    } finally { await p.stop(); await s3?.stop(); }
+  });
+
   test("pollNow shares the poll in flight; stop() ends the background task", async () => {
     const p = start(localClient(sim), 10_000);
     await waitFor("first success", () => p.status().successes >= 1);
