@@ -18,6 +18,7 @@ import { EmbeddedBroker } from "./broker/embedded-broker.ts";
 import { verifyPassword } from "./core/password-hash.ts";
 import { DeviceIngest } from "./ingest/device-ingest.ts";
 import { HomeAssistantPublisher } from "./homeassistant/publisher.ts";
+import { WifiAssociation } from "./network/wifi-association.ts";
 import { BatchStore } from "./outbox/batch-store.ts";
 import { DurableOutbox } from "./outbox/durable-outbox.ts";
 import { MemoryOutbox } from "./outbox/memory-outbox.ts";
@@ -166,6 +167,15 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
       log.error(`Powerwall source not started: ${String(err)}`);
       health.register("powerwall", () => ({ state: "down", message: "not started (see the log)", lastError: String(err) }));
     }
+  }
+  // Wi-Fi association to the Powerwall's AP (issue 4, part 2): checks and joins in the background, never throws
+  if (config.wifi.enabled) {
+    const wifi = new WifiAssociation({ log: log.child("wifi"), clock, config: config.wifi });
+    health.register("wifi", () => wifi.health());
+    await wifi.start(lifetime.signal);
+    stoppables.push({ name: "wifi", stop: () => wifi.stop() });
+  } else {
+    health.register("wifi", () => ({ state: "disabled", message: "wifi.enabled is false" }));
   }
   // Home Assistant publisher (issue 4, part 2): after the broker, so addresses.mqtt is known; never waits for the connection
   if (haPublisher) {

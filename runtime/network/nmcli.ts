@@ -1,0 +1,98 @@
+import { execFile } from "node:child_process";
+import { GridboxError } from "../core/errors.ts";
+
+/**
+ * The nmcli calls node-wifi does not make (device status, connection modify, device reapply), with
+ * a timeout on each, nmcli's terse format parsed properly (`\:` and `\\` escapes, which node-wifi's
+ * scan parser gets wrong), and failures classified from nmcli's exit code and error text.
+ */
+export type NmcliFailure =
+  | "wrong_password" | "ssid_not_found" | "device_not_found" | "not_wifi" | "device_busy"
+  | "device_unavailable" | "timeout" | "not_authorized" | "nm_not_running" | "nmcli_missing" | "unknown";
+
+const HINTS: Record<NmcliFailure, string> = {
+  wrong_password: "the AP refused the password (wifi.password: the full gateway password from the label)",
+  ssid_not_found: "the AP is not in range or the SSID is wrong (wifi.ssid)",
+  device_not_found: "no such network interface (wifi.interface; is the Wi-Fi adapter plugged in?)",
+  not_wifi: "the interface is not a Wi-Fi device (wifi.interface)",
+  device_busy: "the Wi-Fi device is busy; retrying later",
+  device_unavailable: "the Wi-Fi device is unavailable (rfkill, or the driver is not ready)",
+  timeout: "nmcli timed out (a wrong password often shows up as a timeout; also a weak link)",
+  not_authorized: "gridbox may not control NetworkManager (polkit rule for the gridbox user)",
+  nm_not_running: "NetworkManager is not running",
+  nmcli_missing: "nmcli is not installed (Debian package network-manager)",
+  unknown: "nmcli failed",
+};
+
+export class NmcliError extends GridboxError {
+  constructor(readonly failure: NmcliFailure, readonly detail: string) {
+    super("GRIDBOX_NETWORK_FAILED", `${HINTS[failure]}${detail ? ` (nmcli: ${detail})` : ""}`, { retryable: true });
+  }
+}
+
+/** Classifies an nmcli failure from its exit code and its first `Error:` line. */
+export function classifyNmcli(exitCode: number | string | null | undefined, text: string): NmcliFailure {
+  if (exitCode === "ENOENT") return "nmcli_missing";
+  if (exitCode === 8 || /NetworkManager is not running/i.test(text)) return "nm_not_running";
+  if (/Secrets were required|802-1X supplicant|wrong password|psk.*invalid/i.test(text)) return "wrong_password";
+  if (/No network with SSID|Wi-Fi network could not be found/i.test(text)) return "ssid_not_found";
+  if (/Device '[^']*' not found|unknown device/i.test(text)) return "device_not_found";
+  if (/not a Wi-Fi device/i.test(text)) return "not_wifi";
+  if (/busy/i.test(text)) return "device_busy";
+  if (/No suitable device|device is not available|unavailable/i.test(text)) return "device_unavailable";
+  if (/Not authorized/i.test(text)) return "not_authorized";
+  if (exitCode === 3 || /Timeout .* expired/i.test(text)) return "timeout";
+  return "unknown";
+}
+
+/** The nmcli `Error: ...` line, without secrets and without the command line (it holds the password). */
+export function errorDetail(text: string, secrets: readonly string[]): string {
+  const line = text.split("\n").map((l) => l.trim()).find((l) => l.startsWith("Error:")) ?? text.split("\n").map((l) => l.trim()).find(Boolean) ?? "";
+  let out = line.replace(/^Error:\s*/, "").slice(0, 300);
+  for (const s of secrets) if (s) out = out.split(s).join("***");
+  return out;
+}
+
+export interface RunOptions { timeoutMs: number; signal?: AbortSignal; secrets?: readonly string[] }
+
+/** Runs nmcli with args; resolves stdout, rejects with an NmcliError. */
+export function runNmcli(args: readonly string[], opts: RunOptions): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("nmcli", args, { timeout: opts.timeoutMs, killSignal: "SIGKILL", ...(opts.signal ? { signal: opts.signal } : {}), maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      const out = String(stdout ?? "");
+      if (err) {
+        const e = err as NodeJS.ErrnoException & { killed?: boolean };
+        if (e.killed || e.name === "AbortError") return reject(new NmcliError("timeout", `no answer within ${opts.timeoutMs} ms`));
+        const text = `${String(stderr ?? "")}\n${out}`;
+        return reject(new NmcliError(classifyNmcli(e.code, text), errorDetail(text, opts.secrets ?? [])));
+      }
+      // some NetworkManager versions print activation errors on stdout with exit code 0
+      if (/^Error:/m.test(out)) return reject(new NmcliError(classifyNmcli(0, out), errorDetail(out, opts.secrets ?? [])));
+      resolve(out);
+    });
+  });
+}
+
+/** Splits one line of `nmcli --terse` output into fields, honouring `\:` and `\\`. */
+export function splitTerse(line: string): string[] {
+  const fields: string[] = [];
+  let cur = "";
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (c === "\\" && i + 1 < line.length) { cur += line[++i]; continue; }
+    if (c === ":") { fields.push(cur); cur = ""; continue; }
+    cur += c;
+  }
+  fields.push(cur);
+  return fields;
+}
+
+export interface DeviceStatus { device: string; type: string; state: string; connection: string }
+
+export async function deviceStatus(opts: RunOptions): Promise<DeviceStatus[]> {
+  const out = await runNmcli(["--terse", "--fields", "DEVICE,TYPE,STATE,CONNECTION", "device", "status"], opts);
+  return out.split("\n").filter((l) => l.length > 0).map((l) => {
+    const [device = "", type = "", state = "", connection = ""] = splitTerse(l);
+    return { device, type, state, connection };
+  });
+}

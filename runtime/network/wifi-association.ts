@@ -1,0 +1,231 @@
+import type { Config } from "../config/schema.ts";
+import type { Clock, TimerHandle } from "../core/clock.ts";
+import type { Component } from "../core/component.ts";
+import { errorMessage } from "../core/errors.ts";
+import type { ComponentHealth, HealthState } from "../core/health.ts";
+import type { Logger } from "../core/log.ts";
+import { nodeWifiClient, type CurrentConnection, type WifiClient } from "./node-wifi-client.ts";
+import { deviceStatus, NmcliError, runNmcli, type DeviceStatus, type NmcliFailure } from "./nmcli.ts";
+
+/**
+ * Keeps one interface joined to the Powerwall gateway's access point. Every check_interval it asks
+ * NetworkManager (a local call, no radio traffic) whether the interface is on the AP; if not, it
+ * joins, at most once per rejoin_interval, doubling the wait after each failure up to max_backoff.
+ * A missing interface or NetworkManager problem is retried with the same doubling from
+ * check_interval. Only the configured interface is ever named: the home connection on the other
+ * interface is never touched, and the AP profile gets `never-default` so it cannot take the
+ * default route from it. Nothing here throws out of start(); state and errors go to health().
+ */
+export interface WifiDeps {
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly config: Readonly<Config["wifi"]>;
+  /** defaults to node-wifi over nmcli */
+  readonly client?: WifiClient;
+}
+
+type Phase = "starting" | "associated" | "joining" | "waiting" | "failed" | "stopped";
+
+/** Failures the user must fix (wrong password, no such interface): health "down" rather than "degraded". */
+const USER_FIXABLE = new Set<NmcliFailure>(["wrong_password", "device_not_found", "not_wifi", "nmcli_missing", "nm_not_running", "not_authorized"]);
+const SIGNAL_EVERY_CHECKS = 10;
+
+export class WifiAssociation implements Component {
+  private readonly cfg: Readonly<Config["wifi"]>;
+  private readonly log: Logger;
+  private readonly client: WifiClient;
+  private phase: Phase = "starting";
+  private stopped = false;
+  private timer: TimerHandle | undefined;
+  private abort: AbortController | undefined;
+  private lastError: string | undefined;
+  private lastFailure: NmcliFailure | undefined;
+  private configProblem: string | undefined;
+  private joinFailures = 0;
+  private deviceFailures = 0;
+  private lastAttemptMs: number | undefined;
+  private nextAttemptMs = 0;
+  private associatedSinceMs: number | undefined;
+  private joins = 0;
+  private checks = 0;
+  private drops = 0;
+  private homeInterfaces: string[] = [];
+  private signal: CurrentConnection | undefined;
+
+  constructor(private readonly d: WifiDeps) {
+    this.cfg = d.config;
+    this.log = d.log.redact(d.config.password);
+    this.client = d.client ?? nodeWifiClient(d.config.interface);
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    if (!this.cfg.ssid) this.configProblem = "wifi.ssid is empty (the gateway AP's name, e.g. TeslaPW_123456)";
+    else if (!this.cfg.password) this.configProblem = "wifi.password is missing (the full gateway password from the label)";
+    if (this.configProblem) { this.phase = "failed"; this.log.error(`Wi-Fi association not started: ${this.configProblem}`); return; }
+    this.abort = new AbortController();
+    signal.addEventListener("abort", () => this.abort?.abort(), { once: true });
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = this.d.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.tick().then((next) => this.schedule(next), (err) => {
+        this.log.error(`Wi-Fi check failed unexpectedly: ${errorMessage(err)}`);
+        this.schedule(this.cfg.check_interval_ms);
+      });
+    }, ms);
+  }
+
+  private run(args: string[]): Promise<string> {
+    return runNmcli(args, { timeoutMs: this.cfg.command_timeout_ms, secrets: [this.cfg.password ?? ""], ...(this.abort ? { signal: this.abort.signal } : {}) });
+  }
+
+  /** One check; returns the delay until the next. */
+  private async tick(): Promise<number> {
+    const iface = this.cfg.interface;
+    this.checks++;
+    let devices: DeviceStatus[];
+    try {
+      devices = await deviceStatus({ timeoutMs: this.cfg.command_timeout_ms, ...(this.abort ? { signal: this.abort.signal } : {}) });
+      const dev = devices.find((x) => x.device === iface);
+      if (!dev) throw new NmcliError("device_not_found", `no interface ${iface}; NetworkManager knows ${devices.map((x) => x.device).join(", ") || "none"}`);
+      if (dev.type !== "wifi") throw new NmcliError("not_wifi", `${iface} is ${dev.type}`);
+    } catch (err) {
+      return this.deviceFailed(err);
+    }
+    this.deviceFailures = 0;
+    if (this.stopped) return this.cfg.check_interval_ms;
+    const dev = devices.find((x) => x.device === iface) as DeviceStatus;
+    this.homeInterfaces = devices.filter((x) => x.device !== iface && x.state.startsWith("connected") && (x.type === "ethernet" || x.type === "wifi")).map((x) => x.device);
+    const onAp = dev.state === "connected" && (dev.connection === this.cfg.ssid || dev.connection.startsWith(`${this.cfg.ssid} `));
+    const now = this.d.clock.nowMs();
+
+    if (onAp) {
+      if (this.phase !== "associated") {
+        this.phase = "associated";
+        this.associatedSinceMs = now;
+        this.lastError = undefined;
+        this.lastFailure = undefined;
+        this.log.info(`on the Powerwall AP "${this.cfg.ssid}" via ${iface}`);
+      }
+      if (this.checks % SIGNAL_EVERY_CHECKS === 1) await this.readSignal();
+      return this.cfg.check_interval_ms;
+    }
+
+    if (this.phase === "associated") {
+      this.drops++;
+      this.log.warn(`${iface} left the Powerwall AP "${this.cfg.ssid}" (state ${dev.state}${dev.connection ? `, on ${dev.connection}` : ""})`);
+      this.associatedSinceMs = undefined;
+    }
+    if (now < this.nextAttemptMs) {
+      this.phase = "waiting";
+      return Math.min(this.cfg.check_interval_ms, this.nextAttemptMs - now);
+    }
+    if (dev.state === "connected" && dev.connection && this.homeInterfaces.length === 0) {
+      this.log.warn(`${iface} is on "${dev.connection}" and is the only connected interface: joining the Powerwall AP drops that connection`);
+    }
+    await this.join(now);
+    return this.phase === "associated" ? this.cfg.check_interval_ms : Math.min(this.cfg.check_interval_ms, Math.max(this.nextAttemptMs - this.d.clock.nowMs(), 1));
+  }
+
+  private async join(now: number): Promise<void> {
+    const { ssid, interface: iface } = this.cfg;
+    this.phase = "joining";
+    this.lastAttemptMs = now;
+    this.nextAttemptMs = now + this.cfg.rejoin_interval_ms;
+    try {
+      await this.client.connect(ssid, this.cfg.password as string, this.cfg.command_timeout_ms);
+    } catch (err) {
+      if (this.stopped) return;
+      this.joinFailures++;
+      const wait = Math.min(this.cfg.rejoin_interval_ms * 2 ** Math.min(this.joinFailures - 1, 20), this.cfg.max_backoff_ms);
+      this.nextAttemptMs = now + wait;
+      this.phase = "waiting";
+      this.lastFailure = err instanceof NmcliError ? err.failure : "unknown";
+      this.lastError = `joining "${ssid}" on ${iface} failed: ${errorMessage(err)}`;
+      this.log.warn(`${this.lastError}; next attempt in ${Math.round(wait / 1000)} s (failure ${this.joinFailures})`);
+      return;
+    }
+    if (this.stopped) return;
+    this.joins++;
+    this.joinFailures = 0;
+    this.phase = "associated";
+    this.associatedSinceMs = this.d.clock.nowMs();
+    this.lastError = undefined;
+    this.lastFailure = undefined;
+    this.log.info(`joined the Powerwall AP "${ssid}" on ${iface}`);
+    if (this.cfg.never_default) await this.keepDefaultRouteAtHome();
+    await this.readSignal();
+  }
+
+  /** The AP profile must not take the default route: InfluxDB and MQTT stay on the home interface. */
+  private async keepDefaultRouteAtHome(): Promise<void> {
+    const iface = this.cfg.interface;
+    try {
+      const profile = (await deviceStatus({ timeoutMs: this.cfg.command_timeout_ms })).find((x) => x.device === iface)?.connection || this.cfg.ssid;
+      await this.run(["connection", "modify", "id", profile, "ipv4.never-default", "yes", "ipv6.never-default", "yes"]);
+      await this.run(["device", "reapply", iface]);
+    } catch (err) {
+      this.lastError = `could not keep the default route on the home interface: ${errorMessage(err)}`;
+      this.log.warn(this.lastError);
+    }
+  }
+
+  private async readSignal(): Promise<void> {
+    try { this.signal = (await this.client.current(this.cfg.command_timeout_ms)).find((c) => c.ssid === this.cfg.ssid); } catch (err) {
+      this.log.debug(() => `reading the signal failed: ${errorMessage(err)}`);
+    }
+  }
+
+  private deviceFailed(err: unknown): number {
+    this.deviceFailures++;
+    const wasOn = this.phase === "associated";
+    this.phase = "failed";
+    this.associatedSinceMs = undefined;
+    if (wasOn) this.drops++;
+    this.lastFailure = err instanceof NmcliError ? err.failure : "unknown";
+    const msg = `${errorMessage(err)}`;
+    if (msg !== this.lastError) this.log.warn(`Wi-Fi: ${msg}`);
+    this.lastError = msg;
+    return Math.min(this.cfg.check_interval_ms * 2 ** Math.min(this.deviceFailures - 1, 20), this.cfg.max_backoff_ms);
+  }
+
+  health(): ComponentHealth {
+    const { ssid, interface: iface } = this.cfg;
+    if (this.configProblem) return { state: "down", message: "not configured completely", lastError: this.configProblem };
+    const details: Record<string, unknown> = {
+      ssid, interface: iface, phase: this.phase, joins: this.joins, drops: this.drops, join_failures: this.joinFailures,
+      home_interfaces: this.homeInterfaces,
+      ...(this.lastAttemptMs !== undefined ? { last_attempt: new Date(this.lastAttemptMs).toISOString() } : {}),
+      ...(this.phase !== "associated" && this.nextAttemptMs > 0 ? { next_attempt: new Date(this.nextAttemptMs).toISOString() } : {}),
+      ...(this.associatedSinceMs !== undefined ? { associated_since: new Date(this.associatedSinceMs).toISOString() } : {}),
+      ...(this.signal ? { signal_dbm: this.signal.signalDbm, quality: this.signal.quality, frequency_mhz: this.signal.frequencyMhz, bssid: this.signal.bssid } : {}),
+      ...(this.lastFailure ? { failure: this.lastFailure } : {}),
+    };
+    let state: HealthState;
+    let message: string;
+    switch (this.phase) {
+      case "associated": state = this.lastError ? "degraded" : "ok"; message = `on "${ssid}" via ${iface}`; break;
+      case "starting": state = "starting"; message = "first check pending"; break;
+      case "joining":
+        // a retry after failures still shows the failure until it succeeds
+        state = !this.lastFailure ? "starting" : USER_FIXABLE.has(this.lastFailure) ? "down" : "degraded";
+        message = `joining "${ssid}" on ${iface}`;
+        break;
+      case "stopped": state = "disabled"; message = "stopped"; break;
+      default:
+        state = this.lastFailure && USER_FIXABLE.has(this.lastFailure) ? "down" : "degraded";
+        message = `not on "${ssid}"; retrying with backoff`;
+    }
+    return { state, message, ...(this.lastError ? { lastError: this.lastError } : {}), details };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.phase = "stopped";
+    if (this.timer) { this.d.clock.clearTimeout(this.timer); this.timer = undefined; }
+    this.abort?.abort();
+  }
+}
