@@ -30,6 +30,7 @@ import { InMemoryLatestValues } from "./state/latest-values.ts";
 import { powerwallRoutes } from "./sources/powerwall/api-routes.ts";
 import { createPowerwallClient, pollerOptionsFrom } from "./sources/powerwall/create-client.ts";
 import { PowerwallPoller } from "./sources/powerwall/poller.ts";
+import { ConfigError } from "./core/errors.ts";
 import { VERSION } from "./version.ts";
 
 /**
@@ -164,8 +165,9 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
       await pw.start(lifetime.signal);
       stoppables.push({ name: "powerwall", stop: () => pw.stop() });
     } catch (err) {
-      log.error(`Powerwall source not started: ${String(err)}`);
-      health.register("powerwall", () => ({ state: "down", message: "not started (see the log)", lastError: String(err) }));
+      const why = err instanceof ConfigError ? `${err.message}: ${err.problems.join("; ")}` : String(err);
+      log.error(`Powerwall source not started: ${why}`);
+      health.register("powerwall", () => ({ state: "down", message: `not started: ${why}` }));
     }
   }
   // Wi-Fi association to the Powerwall's AP (issue 4, part 2): checks and joins in the background, never throws

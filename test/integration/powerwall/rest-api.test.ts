@@ -100,3 +100,18 @@ describe("Powerwall REST API", () => {
     assert.equal(cookieLeak, false, "session tokens are redacted too");
   });
 });
+
+describe("Powerwall misconfigured", () => {
+  test("no password in local mode: gridbox still runs, /health says why with the config path", async () => {
+    const g = await startTestGridbox({ powerwall: { enabled: true, mode: "local", host: "127.0.0.1", port: 9 } });
+    try {
+      const res = await fetch(g.addresses.http! + "/health", { signal: AbortSignal.timeout(5000) });
+      const body = await res.json() as { status: string; components: Record<string, { state: string; message: string }> };
+      assert.equal(res.status, 200, "powerwall is not critical");
+      assert.equal(body.components.powerwall?.state, "down");
+      assert.match(body.components.powerwall?.message ?? "", /\/powerwall\/password: required in local mode/);
+      const snap = await fetch(g.addresses.http! + "/snapshot", { signal: AbortSignal.timeout(5000) });
+      assert.equal(snap.status, 404, "no Powerwall routes without a Powerwall");
+    } finally { await g.stop(); }
+  });
+});
