@@ -50,20 +50,20 @@ export class LocalApiClient implements PowerwallClient {
     const aggregates = await this.session.getJson("/api/meters/aggregates", signal);
     const [soe, grid, system, solar, identity] = await Promise.allSettled([
       this.session.getJson("/api/system_status/soe", signal),
-      this.session.getJson("/api/system_status/grid_status", signal),
-      this.session.getJson("/api/system_status", signal),
+      this.optional("/api/system_status/grid_status", signal),
+      this.optional("/api/system_status", signal),
       this.optional("/api/solar_powerwall", signal),
       this.readIdentity(signal),
     ]);
-    // a rate limit or auth failure on any call fails the poll; other optional failures leave gaps
+    // a rate limit on any call fails the poll; other optional failures leave gaps
     for (const r of [soe, grid, system, solar, identity]) {
-      if (r.status === "rejected" && r.reason instanceof GatewayError && (r.reason.code === "GRIDBOX_SOURCE_RATE_LIMITED" || r.reason.code === "GRIDBOX_SOURCE_AUTH")) throw r.reason;
+      if (r.status === "rejected" && r.reason instanceof GatewayError && r.reason.code === "GRIDBOX_SOURCE_RATE_LIMITED") throw r.reason;
     }
     if (soe.status === "rejected") throw soe.reason;
     const reading: PowerwallReading = { timeMs, strings: {}, batteryBlocks: [], ...parseAggregates(aggregates), ...parseSoe(soe.value) };
-    if (grid.status === "fulfilled") Object.assign(reading, parseGridStatus(grid.value));
-    else this.opts.log.debug(`grid status unavailable: ${String(grid.reason)}`);
-    if (system.status === "fulfilled") Object.assign(reading, parseSystemStatus(system.value));
+    if (grid.status === "fulfilled" && grid.value !== undefined) Object.assign(reading, parseGridStatus(grid.value));
+    else if (grid.status === "rejected") this.opts.log.debug(`grid status unavailable: ${String(grid.reason)}`);
+    if (system.status === "fulfilled" && system.value !== undefined) Object.assign(reading, parseSystemStatus(system.value));
     if (solar.status === "fulfilled" && solar.value !== undefined) reading.strings = parseSolarPowerwall(solar.value);
     if (identity.status === "fulfilled") Object.assign(reading, identity.value);
     return withAppPercent(reading);
@@ -88,19 +88,24 @@ export class LocalApiClient implements PowerwallClient {
       const info = await this.session.getJson("/api/site_info", signal) as { site_name?: unknown };
       if (typeof info.site_name === "string") siteName = info.site_name;
     } catch (err) {
-      if (err instanceof GatewayError && err.code !== "GRIDBOX_SOURCE_UNAVAILABLE" && err.code !== "GRIDBOX_SOURCE_BAD_RESPONSE") throw err;
+      if (err instanceof GatewayError && err.code === "GRIDBOX_SOURCE_RATE_LIMITED") throw err; // anything else: no site name
     }
     this.identity = { ...status, ...(siteName !== undefined ? { siteName } : {}) };
     return this.identity;
   }
 
-  /** An endpoint that may not exist on this gateway: 404 means "not here", asked again in 10 min. */
+  /**
+   * An endpoint a reading can do without. 404 ("not on this gateway") or 401/403 after the fresh
+   * login the required calls already proved ("not for the customer role") leave it out for 10 min,
+   * so it never costs a login per poll.
+   */
   private async optional(path: string, signal: AbortSignal): Promise<unknown> {
     if ((this.notFoundUntil.get(path) ?? 0) > this.opts.clock.nowMs()) return undefined;
     try {
       return await this.session.getJson(path, signal);
     } catch (err) {
-      if (err instanceof GatewayError && err.httpStatus === 404) {
+      if (err instanceof GatewayError && (err.httpStatus === 404 || err.code === "GRIDBOX_SOURCE_AUTH")) {
+        this.opts.log.info(`${path}: HTTP ${err.httpStatus ?? "?"}, leaving it out for 10 minutes`);
         this.notFoundUntil.set(path, this.opts.clock.nowMs() + NOT_FOUND_RETRY_MS);
         return undefined;
       }

@@ -23,6 +23,8 @@ export class LocalApiSession {
   private userRecord: string | undefined;
   private loginInFlight: Promise<void> | undefined;
   private loginBlockedUntil = 0;
+  /** per path: refused even with a fresh session, so a 401/403 there does not log in again before then */
+  private readonly forbiddenUntil = new Map<string, number>();
   private lastLoginError: GatewayError | undefined;
   logins = 0;
 
@@ -37,11 +39,17 @@ export class LocalApiSession {
     const used = this.token;
     let res = await this.transport.request("GET", path, { headers: this.authHeaders(), signal });
     if (res.status === 401 || res.status === 403) {
+      const until = this.forbiddenUntil.get(path) ?? 0;
+      if (this.opts.clock.nowMs() < until) {
+        throw new GatewayError("GRIDBOX_SOURCE_AUTH", `GET ${path}: HTTP ${res.status} (access refused; no new login for it before ${new Date(until).toISOString()})`, { httpStatus: res.status });
+      }
       this.opts.log.debug(`${path}: HTTP ${res.status}, logging in again`);
       if (this.token === used) this.forget();
       if (!this.token) await this.login(signal);
       res = await this.transport.request("GET", path, { headers: this.authHeaders(), signal });
       if (res.status === 401 || res.status === 403) {
+        // refused with a fresh session: forbidden, not expired. Logging in again would not help.
+        this.forbiddenUntil.set(path, this.opts.clock.nowMs() + this.opts.authRetryMs);
         throw new GatewayError("GRIDBOX_SOURCE_AUTH", `GET ${path}: HTTP ${res.status} even after a fresh login (access refused)`, { httpStatus: res.status });
       }
     }

@@ -167,6 +167,23 @@ describe("local API client", () => {
     c.close();
   });
 
+  test("a 403 that survives a fresh login is 'forbidden': never one login per poll", async () => {
+    const c = localClient(sim, { authRetryMs: 60_000 });
+    await c.poll(signal());
+    // an optional endpoint the customer role may not read: left out, one login at most
+    sim.control.addFault({ kind: "status", status: 403, path: "/api/solar_powerwall" });
+    let logins = sim.state.stats.logins;
+    for (let i = 0; i < 4; i++) assert.deepEqual((await c.poll(signal())).strings, {});
+    assert.ok(sim.state.stats.logins - logins <= 1, `${sim.state.stats.logins - logins} logins`);
+    sim.control.clearFaults();
+    // a required one: an auth failure, and the re-login is held back for auth_retry_ms
+    sim.control.addFault({ kind: "status", status: 403, path: "/api/meters/aggregates" });
+    logins = sim.state.stats.logins;
+    for (let i = 0; i < 4; i++) await rejects(c.poll(signal()), "GRIDBOX_SOURCE_AUTH", 403);
+    assert.equal(sim.state.stats.logins - logins, 1);
+    c.close();
+  });
+
   test("grid outage: island state, site 0, the battery carries the house", async () => {
     const c = localClient(sim);
     sim.control.setScenario("outage");
