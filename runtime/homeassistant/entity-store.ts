@@ -74,9 +74,14 @@ export class EntityStore {
 
   commandTarget(topic: string): Entity | undefined { return this.byCommandTopic.get(topic); }
 
-  /** Sets an entity's state; it goes out now or at the end of its throttle interval. */
-  set(e: Entity, state: string | number | boolean | null): void {
+  /**
+   * Sets an entity's state; it goes out now or at the end of its throttle interval. An unchanged
+   * state is not sent again unless `refresh` (health sensors re-send on every tick, so Home
+   * Assistant's expire_after notices a gridbox that stopped).
+   */
+  set(e: Entity, state: string | number | boolean | null, refresh = false): void {
     e.payload = state === null ? UNKNOWN_PAYLOAD : statePayload(state);
+    if (refresh) e.sent = undefined;
     if (e.payload === e.sent) return;
     const now = this.o.clock.nowMs();
     if (now - e.sentAtMs >= this.o.intervalMs) this.send(e, now);

@@ -42,12 +42,14 @@ export class HealthSensors {
     health: HealthRegistry;
     status: StatusRegistry;
     attributesTopic: (objectId: string) => string;
+    /** seconds without a publish after which Home Assistant shows the sensors unavailable */
+    expireAfterS: number;
   }) {}
 
   private entity(objectId: string, spec: Omit<HaEntitySpec, "device" | "objectId">): Entity {
     let e = this.entities.get(objectId);
     if (!e) {
-      e = this.o.store.declare({ ...spec, device: this.o.device, objectId }, undefined, false);
+      e = this.o.store.declare({ ...spec, discovery: { ...spec.discovery, expire_after: this.o.expireAfterS }, device: this.o.device, objectId }, undefined, false);
       this.entities.set(objectId, e);
     }
     return e;
@@ -56,7 +58,7 @@ export class HealthSensors {
   /** Reads the registries and sets every sensor (new components get announced on first sight). */
   publish(): void {
     const snap: HealthSnapshot = this.o.health.snapshot();
-    this.o.store.set(this.entity("health", { component: "sensor", name: "Health", discovery: { device_class: "enum", options: ["ok", "degraded", "down"], icon: "mdi:heart-pulse" } }), snap.status);
+    this.o.store.set(this.entity("health", { component: "sensor", name: "Health", discovery: { device_class: "enum", options: ["ok", "degraded", "down"], icon: "mdi:heart-pulse" } }), snap.status, true);
     for (const [name, h] of Object.entries(snap.components)) {
       const objectId = `health_${name}`;
       const e = this.entity(objectId, {
@@ -64,7 +66,7 @@ export class HealthSensors {
         name: `${titleCase(name)} health`,
         discovery: { device_class: "enum", options: STATES, entity_category: "diagnostic", json_attributes_topic: this.o.attributesTopic(objectId) },
       });
-      this.o.store.set(e, h.state);
+      this.o.store.set(e, h.state, true);
       this.o.sender.publish(this.o.attributesTopic(objectId), JSON.stringify({ message: h.message ?? null, last_error: h.lastError ?? null, critical: h.critical }), { qos: 0, retain: true });
     }
     const pw = snap.components.powerwall;
@@ -74,14 +76,14 @@ export class HealthSensors {
       const pick = (re: RegExp): unknown => sources.map((s) => findKey(s, re)).find((v) => v !== undefined);
       const running = pick(/^(running|task_?running|background_?task_?running)$/i);
       this.o.store.set(this.entity("powerwall_task_running", { component: "binary_sensor", name: "Powerwall poller running", discovery: { device_class: "running", entity_category: "diagnostic" } }),
-        typeof running === "boolean" ? running : pw.state !== "disabled");
+        typeof running === "boolean" ? running : pw.state !== "disabled", true);
       const failures = pick(/^consecutive_?failures$/i);
       this.o.store.set(this.entity("powerwall_consecutive_failures", { component: "sensor", name: "Powerwall consecutive failures", discovery: { state_class: "measurement", entity_category: "diagnostic", icon: "mdi:alert-circle-outline" } }),
-        typeof failures === "number" ? failures : null);
+        typeof failures === "number" ? failures : null, true);
       this.o.store.set(this.entity("powerwall_last_poll", { component: "sensor", name: "Powerwall last poll", discovery: { device_class: "timestamp", entity_category: "diagnostic" } }),
-        toIso(pick(/^last_?poll(_?at|_?ms|_?time)?$/i)));
+        toIso(pick(/^last_?poll(_?at|_?ms|_?time)?$/i)), true);
       this.o.store.set(this.entity("powerwall_last_success", { component: "sensor", name: "Powerwall last success", discovery: { device_class: "timestamp", entity_category: "diagnostic" } }),
-        toIso(pick(/^last_?success(_?at|_?ms|_?time)?$/i)));
+        toIso(pick(/^last_?success(_?at|_?ms|_?time)?$/i)), true);
     }
     this.published++;
   }

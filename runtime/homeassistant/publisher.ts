@@ -72,7 +72,8 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
       store: this.store, gridbox: this.gridbox, log: this.log, maxDevices: this.cfg.max_devices,
       setDeviceAvailability: (node, online) => this.setAvailability(node, online),
     });
-    this.sensors = new HealthSensors({ store: this.store, sender, device: this.gridbox, health: d.health, status: d.status, attributesTopic: (o) => this.topics.attributes(nodeId, o) });
+    this.sensors = new HealthSensors({ store: this.store, sender, device: this.gridbox, health: d.health, status: d.status, attributesTopic: (o) => this.topics.attributes(nodeId, o),
+      expireAfterS: Math.max(1, Math.ceil((3 * this.cfg.health_interval_ms) / 1000)) });
   }
 
   declare(spec: HaEntitySpec, onCommand?: (payload: string) => void): HaEntityHandle {

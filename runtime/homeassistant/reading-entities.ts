@@ -71,8 +71,13 @@ export class ReadingEntities {
       const device = this.gridMonitorDevice(id);
       if (!device) return;
       const node = haId(device.id);
-      // fresh data means the monitor is there, even if no device.online event came (yet)
-      if (this.offline.has(node) || !this.espNodes.has(node)) { this.espNodes.set(node, id); this.offline.delete(node); this.o.setDeviceAvailability(node, true); }
+      // a status point says it outright (its last will says online=false); any other fresh data means it is there
+      const online = measurement === "device_status" && typeof fields.online === "boolean" ? fields.online : true;
+      if (online ? this.offline.has(node) || !this.espNodes.has(node) : !this.offline.has(node)) {
+        this.espNodes.set(node, id);
+        if (online) this.offline.delete(node); else this.offline.add(node);
+        this.o.setDeviceAvailability(node, online);
+      }
       for (const [field, value] of Object.entries(fields)) this.setField(device, field, value, gridMonitorFieldMeta(measurement, field), true);
     }
   }

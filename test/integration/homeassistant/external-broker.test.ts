@@ -157,7 +157,7 @@ describe("Home Assistant publisher on an external broker", () => {
     assert.deepEqual(JSON.parse(attrs.payload), { message: "gateway unreachable", last_error: "connect ECONNREFUSED", critical: false });
     const overall = expand(ha.last.get(`homeassistant/sensor/${NODE}/health/config`) as string);
     assert.deepEqual(sensorProblems(overall), []);
-    assert.equal(ha.last.get(`gridbox/${NODE}/health/state`), "degraded");
+    await ha.waitFor((m) => m.topic === `gridbox/${NODE}/health/state` && m.payload === "degraded", 3000, "overall degraded", start);
     await ha.waitFor((m) => m.topic === `gridbox/${NODE}/powerwall_consecutive_failures/state` && m.payload === "3", 3000, "failures 3", start);
     assert.equal(ha.last.get(`gridbox/${NODE}/powerwall_last_success/state`), "2026-01-01T00:00:00.000Z");
     failures = 4;

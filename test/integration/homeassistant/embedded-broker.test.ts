@@ -1,0 +1,90 @@
+import { strict as assert } from "node:assert";
+import { after, before, describe, test } from "node:test";
+import { startSimulator } from "../../../firmware-protocol/simulator/device-simulator.ts";
+import { hashPassword } from "../../../runtime/core/password-hash.ts";
+import { startTestGridbox, type TestGridbox } from "../../support/gridbox.ts";
+import { expand, sensorProblems } from "./ha-expectations.ts";
+import { connectRecorder, freePort, type Recorder } from "./mqtt-peers.ts";
+
+/**
+ * The whole path on gridbox's own broker: a simulated ESP32 publishes 50 Hz readings to the embedded
+ * broker, ingest turns them into points, the publisher (a broker.clients user) announces the monitor
+ * and its throttled states, and a Home Assistant client (another broker.clients user with its own
+ * ACL) receives them. The Powerwall and InfluxDB are configured but unreachable: the health
+ * sensors must keep coming regardless.
+ */
+const NODE = "gridbox_testhost";
+const DEVICE = "020000000001";
+
+describe("Home Assistant on the embedded broker, with the Powerwall and InfluxDB down", () => {
+  let gb: TestGridbox;
+  let ha: Recorder;
+
+  before(async () => {
+    const [deviceHash, publisherHash, haHash] = await Promise.all([hashPassword("device-pw-1"), hashPassword("publisher-pw-1"), hashPassword("ha-pw-12345")]);
+    const closed = await freePort();
+    gb = await startTestGridbox({
+      broker: {
+        devices: { [DEVICE]: { password_hash: deviceHash } },
+        clients: {
+          "gridbox-homeassistant": { password_hash: publisherHash, publish: ["homeassistant/#", "gridbox/#"], subscribe: ["homeassistant/status", "gridbox/+/+/set"] },
+          homeassistant: { password_hash: haHash, publish: ["homeassistant/status", "gridbox/+/+/set"], subscribe: ["homeassistant/#", "gridbox/#"] },
+        },
+      },
+      influx: { url: `http://127.0.0.1:${closed}`, timeout_ms: 500 },
+      powerwall: { enabled: true, mode: "proxy", proxy_url: `http://127.0.0.1:${closed}`, interval_ms: 500, timeout_ms: 300 },
+      homeassistant: { enabled: true, state_interval_ms: 300, health_interval_ms: 200, announce_delay_max_ms: 20, mqtt: { username: "gridbox-homeassistant", password: "publisher-pw-1" } },
+    });
+    assert.ok(gb.addresses.mqtt, "the embedded broker listens");
+    ha = await connectRecorder(gb.addresses.mqtt as string, ["homeassistant/#", "gridbox/#"], ["homeassistant", "ha-pw-12345"]);
+  });
+  after(async () => { await ha?.close(); await gb?.stop(); });
+
+  test("a simulated ESP32's readings reach Home Assistant as a device with throttled states", async () => {
+    const sim = startSimulator({ url: gb.addresses.mqtt as string, devices: [{ id: DEVICE, password: "device-pw-1" }], rateHz: 50, statusEveryS: 1 });
+    try {
+      await sim.connected;
+      const node = `${NODE}_esp32_${DEVICE}`;
+      const cfg = expand((await ha.waitFor((m) => m.topic === `homeassistant/sensor/${node}/frequency/config`, 5000, "frequency config")).payload);
+      assert.deepEqual(sensorProblems(cfg), []);
+      assert.equal(cfg.device.via_device, NODE);
+      const rssi = expand((await ha.waitFor((m) => m.topic === `homeassistant/sensor/${node}/rssi/config`, 5000, "rssi config")).payload);
+      assert.deepEqual([rssi.device_class, rssi.unit_of_measurement, rssi.state_class], ["signal_strength", "dBm", "measurement"]);
+      await ha.waitFor((m) => m.topic === `gridbox/${node}/availability` && m.payload === "online", 5000, "monitor online");
+      const from = ha.messages.length;
+      const t0 = Date.now();
+      await new Promise((r) => setTimeout(r, 1500));
+      const states = ha.messages.slice(from).filter((m) => m.topic === cfg.state_topic);
+      const readings = sim.result.readings;
+      assert.ok(readings > 50, `the simulator sent ${readings} readings`);
+      const windows = Math.ceil((Date.now() - t0) / 300) + 1;
+      assert.ok(states.length >= 2 && states.length <= windows, `${states.length} frequency publishes in ${Date.now() - t0} ms (throttle 300 ms)`);
+      for (const s of states) assert.ok(Math.abs(Number(s.payload) - 50) < 1, `a frequency near 50 Hz: ${s.payload}`);
+      const monitorStates = ha.messages.slice(from).filter((m) => m.topic.startsWith(`gridbox/${node}/`) && m.topic.endsWith("/state")).length;
+      assert.ok(monitorStates <= 6 * windows, `${monitorStates} state publishes of the monitor's 6 entities for ${readings} readings`);
+    } finally { await sim.stop(); }
+  });
+
+  test("health sensors keep publishing while the Powerwall and InfluxDB are unreachable", async () => {
+    const from = ha.messages.length;
+    const pw = await ha.waitFor((m) => m.topic === `gridbox/${NODE}/health_powerwall/state`, 5000, "powerwall health", from);
+    assert.match(pw.payload, /^(degraded|down)$/);
+    await ha.waitFor((m) => m.topic === `gridbox/${NODE}/powerwall_task_running/state` && m.payload === "ON", 5000, "poller running", from);
+    const failures = await ha.waitFor((m) => m.topic === `gridbox/${NODE}/powerwall_consecutive_failures/state` && Number(m.payload) >= 1, 5000, "consecutive failures", from);
+    await ha.waitFor((m) => m.topic === `gridbox/${NODE}/powerwall_consecutive_failures/state` && Number(m.payload) > Number(failures.payload), 5000, "failures rising", ha.messages.indexOf(failures) + 1);
+    await ha.waitFor((m) => m.topic === `gridbox/${NODE}/powerwall_last_poll/state` && Math.abs(Date.parse(m.payload) - Date.now()) < 10_000, 5000, "last poll time", from);
+    const sinkHealth = Object.keys(gb.health.snapshot().components).find((n) => /influx|sink|outbox/.test(n));
+    assert.ok(sinkHealth, "a sink/outbox health component exists");
+    await ha.waitFor((m) => m.topic === `gridbox/${NODE}/health_${sinkHealth}/state`, 5000, `health of ${sinkHealth}`, from);
+    await ha.waitFor((m) => m.topic === `gridbox/${NODE}/health_broker/state` && m.payload === "ok", 5000, "broker ok", from);
+    const overall = await ha.waitFor((m) => m.topic === `gridbox/${NODE}/health/state`, 5000, "overall", from);
+    assert.match(overall.payload, /^(degraded|down)$/);
+  });
+
+  test("Home Assistant's birth message on the embedded broker brings a re-announce", async () => {
+    const from = ha.messages.length;
+    await ha.client.publishAsync("homeassistant/status", "online", { qos: 1 });
+    await ha.waitFor((m) => m.topic === `homeassistant/sensor/${NODE}/health/config` && !m.retain, 5000, "re-announced", from);
+    await ha.waitFor((m) => m.topic === `homeassistant/sensor/${NODE}_esp32_${DEVICE}/frequency/config` && !m.retain, 5000, "re-announced monitor", from);
+  });
+});
