@@ -68,6 +68,7 @@ export class EmbeddedBroker implements Component {
     const listeners = new Listeners((stream, req) => aedes.handle(stream, req), this.stats, {
       maxConnections: lim.max_connections,
       maxWsMessageBytes: 4 * lim.max_payload_bytes + 65_536 + 16,
+      upgradeTimeoutMs: Math.max(1000, lim.connect_timeout_ms),
       onError: (what, err) => {
         this.state = { state: "down", message: `${what} listener failed`, lastError: err.message };
         log.error(`broker ${what} listener failed: ${err.message}`);

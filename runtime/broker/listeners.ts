@@ -13,6 +13,8 @@ export interface ListenerOptions {
   readonly maxConnections: number;
   /** the largest WebSocket message accepted (bigger ones close the connection: a memory bound) */
   readonly maxWsMessageBytes: number;
+  /** an HTTP connection on the WebSocket port must finish its upgrade request within this */
+  readonly upgradeTimeoutMs: number;
   readonly onError: (what: string, err: Error) => void;
 }
 
@@ -25,6 +27,8 @@ export class Listeners {
   private http: HttpServer | undefined;
   private wss: WebSocketServer | undefined;
   private readonly open = new Set<Duplex>();
+  /** every TCP connection on the WebSocket port, upgraded or not, so close can end them all */
+  private readonly httpSockets = new Set<Socket>();
 
   constructor(private readonly handle: Handle, private readonly stats: BrokerStats, private readonly opts: ListenerOptions) {}
 
@@ -53,6 +57,12 @@ export class Listeners {
 
   async listenWs(host: string, port: number): Promise<string> {
     const http = createHttpServer((_req, res) => { res.writeHead(426, { "content-type": "text/plain" }).end("MQTT over WebSocket only\n"); });
+    http.headersTimeout = this.opts.upgradeTimeoutMs;
+    http.requestTimeout = this.opts.upgradeTimeoutMs;
+    http.on("connection", (socket: Socket) => {
+      this.httpSockets.add(socket);
+      socket.once("close", () => this.httpSockets.delete(socket));
+    });
     const wss = new WebSocketServer({ server: http, maxPayload: this.opts.maxWsMessageBytes });
     wss.on("connection", (ws: WebSocket, req: IncomingMessage) => {
       const stream = createWebSocketStream(ws);
@@ -84,7 +94,9 @@ export class Listeners {
   /** Destroys every connection still open. */
   destroyAll(): void {
     for (const conn of this.open) conn.destroy();
+    for (const socket of this.httpSockets) socket.destroy();
     this.open.clear();
+    this.httpSockets.clear();
     this.stats.connectionsOpen = 0;
   }
 }

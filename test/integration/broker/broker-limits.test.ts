@@ -1,0 +1,119 @@
+import { strict as assert } from "node:assert";
+import { connect, type Socket } from "node:net";
+import { test } from "node:test";
+import mqtt from "mqtt";
+import { startTestGridbox } from "../../support/gridbox.ts";
+import { deviceAccounts, hostPort, mosquitto, sleep, waitFor, type IngestStatus } from "./mqtt-test-kit.ts";
+
+/** Limits from config, over real sockets: max connections, max payload, connect timeout, keepalive, shutdown. */
+const A = "aabbccddeeff", PW = "device-a-password";
+
+function openSocket(url: string): Promise<Socket> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: u.hostname, port: Number(u.port) }, () => resolve(s));
+    s.once("error", reject);
+  });
+}
+const closed = (s: Socket): Promise<void> => new Promise((resolve) => { if (s.destroyed) resolve(); else s.once("close", () => resolve()); });
+
+test("connections beyond max_connections are closed at once and counted; the others keep working", async () => {
+  const gb = await startTestGridbox({ broker: { devices: await deviceAccounts({ [A]: PW }), limits: { max_connections: 3 } } });
+  const sockets: Socket[] = [];
+  try {
+    for (let i = 0; i < 3; i++) sockets.push(await openSocket(gb.addresses.mqtt as string));
+    const extra = await openSocket(gb.addresses.mqtt as string);
+    await Promise.race([closed(extra), sleep(2000).then(() => { throw new Error("4th connection not closed"); })]);
+    const ws = await mqtt.connectAsync(gb.addresses.ws as string, { username: A, password: PW, reconnectPeriod: 0, connectTimeout: 2000 }).then(() => "connected", (e: Error) => e.message);
+    assert.notEqual(ws, "connected", "the limit covers WebSocket too");
+    assert.ok(((gb.status.snapshot().broker as { connectionsRefused: number }).connectionsRefused) >= 2);
+    sockets.pop()?.destroy();
+    await waitFor(() => (gb.status.snapshot().broker as { connectionsOpen: number }).connectionsOpen === 2, 2000, "a free slot");
+    const r = await mosquitto("mosquitto_pub", [...hostPort(gb.addresses.mqtt as string), "-u", A, "-P", PW, "-t", `open_grid_monitor/${A}/status`, "-m", '{"online":true,"protocol":1}']);
+    assert.equal(r.code, 0, r.stderr);
+    const text = await gb.ctx.metrics.metrics();
+    assert.match(text, /gridbox_broker_connections_refused_total [2-9]/);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await gb.stop();
+  }
+});
+
+test("an oversized payload is dropped and counted, not delivered, not retained; the connection keeps working", async () => {
+  const gb = await startTestGridbox({
+    broker: {
+      devices: await deviceAccounts({ [A]: PW }),
+      clients: { watcher: { password_hash: (await deviceAccounts({ w: "watcher-password" })).w?.password_hash, publish: [], subscribe: ["open_grid_monitor/#"] } },
+      limits: { max_payload_bytes: 1024 },
+    },
+  });
+  const watcher = await mqtt.connectAsync(gb.addresses.mqtt as string, { username: "watcher", password: "watcher-password", reconnectPeriod: 0 });
+  const dev = await mqtt.connectAsync(gb.addresses.mqtt as string, { username: A, password: PW, reconnectPeriod: 0 });
+  try {
+    const seen: number[] = [];
+    await watcher.subscribeAsync("open_grid_monitor/#");
+    watcher.on("message", (_t, payload) => seen.push(payload.length));
+    const big = JSON.stringify({ timestamp: 1764072000000000, frequency: 50, voltage: 230, pad: "x".repeat(2000) });
+    await dev.publishAsync(`open_grid_monitor/${A}/measurement`, big, { qos: 1, retain: true });
+    const ok = JSON.stringify({ timestamp: 1764072000000000, frequency: 50, voltage: 230 });
+    await dev.publishAsync(`open_grid_monitor/${A}/measurement`, ok, { qos: 1 });
+    const ingest = (): IngestStatus => gb.status.snapshot().ingest as IngestStatus;
+    await waitFor(() => ingest().accepted === 1, 3000, "the small message");
+    assert.equal(ingest().rejected.oversized, 1);
+    assert.equal((gb.status.snapshot().broker as { oversizedDropped: number }).oversizedDropped, 1);
+    await waitFor(() => seen.length === 1, 2000, "the watcher to get the small message");
+    assert.deepEqual(seen, [ok.length], "the oversized one is not forwarded");
+    assert.ok(dev.connected);
+    // not retained: a new subscriber gets nothing
+    const late = await mosquitto("mosquitto_sub", [...hostPort(gb.addresses.mqtt as string), "-u", "watcher", "-P", "watcher-password", "-t", `open_grid_monitor/${A}/measurement`, "-C", "1", "-W", "1"]);
+    assert.equal(late.stdout, "");
+  } finally {
+    await watcher.endAsync(true); await dev.endAsync(true); await gb.stop();
+  }
+});
+
+test("a connection that never sends CONNECT is closed after connect_timeout_ms", async () => {
+  const gb = await startTestGridbox({ broker: { limits: { connect_timeout_ms: 300 } } });
+  try {
+    const s = await openSocket(gb.addresses.mqtt as string);
+    const t0 = Date.now();
+    await Promise.race([closed(s), sleep(3000).then(() => { throw new Error("not closed"); })]);
+    assert.ok(Date.now() - t0 >= 250, "closed too early");
+  } finally { await gb.stop(); }
+});
+
+test("a keepalive above keepalive_limit_s is refused", async () => {
+  const gb = await startTestGridbox({ broker: { devices: await deviceAccounts({ [A]: PW }), limits: { keepalive_limit_s: 60 } } });
+  try {
+    const high = await mosquitto("mosquitto_pub", [...hostPort(gb.addresses.mqtt as string), "-u", A, "-P", PW, "-k", "120", "-t", `open_grid_monitor/${A}/status`, "-m", '{"online":false}']);
+    assert.notEqual(high.code, 0);
+    const fine = await mosquitto("mosquitto_pub", [...hostPort(gb.addresses.mqtt as string), "-u", A, "-P", PW, "-k", "30", "-t", `open_grid_monitor/${A}/status`, "-m", '{"online":false}']);
+    assert.equal(fine.code, 0, fine.stderr);
+  } finally { await gb.stop(); }
+});
+
+test("allow_anonymous: clients without credentials may publish device messages (and only those)", async () => {
+  const gb = await startTestGridbox({ broker: { allow_anonymous: true } });
+  try {
+    const r = await mosquitto("mosquitto_pub", [...hostPort(gb.addresses.mqtt as string), "-q", "1", "-t", "open_grid_monitor/0a0b0c0d0e0f/measurement", "-m", '{"timestamp":1764072000000000,"frequency":50,"voltage":230}']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor(() => (gb.status.snapshot().ingest as IngestStatus).accepted === 1, 3000, "the anonymous reading");
+    const other = await mosquitto("mosquitto_pub", [...hostPort(gb.addresses.mqtt as string), "-q", "1", "-t", "homeassistant/status", "-m", "online"]);
+    assert.notEqual(other.code, 0);
+  } finally { await gb.stop(); }
+});
+
+test("stop() closes listeners and connected clients within a bounded time", async () => {
+  const gb = await startTestGridbox({ broker: { devices: await deviceAccounts({ [A]: PW }) } });
+  const c = await mqtt.connectAsync(gb.addresses.mqtt as string, { username: A, password: PW, reconnectPeriod: 0 });
+  const raw = await openSocket(gb.addresses.ws as string); // a half-open WebSocket-port connection
+  const gone = new Promise<void>((resolve) => c.once("close", () => resolve()));
+  const t0 = Date.now();
+  await gb.stop();
+  await gone;
+  await closed(raw);
+  assert.ok(Date.now() - t0 < 5000, `stop took ${Date.now() - t0} ms`);
+  assert.equal(gb.health.snapshot().components.broker?.state, "down");
+  const again = await openSocket(gb.addresses.mqtt as string).then((s) => { s.destroy(); return "open"; }, () => "refused");
+  assert.equal(again, "refused");
+});
