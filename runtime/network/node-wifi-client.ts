@@ -6,7 +6,7 @@ import { classifyNmcli, errorDetail, NmcliError } from "./nmcli.ts";
  * the current connection of an interface.
  *
  * About node-wifi's side effects, handled here:
- * - Importing it runs `Object.assign(process.env, { LANG, LC_ALL, LC_MESSAGES: "en_US.UTF-8" })`:
+ * - Importing it writes LANG, LC_ALL and LC_MESSAGES = en_US.UTF-8 into the process environment:
  *   the locale of gridbox and of every child process it starts changes for the process lifetime.
  *   We import it lazily, only when Wi-Fi association is enabled, and rely on the effect: nmcli then
  *   answers in English, which is what our error classification reads. Nothing else in gridbox
