@@ -28,15 +28,20 @@ export interface StoreStats {
 export interface DropEvent { batches: number; readings: number; bytes: number }
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY AUTOINCREMENT, created_ms INTEGER NOT NULL, lines INTEGER NOT NULL, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY, created_ms INTEGER NOT NULL, lines INTEGER NOT NULL, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, created_ms INTEGER NOT NULL, line TEXT NOT NULL, reason TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 const MAX_DEAD_LETTER_ROWS = 10_000;
+// Small pages: a 1000-reading batch is ~10 KB, and every commit also rewrites one table leaf page,
+// so 1 KiB pages waste less of the SD card than 4 KiB ones (measured in test/bench/store-disk.bench.ts).
+const PAGE_SIZE = 1024;
 
 export class BatchStore {
   private db: Database.Database | undefined;
   private totals = { batches: 0, readings: 0, bytes: 0 };
+  /** ids only grow while open (no AUTOINCREMENT: its sqlite_sequence page would be rewritten on every commit) */
+  private nextId = 1;
   private stmts!: ReturnType<BatchStore["prepare"]>;
 
   constructor(readonly path: string, readonly maxBytes: number, private readonly nowMs: () => number = Date.now) {}
@@ -45,6 +50,7 @@ export class BatchStore {
     if (!opts.readonly && this.path !== ":memory:") mkdirSync(dirname(this.path), { recursive: true });
     const db = new Database(this.path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
     if (!opts.readonly) {
+      db.pragma(`page_size = ${PAGE_SIZE}`); // only takes effect on a new file
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       db.exec(SCHEMA);
@@ -54,13 +60,14 @@ export class BatchStore {
     this.stmts = this.prepare(db, opts.readonly ?? false);
     const row = db.prepare("SELECT count(*) AS n, coalesce(sum(lines), 0) AS lines, coalesce(sum(length(body)), 0) AS bytes FROM batches").get() as { n: number; lines: number; bytes: number };
     this.totals = { batches: row.n, readings: row.lines, bytes: row.bytes };
+    this.nextId = ((db.prepare("SELECT coalesce(max(id), 0) AS id FROM batches").get() as { id: number }).id) + 1;
     return this;
   }
 
   private prepare(db: Database.Database, readonly: boolean) {
     const rw = <T>(make: () => T): T => (readonly ? (undefined as T) : make());
     return {
-      insert: rw(() => db.prepare("INSERT INTO batches (created_ms, lines, body) VALUES (?, ?, ?)")),
+      insert: rw(() => db.prepare("INSERT INTO batches (id, created_ms, lines, body) VALUES (?, ?, ?, ?)")),
       oldest: db.prepare("SELECT id, created_ms AS createdMs, lines, body FROM batches WHERE id > ? ORDER BY id LIMIT ?"),
       oldestMeta: db.prepare("SELECT id, lines, length(body) AS bytes FROM batches ORDER BY id LIMIT ?"),
       oldestCreated: db.prepare("SELECT created_ms AS t FROM batches ORDER BY id LIMIT 1"),
@@ -94,7 +101,7 @@ export class BatchStore {
         }
         if (drop.readings > 0) this.stmts.addCounter.run("dropped_readings", drop.readings);
       }
-      this.stmts.insert.run(this.nowMs(), lines, body);
+      this.stmts.insert.run(this.nextId++, this.nowMs(), lines, body);
     })();
     this.totals.batches += 1 - drop.batches;
     this.totals.readings += lines - drop.readings;
@@ -120,7 +127,7 @@ export class BatchStore {
     this.handle.transaction(() => {
       this.remove(id);
       for (const p of parts) {
-        this.stmts.insert.run(this.nowMs(), p.lines, p.body);
+        this.stmts.insert.run(this.nextId++, this.nowMs(), p.lines, p.body);
         this.totals.batches++; this.totals.readings += p.lines; this.totals.bytes += p.body.length;
       }
     })();

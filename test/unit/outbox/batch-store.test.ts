@@ -71,3 +71,15 @@ test("the file uses WAL and synchronous=NORMAL, and a read-only open sees the sa
   ro.close();
   s.close();
 });
+
+test("a batch id is never reused while open, even when the cap dropped the newest batch", () => {
+  const s = fresh(65_536);
+  s.append(Buffer.alloc(40_000, 1), 1);
+  const [inFlight] = s.oldest(1);
+  s.append(Buffer.alloc(40_000, 2), 1); // drops the in-flight one
+  const [next] = s.oldest(1);
+  assert.notEqual(next?.id, inFlight?.id);
+  assert.equal(s.remove(inFlight?.id as number), false, "confirming the dropped batch deletes nothing else");
+  assert.equal(s.totalsNow.batches, 1);
+  s.close();
+});

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "../../runtime/config/paths.ts";
+import { hashPassword } from "../../runtime/core/password-hash.ts";
+import type { Point } from "../../runtime/core/point.ts";
+import { freePort } from "../support/victoria-metrics.ts";
+
+/** Shared pieces of the outbox benchmarks (not a benchmark itself: make bench runs *.bench.ts only). */
+export const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+export const percentile = (xs: readonly number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
+};
+export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const print = (name: string, value: number | string, note = ""): void => {
+  process.stdout.write(`${name}=${typeof value === "number" ? (Number.isInteger(value) ? value : value.toFixed(2)) : value}${note ? `  # ${note}` : ""}\n`);
+};
+
+/** write_bytes of a process from /proc/<pid>/io: bytes this process caused to be sent to storage. */
+export function writeBytes(pid: number | "self" = "self"): number {
+  const m = /write_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, "utf8"));
+  return Number(m?.[1] ?? 0);
+}
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(m?.[1] ?? 0) / 1024;
+}
+
+/** Deterministic noise in [-0.5, 0.5) (a hash of i), so runs compress the same. */
+const noise = (i: number): number => (((Math.imul(i ^ 0x9e3779b9, 0x85ebca6b) >>> 0) % 10_000) / 10_000) - 0.5;
+const round = (v: number, decimals: number): number => Math.round(v * 10 ** decimals) / 10 ** decimals;
+
+/**
+ * A grid_data reading as ingest makes it from a device (tags device_id/host/source; frequency,
+ * voltage, current, power at the sensor's resolution with measurement noise), one every 20 ms
+ * per device: 20 devices x 50 Hz = 1000 readings/s.
+ */
+export function gridReading(i: number, t0Ms: number, devices = 20): Point {
+  const d = i % devices;
+  const k = Math.floor(i / devices);
+  return {
+    measurement: "grid_data",
+    tags: { device_id: `bench${String(d).padStart(7, "0")}`, host: "gridbox-bench", source: "mqtt" },
+    fields: {
+      frequency: round(50 + Math.sin(k / 500 + d) * 0.05 + noise(i) * 0.004, 3),
+      voltage: round(230 + Math.sin(k / 300) * 3 + noise(i + 1) * 0.4, 1),
+      current: round(3 + Math.sin(k / 50) + noise(i + 2) * 0.04, 2),
+      power: round(700 + Math.sin(k / 50) * 230 + noise(i + 3) * 10, 1),
+    },
+    timeNs: BigInt(t0Ms + k * 20) * 1_000_000n,
+  };
+}
+
+export interface GridboxChild { proc: ChildProcess; http: string; mqtt: string; stop(): Promise<void> }
+
+/** `gridbox serve` as a child process on free loopback ports with the given devices and sink. */
+export async function startGridboxChild(dir: string, o: { devices: Record<string, string>; influxUrl?: string; storePath: string; extra?: string }): Promise<GridboxChild> {
+  const httpPort = await freePort();
+  const mqttPort = await freePort();
+  const wsPort = await freePort();
+  const devices: string[] = [];
+  for (const [id, pw] of Object.entries(o.devices)) devices.push(`    ${id}: { password_hash: "${await hashPassword(pw)}" }`);
+  const cfg = join(dir, `gridbox-${httpPort}.yaml`);
+  writeFileSync(cfg, [
+    "version: 1",
+    "site: { name: bench, host: gridbox-bench }",
+    "log: { level: warn, format: json }",
+    `http: { host: 127.0.0.1, port: ${httpPort} }`,
+    "broker:",
+    `  tcp: { host: 127.0.0.1, port: ${mqttPort} }`,
+    `  ws: { host: 127.0.0.1, port: ${wsPort} }`,
+    "  devices:",
+    ...devices,
+    ...(o.influxUrl ? ["influx:", `  url: ${o.influxUrl}`, "  bucket: energy"] : []),
+    "outbox:",
+    `  store: { path: ${o.storePath} }`,
+    o.extra ?? "",
+  ].join("\n") + "\n", { mode: 0o600 });
+  const proc = spawn(process.execPath, [join(REPO_ROOT, "runtime/cli/bin.js"), "serve", "--config", cfg], { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  proc.stderr?.on("data", (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
+  const http = `http://127.0.0.1:${httpPort}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`gridbox exited ${proc.exitCode}: ${err}`);
+    try { if ((await fetch(`${http}/health`, { signal: AbortSignal.timeout(500) })).status > 0) break; } catch { /* starting */ }
+    if (Date.now() > deadline) throw new Error(`gridbox did not start: ${err}`);
+    await delay(100);
+  }
+  return {
+    proc, http, mqtt: `mqtt://127.0.0.1:${mqttPort}`,
+    stop: () => new Promise<void>((r) => { if (proc.exitCode !== null) return r(); proc.once("exit", () => r()); proc.kill("SIGTERM"); }),
+  };
+}
+
+export async function getJson<T>(url: string): Promise<T> {
+  return await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).json() as T;
+}
