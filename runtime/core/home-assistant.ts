@@ -31,6 +31,8 @@ export interface HaEntityHandle {
 }
 
 export interface HomeAssistantBridge {
+  /** the gridbox's own device id (use it as `viaDevice`); undefined when Home Assistant is off */
+  readonly gridboxDeviceId?: string;
   /** Declares an entity; it is announced now and again whenever Home Assistant comes online. */
   declare(spec: HaEntitySpec, onCommand?: (payload: string) => void): HaEntityHandle;
 }

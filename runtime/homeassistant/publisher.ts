@@ -52,6 +52,7 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
   private healthTimer: TimerHandle | undefined;
   private unsubscribe: Array<() => void> = [];
   private stopped = false;
+  private announcePending = false;
   private commands = 0;
   private announces = 0;
 
@@ -75,6 +76,8 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
     this.sensors = new HealthSensors({ store: this.store, sender, device: this.gridbox, health: d.health, status: d.status, attributesTopic: (o) => this.topics.attributes(nodeId, o),
       expireAfterS: Math.max(1, Math.ceil((3 * this.cfg.health_interval_ms) / 1000)) });
   }
+
+  get gridboxDeviceId(): string { return this.gridbox.id; }
 
   declare(spec: HaEntitySpec, onCommand?: (payload: string) => void): HaEntityHandle {
     const entity = this.store.declare(spec, onCommand, false);
@@ -121,9 +124,11 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
     if (topic === this.topics.haStatus()) {
       if (payload.toString() !== ONLINE) return;
       // Home Assistant restarted: re-announce after a small random delay, so many devices do not answer at once
+      if (this.announcePending) return; // a burst of birth messages gets one announce
+      this.announcePending = true;
       const delay = Math.floor(Math.random() * (this.cfg.announce_delay_max_ms + 1));
       this.log.info(`Home Assistant is online: re-announcing in ${delay} ms`);
-      this.later(() => this.announce(), delay);
+      this.later(() => { this.announcePending = false; this.announce(); }, delay);
       return;
     }
     const entity = this.store.commandTarget(topic);
