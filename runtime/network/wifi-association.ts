@@ -48,6 +48,8 @@ export class WifiAssociation implements Component {
   private associatedSinceMs: number | undefined;
   private joins = 0;
   private checks = 0;
+  /** the AP profile has never-default applied since the last join */
+  private routeKept = false;
   private drops = 0;
   private homeInterfaces: string[] = [];
   private signal: CurrentConnection | undefined;
@@ -110,10 +112,13 @@ export class WifiAssociation implements Component {
         this.lastFailure = undefined;
         this.log.info(`on the Powerwall AP "${this.cfg.ssid}" via ${iface}`);
       }
+      // also when NetworkManager re-joined by itself, or the last attempt to set it failed
+      if (this.cfg.never_default && !this.routeKept) await this.keepDefaultRouteAtHome();
       if (this.checks % SIGNAL_EVERY_CHECKS === 1) await this.readSignal();
       return this.cfg.check_interval_ms;
     }
 
+    this.routeKept = false;
     if (this.phase === "associated") {
       this.drops++;
       this.log.warn(`${iface} left the Powerwall AP "${this.cfg.ssid}" (state ${dev.state}${dev.connection ? `, on ${dev.connection}` : ""})`);
@@ -156,6 +161,7 @@ export class WifiAssociation implements Component {
     this.lastError = undefined;
     this.lastFailure = undefined;
     this.log.info(`joined the Powerwall AP "${ssid}" on ${iface}`);
+    this.routeKept = false;
     if (this.cfg.never_default) await this.keepDefaultRouteAtHome();
     await this.readSignal();
   }
@@ -167,6 +173,8 @@ export class WifiAssociation implements Component {
       const profile = (await deviceStatus({ timeoutMs: this.cfg.command_timeout_ms })).find((x) => x.device === iface)?.connection || this.cfg.ssid;
       await this.run(["connection", "modify", "id", profile, "ipv4.never-default", "yes", "ipv6.never-default", "yes"]);
       await this.run(["device", "reapply", iface]);
+      this.routeKept = true;
+      if (this.lastError?.startsWith("could not keep")) this.lastError = undefined;
     } catch (err) {
       this.lastError = `could not keep the default route on the home interface: ${errorMessage(err)}`;
       this.log.warn(this.lastError);

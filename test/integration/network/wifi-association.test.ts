@@ -61,6 +61,20 @@ describe("Wi-Fi association to the Powerwall AP", () => {
     assert.equal(fake.connects().length, 1, "no second join while associated");
   });
 
+  test("already on the AP at start (NetworkManager autoconnect): no join; never-default applied, retried until it works", async () => {
+    const scenario = clone(TWO_INTERFACES);
+    scenario.devices[1] = { device: "wlan0", type: "wifi", state: "connected", connection: SSID };
+    scenario.connections = {}; // the profile is not known yet: connection modify fails
+    const { fake, wifi } = start(scenario);
+    await until(() => (wifi.health().lastError ?? "").includes("could not keep the default route"), 5000, "modify failure reported");
+    assert.equal(wifi.health().state, "degraded");
+    assert.match(wifi.health().lastError ?? "", /unknown connection 'TeslaPW_1A2B3C'/);
+    fake.update((s) => { s.connections = { [SSID]: { "ipv4.never-default": "no" } }; });
+    await until(() => wifi.health().state === "ok", 5000, "never-default applied on a later check");
+    assert.equal(fake.read().connections?.[SSID]?.["ipv4.never-default"], "yes");
+    assert.equal(fake.connects().length, 0, "no join needed");
+  });
+
   test("re-joins after the AP drops, but at most once per rejoin interval", async () => {
     const { fake, wifi } = start(TWO_INTERFACES, { rejoin_interval_ms: 1500 });
     await until(() => wifi.health().state === "ok", 5000, "associated");
