@@ -105,8 +105,9 @@ export function startSimulator(opts: SimulatorOptions): RunningSimulator {
     let sentReadings = 0;
     let t0: number | undefined;
     let lastStatus = Date.now();
+    let ended = false;
     const tick = (): void => {
-      if (stopped || !client.connected) return;
+      if (stopped || ended || !client.connected) return;
       const now = Date.now();
       t0 ??= now;
       const end = opts.durationMs === undefined ? now : Math.min(now, t0 + opts.durationMs);
@@ -121,6 +122,7 @@ export function startSimulator(opts: SimulatorOptions): RunningSimulator {
         result.messages++;
         result.readings += n;
       }
+      if (opts.durationMs !== undefined && end >= t0 + opts.durationMs && sentReadings >= due) { ended = true; deviceFinished(); }
       if (now - lastStatus >= (opts.statusEveryS ?? 10) * 1000) {
         lastStatus = now;
         client.publish(topicFor(dev.id, "status"), json({ timestamp: nowUs(), rssi: -40 - Math.floor(rnd() * 40), free_heap: 150_000 + Math.floor(rnd() * 50_000) }), { qos });
@@ -145,9 +147,15 @@ export function startSimulator(opts: SimulatorOptions): RunningSimulator {
     return done;
   };
 
+  let finished = 0;
+  function deviceFinished(): void {
+    finished++;
+    if (finished === opts.devices.length) void stop();
+  }
   if (opts.durationMs !== undefined) {
-    const durationMs = opts.durationMs;
-    void connected.then(() => new Promise((r) => setTimeout(r, durationMs + 100))).then(() => stop(), () => stop());
+    // normally every device finishes its last batch and stop() follows; this is the safety net
+    const safetyMs = opts.durationMs + 10_000;
+    void connected.then(() => new Promise((r) => setTimeout(r, safetyMs).unref())).then(() => stop(), () => stop());
   }
   return { result, connected, done, stop };
 }
