@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,19 +20,27 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface Mosquitto { port: number; stop(): Promise<void> }
+export interface Mosquitto { port: number; url: string; /** the self-signed certificate (tls only) */ caFile?: string; stop(): Promise<void> }
 
-/** Starts mosquitto on 127.0.0.1:port; with `users` it requires those passwords. */
-export async function startMosquitto(port?: number, users?: Record<string, string>): Promise<Mosquitto> {
+/** Starts mosquitto on 127.0.0.1:port; with `users` it requires those passwords; with `tls` a self-signed certificate for 127.0.0.1. */
+export async function startMosquitto(port?: number, users?: Record<string, string>, tls = false): Promise<Mosquitto> {
   const p = port ?? await freePort();
   const dir = mkdtempSync(join(tmpdir(), "gridbox-mosq-"));
+  chmodSync(dir, 0o755);
   const lines = [`listener ${p} 127.0.0.1`, "persistence false", "log_dest none"];
+  let caFile: string | undefined;
+  if (tls) {
+    caFile = join(dir, "cert.pem");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", caFile, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+    chmodSync(join(dir, "key.pem"), 0o644);
+    lines.push(`certfile ${caFile}`, `keyfile ${join(dir, "key.pem")}`);
+  }
+  const url = `${tls ? "mqtts" : "mqtt"}://127.0.0.1:${p}`;
   if (users) {
     const pwfile = join(dir, "passwd");
     writeFileSync(pwfile, "");
     for (const [u, pw] of Object.entries(users)) execFileSync("mosquitto_passwd", ["-b", pwfile, u, pw]);
     // mosquitto started as root drops to its own user, which must still read the file
-    chmodSync(dir, 0o755);
     chmodSync(pwfile, 0o644);
     lines.push("allow_anonymous false", `password_file ${pwfile}`);
   } else {
@@ -43,13 +51,15 @@ export async function startMosquitto(port?: number, users?: Record<string, strin
   // ready when a client can connect
   const deadline = Date.now() + 5000;
   for (;;) {
-    try { const c = await connectRecorder(`mqtt://127.0.0.1:${p}`, [], users ? Object.entries(users)[0] : undefined); await c.close(); break; } catch (err) {
+    try { const c = await connectRecorder(url, [], users ? Object.entries(users)[0] : undefined, caFile); await c.close(); break; } catch (err) {
       if (Date.now() > deadline) { child.kill(); throw err; }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
   return {
     port: p,
+    url,
+    ...(caFile ? { caFile } : {}),
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
@@ -73,8 +83,8 @@ export interface Recorder {
   close(): Promise<void>;
 }
 
-export async function connectRecorder(url: string, filters: string[], creds?: [string, string]): Promise<Recorder> {
-  const client = connect(url, { reconnectPeriod: 0, connectTimeout: 2000, ...(creds ? { username: creds[0], password: creds[1] } : {}) });
+export async function connectRecorder(url: string, filters: string[], creds?: [string, string], caFile?: string): Promise<Recorder> {
+  const client = connect(url, { reconnectPeriod: 0, connectTimeout: 2000, ...(creds ? { username: creds[0], password: creds[1] } : {}), ...(caFile ? { ca: readFileSync(caFile) } : {}) });
   await new Promise<void>((resolve, reject) => {
     client.once("connect", () => resolve());
     client.once("error", reject);

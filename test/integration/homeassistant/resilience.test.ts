@@ -73,3 +73,19 @@ test("a throwing command handler, an oversized payload and a burst of HA birth m
     assert.equal(gb.health.snapshot().components.homeassistant?.state, "ok");
   } finally { await rec.close(); await gb.stop(); await mosq.stop(); }
 });
+
+test("external broker over TLS: the configured CA is trusted; without it the certificate is refused and health says so", async () => {
+  const mosq = await startMosquitto(undefined, undefined, true);
+  const tls = (extra: Record<string, unknown>) => ({ homeassistant: { enabled: true, mqtt: { broker: "external", host: "127.0.0.1", port: mosq.port, tls: true, reconnect_min_ms: 50, reconnect_max_ms: 200, ...extra } } });
+  const good = await startTestGridbox(tls({ ca_file: mosq.caFile }));
+  const bad = await startTestGridbox(tls({}));
+  const rec = await connectRecorder(mosq.url, [`gridbox/${NODE}/availability`], undefined, mosq.caFile);
+  try {
+    await rec.waitFor((m) => m.payload === "online", 5000, "online over TLS");
+    assert.equal(good.health.snapshot().components.homeassistant?.state, "ok");
+    await new Promise((r) => setTimeout(r, 400));
+    const h = bad.health.snapshot().components.homeassistant;
+    assert.equal(h?.state, "degraded");
+    assert.match(h?.lastError ?? "", /self[- ]signed|certificate/i);
+  } finally { await rec.close(); await good.stop(); await bad.stop(); await mosq.stop(); }
+});
