@@ -1,4 +1,5 @@
 import { Type } from "@sinclair/typebox";
+import { DEVICE_ID_PATTERN, LIMITS } from "../../../firmware-protocol/topics.ts";
 import { durationMs, hostAddress, port, section } from "../schema-helpers.ts";
 
 const PasswordHash = Type.String({
@@ -18,14 +19,14 @@ export const broker = section({
   ws: Listener(9001, "WebSocket"),
   allow_anonymous: Type.Boolean({ default: false, description: "let clients connect without credentials (they may publish as any device); keep false" }),
   limits: section({
-    max_payload_bytes: Type.Integer({ minimum: 128, maximum: 268_435_455, default: 65_536, description: "larger PUBLISH packets are dropped and counted" }),
-    keepalive_limit_s: Type.Integer({ minimum: 0, maximum: 65_535, default: 300, description: "highest keep-alive a client may ask for" }),
+    max_payload_bytes: Type.Integer({ minimum: 128, maximum: 268_435_455, default: LIMITS.maxPayloadBytes, description: "larger PUBLISH payloads are dropped (not delivered, not retained) and counted; the connection stays" }),
+    keepalive_limit_s: Type.Integer({ minimum: 0, maximum: 65_535, default: 300, description: "highest keep-alive a client may ask for; with a limit set, keep-alive 0 is refused too (0 = no limit)" }),
     connect_timeout_ms: durationMs(10_000, "time a new connection has to send CONNECT"),
     drain_timeout_ms: durationMs(10_000, "a subscriber that cannot take data for this long is disconnected"),
     max_connections: Type.Integer({ minimum: 1, default: 256, description: "further connections are refused" }),
     queue_limit: Type.Integer({ minimum: 1, default: 42, description: "messages queued per client while it is authenticating" }),
   }, "broker limits"),
-  devices: Type.Record(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }), section({
+  devices: Type.Record(Type.String({ pattern: DEVICE_ID_PATTERN }), section({
     password_hash: PasswordHash,
   }, "one ESP32 grid monitor; it may publish only under open_grid_monitor/{device_id}/"), {
     default: {},
