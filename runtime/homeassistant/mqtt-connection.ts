@@ -86,10 +86,10 @@ export class MqttConnection {
 
   subscribe(filters: string[]): void {
     this.client?.subscribe(filters, { qos: 1 }, (err, granted) => {
-      if (err) { this.lastError = `subscribe failed: ${describe(err)}`; return; }
-      const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+      // MQTT.js reports a SUBACK failure code (0x80) as an error without saying which filter
+      const refused = err ? filters : (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
       if (refused.length > 0) {
-        this.lastError = `the broker refused the subscription to ${refused.join(", ")}`;
+        this.lastError = `the broker refused the subscription to ${refused.join(", ")} (check this user's subscribe ACL)${err ? `: ${describe(err)}` : ""}`;
         this.opts.log.warn(this.lastError);
       }
     });

@@ -88,3 +88,30 @@ describe("Home Assistant on the embedded broker, with the Powerwall and InfluxDB
     await ha.waitFor((m) => m.topic === `homeassistant/sensor/${NODE}_esp32_${DEVICE}/frequency/config` && !m.retain, 5000, "re-announced monitor", from);
   });
 });
+
+describe("a publisher account without the rights it needs", () => {
+  test("a refused subscription shows in /health as degraded with the topics; a wrong password stops before connecting", async () => {
+    const hash = await hashPassword("publisher-pw-1");
+    const gb = await startTestGridbox({
+      broker: { clients: { "gridbox-homeassistant": { password_hash: hash, publish: ["homeassistant/#", "gridbox/#"], subscribe: [] } } },
+      homeassistant: { enabled: true, mqtt: { username: "gridbox-homeassistant", password: "publisher-pw-1" } },
+    });
+    try {
+      let h = gb.health.snapshot().components.homeassistant;
+      for (let i = 0; i < 100 && !h?.lastError; i++) { await new Promise((r) => setTimeout(r, 20)); h = gb.health.snapshot().components.homeassistant; }
+      assert.equal(h?.state, "degraded");
+      assert.match(h?.lastError ?? "", /refused the subscription to homeassistant\/status, gridbox\/\+\/\+\/set/);
+    } finally { await gb.stop(); }
+    const wrong = await startTestGridbox({
+      broker: { clients: { "gridbox-homeassistant": { password_hash: hash } } },
+      homeassistant: { enabled: true, mqtt: { username: "gridbox-homeassistant", password: "not-the-password" } },
+    });
+    try {
+      const h = wrong.health.snapshot().components.homeassistant;
+      assert.equal(h?.state, "down");
+      assert.match(h?.lastError ?? "", /homeassistant.mqtt.password does not match broker.clients.gridbox-homeassistant.password_hash/);
+      assert.ok(!wrong.logLines.some((l) => l.includes("not-the-password")));
+      assert.notEqual(wrong.health.snapshot().status, "down", "Home Assistant is not critical");
+    } finally { await wrong.stop(); }
+  });
+});
