@@ -32,6 +32,12 @@ import { createPowerwallClient, pollerOptionsFrom } from "./sources/powerwall/cr
 import { PowerwallPoller } from "./sources/powerwall/poller.ts";
 import { ConfigError } from "./core/errors.ts";
 import { VERSION } from "./version.ts";
+import { apiRoutes as wallboxApiRoutes } from "./wallbox/api-routes.ts";
+import { AuditLog } from "./wallbox/audit-log.ts";
+import { WallboxController } from "./wallbox/controller.ts";
+import { createCharger } from "./wallbox/drivers/create-charger.ts";
+import { WallboxPublisher } from "./wallbox/wallbox-publisher.ts";
+import { webhookRoutes } from "./wallbox/webhook-routes.ts";
 
 /**
  * The composition root: the only place that constructs components. It wires them through the
@@ -41,6 +47,8 @@ import { VERSION } from "./version.ts";
 export interface StartOptions {
   log?: Logger;
   clock?: Clock;
+  /** a johnny-five IO plugin instead of the Pi's GPIO (wallbox driver gpio; tests and the demo) */
+  wallboxIo?: object;
 }
 
 export interface Gridbox {
@@ -55,7 +63,7 @@ export interface Gridbox {
 }
 
 /** Where each listener ended up (port 0 in tests picks a free port). Areas add their own keys. */
-export interface Addresses { http?: string; mqtt?: string; ws?: string }
+export interface Addresses { http?: string; mqtt?: string; ws?: string; ocpp?: string }
 
 interface Stoppable { name: string; stop(): Promise<void> }
 
@@ -190,6 +198,36 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   }
 
   // ---- wallbox controller, Grafana webhooks, charger drivers (issue 5)
+  if (config.wallbox.enabled) {
+    const wb = config.wallbox;
+    const wbLog = log.child("wallbox").redact(wb.grafana.token, wb.grafana.hmac_secret, wb.ocpp.password);
+    const wbCtx: Context = { ...ctx, log: wbLog };
+    const audit = new AuditLog(wbLog.child("audit"), () => clock.nowMs());
+    const charger = createCharger({ config: wb, log: wbLog, clock, bus, ...(opts.wallboxIo ? { io: opts.wallboxIo } : {}) });
+    const controller = new WallboxController({ ctx: wbCtx, config: wb, charger, audit });
+    const wbPublisher = new WallboxPublisher(wbCtx, controller, audit, charger?.kind ?? "none");
+    health.register("wallbox", () => controller.health());
+    status.register("wallbox", () => ({ ...controller.snapshot(), audit_events: audit.total, driver: (charger as { stats?: unknown } | undefined)?.stats ?? null }));
+    if (http) {
+      await http.register(webhookRoutes({ config: wb.grafana, controller, audit, clock, log: wbLog }));
+      await http.register(wallboxApiRoutes({ controller, audit, token: wb.grafana.token }));
+    }
+    if (charger) {
+      try {
+        await charger.start(lifetime.signal);
+        const ocppAddress = (charger as { address?: string }).address;
+        if (ocppAddress) addresses.ocpp = ocppAddress;
+      } catch (err) {
+        wbLog.error(`charger driver ${charger.kind} not started: ${String(err)}`);
+      }
+      stoppables.push({ name: "wallbox charger", stop: () => charger.stop() });
+    }
+    wbPublisher.start();
+    await controller.start(lifetime.signal);
+    stoppables.push({ name: "wallbox", stop: () => controller.stop() });
+  } else {
+    health.register("wallbox", () => ({ state: "disabled", message: "wallbox.enabled is false" }));
+  }
 
   if (http) {
     addresses.http = await http.listen({ host: config.http.host, port: config.http.port });

@@ -50,6 +50,7 @@ const gpio = section({
   relay_active_low: Type.Boolean({ default: false, description: "the relay closes on a low level" }),
   led_pin: Type.Integer({ minimum: -1, maximum: 63, default: 27, description: "status LED line (-1: none)" }),
   button_pin: Type.Integer({ minimum: -1, maximum: 63, default: 22, description: "setup button line (-1: none)" }),
+  tools_dir: Type.String({ default: "", description: "folder of libgpiod's gpioset/gpioget/gpiomon (Debian package gpiod); empty: PATH" }),
   fixed_current_a: Type.Number({ minimum: 6, maximum: 32, default: 16, description: "current the wallbox draws when its contact is closed" }),
 }, "GPIO relay through johnny-five");
 

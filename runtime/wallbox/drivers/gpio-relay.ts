@@ -1,0 +1,93 @@
+import five from "johnny-five";
+import type { Bus } from "../../core/bus.ts";
+import type { Charger, ChargerState } from "../../core/charger.ts";
+import { GridboxError, errorMessage } from "../../core/errors.ts";
+import type { Logger } from "../../core/log.ts";
+import type { Config } from "../../config/schema.ts";
+
+/**
+ * A simple wallbox switched by its enable contact, through a relay on a GPIO line (johnny-five),
+ * plus the appliance's status LED and setup button. The wallbox draws its fixed current when the
+ * contact is closed; there is no current control and no meter, so the controller starts and
+ * stops only. The IO plugin is injected: `GpiodIO` on the Pi, a virtual board in tests.
+ */
+type GpioConfig = Config["wallbox"]["gpio"];
+export interface GpioRelayOptions { config: GpioConfig; io: object; log: Logger; bus: Bus; readyTimeoutMs?: number }
+
+export type LedState = "on" | "off" | "blink";
+
+export class GpioRelayCharger implements Charger {
+  readonly kind = "gpio";
+  private board: five.Board | undefined;
+  private relay: five.Relay | undefined;
+  private led: five.Led | undefined;
+  private closed = false;
+  private ready = false;
+  private detail: string | undefined = "board not ready";
+  private listeners: Array<() => void> = [];
+  private ledState: LedState = "off";
+
+  constructor(private readonly opts: GpioRelayOptions) {}
+
+  async start(signal: AbortSignal): Promise<void> {
+    const { config, io, log } = this.opts;
+    const board = new five.Board({ io, repl: false, debug: false, sigint: false, timeout: 10 } as five.BoardOption);
+    this.board = board;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new GridboxError("GRIDBOX_CHARGER_FAILED", "GPIO board not ready in time", { retryable: true })), this.opts.readyTimeoutMs ?? 10_000);
+      signal.addEventListener("abort", () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
+      board.on("error", (err: unknown) => { clearTimeout(timer); reject(new GridboxError("GRIDBOX_CHARGER_FAILED", `GPIO board failed: ${errorMessage(err)}`, { cause: err })); });
+      board.on("ready", () => { clearTimeout(timer); resolve(); });
+    });
+    // open = the wallbox may not charge; an active-low relay module closes on a low level (NC wiring logic)
+    this.relay = new five.Relay({ pin: config.relay_pin, type: config.relay_active_low ? "NC" : "NO", board } as five.RelayOption);
+    this.relay.open();
+    if (config.led_pin >= 0) this.led = new five.Led({ pin: config.led_pin, board } as five.LedOption);
+    if (config.button_pin >= 0) {
+      const button = new five.Button({ pin: config.button_pin, board, holdtime: 3000, isPullup: true } as five.ButtonOption);
+      button.on("press", () => this.opts.bus.emit("setup.button", "press"));
+      button.on("hold", () => this.opts.bus.emit("setup.button", "hold"));
+    }
+    this.ready = true;
+    this.detail = undefined;
+    this.setLed("off");
+    log.info(`GPIO relay on line ${config.relay_pin}${config.led_pin >= 0 ? `, LED ${config.led_pin}` : ""}${config.button_pin >= 0 ? `, button ${config.button_pin}` : ""}`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.ready) {
+      this.relay?.open(); // leave the wallbox switched off
+      this.led?.stop().off();
+    }
+    this.ready = false;
+    const io = this.opts.io as { close?: () => void };
+    io.close?.();
+  }
+
+  onChange(fn: () => void): void { this.listeners.push(fn); }
+
+  state(): ChargerState {
+    return {
+      online: this.ready, status: this.ready ? (this.closed ? "C" : "B") : "E", enabled: this.closed,
+      offeredCurrentA: this.closed ? this.opts.config.fixed_current_a : 0, ...(this.detail ? { detail: this.detail } : {}),
+    };
+  }
+
+  async enable(on: boolean): Promise<void> {
+    if (!this.ready || !this.relay) throw new GridboxError("GRIDBOX_CHARGER_FAILED", "GPIO relay not ready", { retryable: true });
+    if (on) this.relay.close(); else this.relay.open();
+    this.closed = on;
+    this.setLed(on ? "on" : "off");
+    for (const fn of this.listeners) fn();
+  }
+
+  /** The status LED: on while the wallbox may charge, blinking on trouble. */
+  setLed(state: LedState): void {
+    if (!this.led || state === this.ledState) return;
+    this.ledState = state;
+    this.led.stop();
+    if (state === "on") this.led.on();
+    else if (state === "off") this.led.off();
+    else this.led.blink(500);
+  }
+}

@@ -1,0 +1,49 @@
+import { strict as assert } from "node:assert";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { Bus } from "../../../runtime/core/bus.ts";
+import { memoryLogger } from "../../../runtime/core/log.ts";
+import { GpiodIO } from "../../../runtime/wallbox/drivers/gpiod-io.ts";
+import { GpioRelayCharger } from "../../../runtime/wallbox/drivers/gpio-relay.ts";
+import { wallboxConfig } from "./test-context.ts";
+
+/**
+ * The libgpiod IO plugin under johnny-five, with fake gpioset/gpioget/gpiomon (libgpiod 1.6
+ * argument forms) that record how they were called: a line is held by one gpioset at a time.
+ */
+const TOOLS = join(import.meta.dirname, "..", "..", "fixtures", "gpiod-tools");
+
+async function until(what: string, fn: () => boolean, timeoutMs = 4000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test("relay writes go through gpioset holders, one per line; the button through gpioget/gpiomon", async () => {
+  const logFile = join(mkdtempSync(join(tmpdir(), "gpiod-")), "calls.log");
+  process.env.GPIOD_FAKE_LOG = logFile;
+  const calls = (): string[] => { try { return readFileSync(logFile, "utf8").trim().split("\n"); } catch { return []; } };
+  const bus = new Bus();
+  const presses: string[] = [];
+  bus.on("setup.button", (k) => presses.push(k));
+  const io = new GpiodIO({ chip: "gpiochip0", toolsDir: TOOLS });
+  const config = wallboxConfig({ gpio: { relay_pin: 17, led_pin: -1, button_pin: 22 } }).gpio;
+  const relay = new GpioRelayCharger({ config, io, log: memoryLogger(), bus, readyTimeoutMs: 4000 });
+  await relay.start(new AbortController().signal);
+  await until("relay opened", () => calls().includes("set --mode=signal gpiochip0 17=0"));
+  await relay.enable(true);
+  await until("relay closed", () => calls().includes("set --mode=signal gpiochip0 17=1"));
+  const c = calls();
+  assert.ok(c.indexOf("release --mode=signal gpiochip0 17=0") < c.indexOf("set --mode=signal gpiochip0 17=1"), "the old holder let go before the new one took the line");
+  assert.ok(c.includes("get --bias=pull-up gpiochip0 22"));
+  assert.ok(!c.some((l) => l.includes(" 22=")), "the button line is never driven as an output");
+  assert.ok(c.includes("mon --bias=pull-up --format=%e gpiochip0 22"));
+  await until("button pressed", () => presses.length > 0);
+  assert.deepEqual(presses, ["press"]);
+  await relay.stop();
+  await until("released at stop", () => calls().filter((l) => l.startsWith("release")).length >= 2);
+});
