@@ -83,7 +83,7 @@ export async function startGridboxChild(dir: string, o: { devices: Record<string
   ].join("\n") + "\n", { mode: 0o600 });
   const proc = spawn(process.execPath, [join(REPO_ROOT, "runtime/cli/bin.js"), "serve", "--config", cfg], { stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
-  proc.stderr?.on("data", (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
+  proc.stderr?.on("data", (d: Buffer) => { err = (err + d.toString()).slice(-4000); if (process.env.BENCH_CHILD_STDERR) process.stderr.write(d); });
   const http = `http://127.0.0.1:${httpPort}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
