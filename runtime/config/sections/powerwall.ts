@@ -17,6 +17,7 @@ export const powerwall = section({
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 443, description: "gateway HTTPS port" }),
   tls_servername: Type.String({ default: "", description: "SNI to send; empty sends none when host is an IP (the gateway accepts no SNI, `powerwall` or `teg`)" }),
   password: Type.Optional(secret("local mode: the customer password (often the last 5 characters of the gateway password)")),
+  session_file: Type.String({ default: "", description: "local mode: keep the gateway session across restarts in this file (mode 600), e.g. /var/lib/gridbox/powerwall-session.json; empty: memory only" }),
   email: Type.String({ default: "gridbox@localhost", description: "local mode: sent at login, not checked by the gateway" }),
   gateway_password: Type.Optional(secret("tedapi mode: the full gateway password printed on the label (also the AP's Wi-Fi password)")),
   tedapi: section({

@@ -23,7 +23,7 @@ export function createPowerwallClient(cfg: PowerwallConfig, deps: { clock: Clock
   switch (cfg.mode) {
     case "local":
       if (!cfg.password) throw new ConfigError("powerwall: local mode needs a password", ["/powerwall/password: required in local mode (hint: the customer password, often the last 5 characters of the gateway password)"]);
-      return new LocalApiClient({ ...common, baseUrl, servername, password: cfg.password, email: cfg.email, authRetryMs: cfg.auth_retry_ms });
+      return new LocalApiClient({ ...common, baseUrl, servername, password: cfg.password, email: cfg.email, authRetryMs: cfg.auth_retry_ms, sessionFile: cfg.session_file });
     case "tedapi": {
       if (!cfg.gateway_password) throw new ConfigError("powerwall: tedapi mode needs the gateway password", ["/powerwall/gateway_password: required in tedapi mode (hint: the full password on the gateway label)"]);
       let queries;

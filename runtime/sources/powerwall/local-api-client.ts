@@ -22,6 +22,8 @@ export interface LocalApiClientOptions {
   timeoutMs: number;
   rateLimitPauseMs: number;
   authRetryMs: number;
+  /** keeps the session across restarts ("" = memory only) */
+  sessionFile?: string;
   clock: Clock;
   log: Logger;
 }
@@ -38,7 +40,8 @@ export class LocalApiClient implements PowerwallClient {
   constructor(private readonly opts: LocalApiClientOptions) {
     this.transport = new GatewayTransport({ baseUrl: opts.baseUrl, servername: opts.servername, timeoutMs: opts.timeoutMs, rateLimitPauseMs: opts.rateLimitPauseMs, clock: opts.clock });
     this.session = new LocalApiSession(this.transport, {
-      password: opts.password, email: opts.email, authMode: opts.authMode ?? "cookie", authRetryMs: opts.authRetryMs, clock: opts.clock, log: opts.log,
+      password: opts.password, email: opts.email, authMode: opts.authMode ?? "cookie", authRetryMs: opts.authRetryMs,
+      sessionFile: opts.sessionFile ?? "", gateway: opts.baseUrl, clock: opts.clock, log: opts.log,
     });
   }
 

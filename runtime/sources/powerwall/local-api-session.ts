@@ -1,6 +1,7 @@
 import type { Clock } from "../../core/clock.ts";
 import type { Logger } from "../../core/log.ts";
 import { GatewayError, parseJsonBody, statusError, type GatewayTransport } from "./gateway-transport.ts";
+import { readSessionFile, writeSessionFile } from "./session-file.ts";
 
 /**
  * The local API session (Powerwall 2 / Powerwall+): POST /api/login/Basic as `customer`, then the
@@ -14,6 +15,10 @@ export interface LocalSessionOptions {
   email: string;
   authMode: "cookie" | "bearer";
   authRetryMs: number;
+  /** where the session survives restarts ("" = memory only) */
+  sessionFile?: string;
+  /** which gateway the saved session belongs to (its base URL) */
+  gateway: string;
   clock: Clock;
   log: Logger;
 }
@@ -28,6 +33,8 @@ export class LocalApiSession {
   private lastLoginError: GatewayError | undefined;
   logins = 0;
 
+  private restored = false;
+
   constructor(private readonly transport: GatewayTransport, private readonly opts: LocalSessionOptions) {}
 
   /** Forget the session (full reconnect). The login block stays: a reconnect is not a reason to storm. */
@@ -35,6 +42,7 @@ export class LocalApiSession {
 
   /** GET a JSON endpoint with the session, re-logging in once on 401/403. */
   async getJson(path: string, signal: AbortSignal): Promise<unknown> {
+    if (!this.token && !this.restored) this.restore();
     if (!this.token) await this.login(signal);
     const used = this.token;
     let res = await this.transport.request("GET", path, { headers: this.authHeaders(), signal });
@@ -62,6 +70,17 @@ export class LocalApiSession {
     const res = await this.transport.request("GET", path, { signal });
     if (res.status < 200 || res.status > 299) throw statusError(res, `GET ${path}`);
     return parseJsonBody(res, `GET ${path}`);
+  }
+
+  /** Once: the session saved by an earlier run, if it belongs to this gateway. */
+  private restore(): void {
+    this.restored = true;
+    const saved = readSessionFile(this.opts.sessionFile ?? "", this.opts.gateway);
+    if (!saved) return;
+    this.token = saved.token;
+    this.userRecord = saved.userRecord;
+    this.opts.log.redact(saved.token, saved.userRecord);
+    this.opts.log.debug("reusing the saved gateway session");
   }
 
   private authHeaders(): Record<string, string> {
@@ -100,6 +119,8 @@ export class LocalApiSession {
     this.userRecord = cookies.UserRecord;
     this.opts.log.redact(token, this.userRecord);
     this.opts.log.info("logged in to the gateway");
+    const failed = writeSessionFile(this.opts.sessionFile ?? "", { gateway: this.opts.gateway, token, ...(this.userRecord ? { userRecord: this.userRecord } : {}) });
+    if (failed) this.opts.log.warn(`could not save the gateway session to powerwall.session_file (${failed}); it is kept in memory`);
   }
 }
 

@@ -1,5 +1,8 @@
 import { strict as assert } from "node:assert";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { get } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { GatewayError } from "../../../runtime/sources/powerwall/gateway-transport.ts";
 import { startPowerwallSimulator, type PowerwallSimulator } from "../../sim/powerwall/simulator.ts";
@@ -182,6 +185,33 @@ describe("local API client", () => {
     for (let i = 0; i < 4; i++) await rejects(c.poll(signal()), "GRIDBOX_SOURCE_AUTH", 403);
     assert.equal(sim.state.stats.logins - logins, 1);
     c.close();
+  });
+
+  test("session_file: a restart reuses the saved session instead of logging in", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gridbox-pw-session-"));
+    try {
+      const file = join(dir, "sub", "session.json");
+      const first = localClient(sim, { sessionFile: file });
+      const logins = sim.state.stats.logins;
+      await first.poll(signal());
+      first.close();
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.ok(!readFileSync(file, "utf8").includes(sim.state.customerPassword), "the password is not saved");
+      const second = localClient(sim, { sessionFile: file });
+      await second.poll(signal());
+      assert.equal(sim.state.stats.logins - logins, 1, "the restarted client did not log in");
+      sim.control.expireSessions();
+      await second.poll(signal());
+      assert.equal(sim.state.stats.logins - logins, 2, "a stale saved session costs one login");
+      second.close();
+      const other = localClient(sim, { sessionFile: file, baseUrl: sim.url.replace("127.0.0.1", "localhost") });
+      await other.poll(signal());
+      assert.equal(sim.state.stats.logins - logins, 3, "a session saved for another gateway is not used");
+      other.close();
+      const unwritable = localClient(sim, { sessionFile: join(file, "not-a-dir", "session.json") }); // under a regular file: ENOTDIR
+      await unwritable.poll(signal());
+      unwritable.close();
+    } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 
   test("grid outage: island state, site 0, the battery carries the house", async () => {
