@@ -23,8 +23,10 @@ export interface Entity {
   readonly deviceAvailability: boolean;
   readonly stateTopic: string;
   readonly commandTopic: string;
-  /** the state payload to show; undefined = never set */
-  payload: string | undefined;
+  /** the newest state; undefined = never set. Formatted only when it is sent (cheap at 50 Hz). */
+  raw: string | number | boolean | null | undefined;
+  /** raw changed since the last send */
+  pending: boolean;
   sent: string | undefined;
   sentAtMs: number;
 }
@@ -63,7 +65,7 @@ export class EntityStore {
       e.onCommand = onCommand;
     } else {
       const { topics } = this.o.ctx;
-      e = { key, spec, onCommand, deviceAvailability, stateTopic: topics.state(node, object), commandTopic: topics.command(node, object), payload: undefined, sent: undefined, sentAtMs: 0 };
+      e = { key, spec, onCommand, deviceAvailability, stateTopic: topics.state(node, object), commandTopic: topics.command(node, object), raw: undefined, pending: false, sent: undefined, sentAtMs: 0 };
       this.entities.set(key, e);
     }
     if (onCommand) this.byCommandTopic.set(e.commandTopic, e);
@@ -80,20 +82,25 @@ export class EntityStore {
    * Assistant's expire_after notices a gridbox that stopped).
    */
   set(e: Entity, state: string | number | boolean | null, refresh = false): void {
-    e.payload = state === null ? UNKNOWN_PAYLOAD : statePayload(state);
+    e.raw = state;
+    e.pending = true;
     if (refresh) e.sent = undefined;
-    if (e.payload === e.sent) return;
     const now = this.o.clock.nowMs();
     if (now - e.sentAtMs >= this.o.intervalMs) this.send(e, now);
     else this.scheduleFlush(e.sentAtMs + this.o.intervalMs - now);
   }
 
   private send(e: Entity, now: number): void {
-    if (e.payload === undefined || e.spec.component === "button") return;
-    if (this.o.sender.publish(e.stateTopic, e.payload, { qos: 0, retain: true })) {
-      e.sent = e.payload;
+    if (e.raw === undefined || e.spec.component === "button") return;
+    const payload = e.raw === null ? UNKNOWN_PAYLOAD : statePayload(e.raw);
+    e.pending = false;
+    if (payload === e.sent) return;
+    if (this.o.sender.publish(e.stateTopic, payload, { qos: 0, retain: true })) {
+      e.sent = payload;
       e.sentAtMs = now;
       this.publishes++;
+    } else {
+      e.pending = true; // not connected: announceAll sends it after the next connect
     }
   }
 
@@ -107,7 +114,7 @@ export class EntityStore {
     const now = this.o.clock.nowMs();
     let next = Infinity;
     for (const e of this.entities.values()) {
-      if (e.payload === undefined || e.payload === e.sent) continue;
+      if (!e.pending) continue;
       const due = e.sentAtMs + this.o.intervalMs;
       if (due <= now) this.send(e, now);
       else next = Math.min(next, due - now);

@@ -25,9 +25,17 @@ export interface ReadingEntitiesOptions {
   setDeviceAvailability(nodeId: string, online: boolean): void;
 }
 
+interface KnownDevice {
+  readonly device: HaDevice;
+  readonly node: string;
+  /** entity per field key; null = a field that is not announced */
+  readonly fields: Map<string, { meta: FieldMeta; entity: Entity } | null>;
+}
+
 export class ReadingEntities {
-  private readonly devices = new Map<string, HaDevice>();
-  private readonly entities = new Map<string, Entity>();
+  private readonly powerwalls = new Map<string, KnownDevice>();
+  private readonly monitors = new Map<string, KnownDevice>();
+  private entityCount = 0;
   private refusedDevices = 0;
   /** ESP32 device ids by node id, so bus device.online/offline events find their device */
   private readonly espNodes = new Map<string, string>();
@@ -47,12 +55,12 @@ export class ReadingEntities {
   }
 
   stats(): Record<string, number> {
-    return { devices: this.devices.size, entities: this.entities.size, refused_devices: this.refusedDevices };
+    return { devices: this.powerwalls.size + this.monitors.size, entities: this.entityCount, refused_devices: this.refusedDevices };
   }
 
   /** Node ids of the Powerwall devices announced so far (their availability follows staleness). */
   powerwallSites(): Array<{ nodeId: string; site: string }> {
-    return [...this.devices.entries()].filter(([k]) => k.startsWith("pw:")).map(([k, d]) => ({ nodeId: haId(d.id), site: k.slice(3) }));
+    return [...this.powerwalls.entries()].map(([site, d]) => ({ nodeId: d.node, site }));
   }
 
   onPoints(points: readonly Point[]): void {
@@ -61,16 +69,16 @@ export class ReadingEntities {
 
   private onPoint(measurement: string, tags: Readonly<Record<string, string>>, fields: Readonly<Record<string, FieldValue>>): void {
     if (measurement === POWERWALL_MEASUREMENT) {
-      const device = this.powerwallDevice(tags.site ?? "default");
-      for (const [field, value] of Object.entries(fields)) this.setField(device, field, value, powerwallFieldMeta(field, value), true);
+      const known = this.powerwallDevice(tags.site ?? "default");
+      for (const field in fields) this.setField(known, measurement, field, fields[field] as FieldValue);
       // a fresh reading makes it available now; the publisher's timer marks it stale later
-      this.o.setDeviceAvailability(haId(device.id), true);
+      this.o.setDeviceAvailability(known.node, true);
     } else if (GRID_MEASUREMENTS.has(measurement)) {
       const id = tags.device_id;
       if (!id) return;
-      const device = this.gridMonitorDevice(id);
-      if (!device) return;
-      const node = haId(device.id);
+      const known = this.gridMonitorDevice(id);
+      if (!known) return;
+      const node = known.node;
       // a status point says it outright (its last will says online=false); any other fresh data means it is there
       const online = measurement === "device_status" && typeof fields.online === "boolean" ? fields.online : true;
       if (online ? this.offline.has(node) || !this.espNodes.has(node) : !this.offline.has(node)) {
@@ -78,43 +86,46 @@ export class ReadingEntities {
         if (online) this.offline.delete(node); else this.offline.add(node);
         this.o.setDeviceAvailability(node, online);
       }
-      for (const [field, value] of Object.entries(fields)) this.setField(device, field, value, gridMonitorFieldMeta(measurement, field), true);
+      for (const field in fields) this.setField(known, measurement, field, fields[field] as FieldValue);
     }
   }
 
-  private setField(device: HaDevice, field: string, value: FieldValue, meta: FieldMeta | undefined, deviceAvailability: boolean): void {
-    if (!meta) return;
-    const key = `${device.id}/${field}`;
-    let entity = this.entities.get(key);
-    if (!entity) {
-      entity = this.o.store.declare({ component: meta.component, device, objectId: field, name: meta.name, discovery: meta.discovery }, undefined, deviceAvailability);
-      this.entities.set(key, entity);
+  /** Hot path (50 Hz per monitor): one map lookup per field once the entity exists. */
+  private setField(known: KnownDevice, measurement: string, field: string, value: FieldValue): void {
+    const key = measurement === POWERWALL_MEASUREMENT ? field : `${measurement}.${field}`;
+    let slot = known.fields.get(key);
+    if (slot === undefined) {
+      const meta: FieldMeta | undefined = measurement === POWERWALL_MEASUREMENT ? powerwallFieldMeta(field, value) : gridMonitorFieldMeta(measurement, field);
+      slot = meta ? { meta, entity: this.o.store.declare({ component: meta.component, device: known.device, objectId: field, name: meta.name, discovery: meta.discovery }, undefined, true) } : null;
+      known.fields.set(key, slot);
+      if (slot) this.entityCount++;
     }
+    if (slot === null) return;
     const v = isInt(value) ? value.int : value;
-    if (meta.component === "binary_sensor" && typeof v !== "boolean") this.o.store.set(entity, v !== 0 && v !== "" && v !== "false");
-    else this.o.store.set(entity, v);
+    if (slot.meta.component === "binary_sensor" && typeof v !== "boolean") this.o.store.set(slot.entity, v !== 0 && v !== "" && v !== "false");
+    else this.o.store.set(slot.entity, v);
   }
 
-  private powerwallDevice(site: string): HaDevice {
-    const key = `pw:${site}`;
-    let d = this.devices.get(key);
+  private powerwallDevice(site: string): KnownDevice {
+    let d = this.powerwalls.get(site);
     if (!d) {
-      d = { id: `${this.o.gridbox.id}_powerwall_${haId(site)}`, name: `Powerwall ${site}`, manufacturer: "Tesla", model: "Powerwall", viaDevice: this.o.gridbox.id };
-      this.devices.set(key, d);
+      const device: HaDevice = { id: `${this.o.gridbox.id}_powerwall_${haId(site)}`, name: `Powerwall ${site}`, manufacturer: "Tesla", model: "Powerwall", viaDevice: this.o.gridbox.id };
+      d = { device, node: haId(device.id), fields: new Map() };
+      this.powerwalls.set(site, d);
     }
     return d;
   }
 
-  private gridMonitorDevice(deviceId: string): HaDevice | undefined {
-    const key = `esp:${deviceId}`;
-    let d = this.devices.get(key);
+  private gridMonitorDevice(deviceId: string): KnownDevice | undefined {
+    let d = this.monitors.get(deviceId);
     if (!d) {
-      if (this.espNodes.size >= this.o.maxDevices) {
+      if (this.monitors.size >= this.o.maxDevices) {
         if (this.refusedDevices++ % 1000 === 0) this.o.log.warn(`not announcing grid monitor ${deviceId}: already ${this.o.maxDevices} (homeassistant.max_devices)`);
         return undefined;
       }
-      d = { id: `${this.o.gridbox.id}_esp32_${haId(deviceId)}`, name: `Grid monitor ${deviceId}`, manufacturer: "open grid monitor", model: "ESP32 grid monitor", viaDevice: this.o.gridbox.id };
-      this.devices.set(key, d);
+      const device: HaDevice = { id: `${this.o.gridbox.id}_esp32_${haId(deviceId)}`, name: `Grid monitor ${deviceId}`, manufacturer: "open grid monitor", model: "ESP32 grid monitor", viaDevice: this.o.gridbox.id };
+      d = { device, node: haId(device.id), fields: new Map() };
+      this.monitors.set(deviceId, d);
     }
     return d;
   }
