@@ -9,7 +9,7 @@ import { haId, type Topics } from "./topics.ts";
  */
 export interface DiscoveryContext {
   readonly topics: Topics;
-  readonly origin: { name: string; sw_version: string; support_url: string };
+  readonly origin: { name: string; sw_version: string; support_url?: string };
   /** the gridbox device's id: its availability topic carries the LWT */
   readonly gridboxNodeId: string;
 }

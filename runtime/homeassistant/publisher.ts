@@ -67,7 +67,7 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
       get connected(): boolean { return current()?.connected === true; },
       publish: (topic: string, payload: string, opts: Publish) => current()?.publish(topic, payload, opts) ?? false,
     };
-    const ctx: DiscoveryContext = { topics: this.topics, gridboxNodeId: nodeId, origin: { name: "gridbox", sw_version: d.version, support_url: "https://github.com/gridbox/gridbox" } };
+    const ctx: DiscoveryContext = { topics: this.topics, gridboxNodeId: nodeId, origin: { name: "gridbox", sw_version: d.version } };
     this.store = new EntityStore({ sender, ctx, clock: d.clock, log: this.log, intervalMs: this.cfg.state_interval_ms });
     this.readings = new ReadingEntities({
       store: this.store, gridbox: this.gridbox, log: this.log, maxDevices: this.cfg.max_devices,
