@@ -2,6 +2,7 @@ import { bufferDrain } from "./buffer-drain.ts";
 import { bufferStats } from "./buffer-stats.ts";
 import type { Command } from "./command.ts";
 import { configCheck } from "./config-check.ts";
+import { importWebhook } from "./import-webhook.ts";
 import { passwd } from "./passwd.ts";
 import { poll } from "./poll.ts";
 import { serve } from "./serve.ts";
@@ -12,6 +13,7 @@ export const COMMANDS = new Map<string, Command>([
   ["serve", serve],
   ["config check", configCheck],
   ["passwd", passwd],
+  ["import", importWebhook],
   ["poll", poll],
   ["strings", strings],
   ["buffer stats", bufferStats],
