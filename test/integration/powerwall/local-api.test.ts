@@ -204,7 +204,7 @@ describe("local API client", () => {
       await second.poll(signal());
       assert.equal(sim.state.stats.logins - logins, 2, "a stale saved session costs one login");
       second.close();
-      const other = localClient(sim, { sessionFile: file, baseUrl: sim.url.replace("127.0.0.1", "localhost") });
+      const other = localClient(sim, { sessionFile: file, baseUrl: sim.url.replace("127.0.0.1", "localhost"), servername: "powerwall" });
       await other.poll(signal());
       assert.equal(sim.state.stats.logins - logins, 3, "a session saved for another gateway is not used");
       other.close();
@@ -223,6 +223,15 @@ describe("local API client", () => {
     assert.equal(r.sitePowerW, 0);
     assert.equal(r.loadPowerW, (r.solarPowerW ?? 0) + (r.batteryPowerW ?? 0));
     c.close();
+  });
+
+  test("SNI: none by IP, `powerwall` accepted, a foreign name aborts the handshake as on the gateway", async () => {
+    const ok = localClient(sim, { servername: "powerwall" });
+    await ok.poll(signal());
+    ok.close();
+    const bad = localClient(sim, { servername: "gateway.example.invalid" });
+    await rejects(bad.poll(signal()), "GRIDBOX_SOURCE_UNAVAILABLE");
+    bad.close();
   });
 
   test("the self-signed certificate is accepted only by the gateway client, not process-wide", async () => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import { createSecureContext, type SecureContext } from "node:tls";
 import { selfSignedCertificate } from "./certificate.ts";
 import { applyFaults, type FaultSpec } from "./faults.ts";
 import { handleLocalApi } from "./local-api.ts";
@@ -22,6 +23,8 @@ import { handleTedapi } from "./tedapi.ts";
  *   POST /__control/power-cycle           clears password rejection, login lockout, faults, sessions
  *   POST /__control/options  {gzip?: bool, routed_client?: bool, expired_status?: 401|403}
  */
+const GATEWAY_NAMES = new Set(["powerwall", "teg", "powerpack"]);
+
 export interface PowerwallSimulator {
   url: string;
   host: string;
@@ -45,7 +48,12 @@ export async function startPowerwallSimulator(opts: SimOptions & { port?: number
   const state = new SimState(opts);
   const { key, cert } = selfSignedCertificate();
   const sockets = new Set<Socket>();
-  const server: Server = createServer({ key, cert }, (req, res) => { void route(state, req, res); });
+  // the gateway aborts the handshake for an SNI name that is not its own (reference §1.1)
+  const SNICallback = (name: string, cb: (err: Error | null, ctx?: SecureContext) => void): void => {
+    if (GATEWAY_NAMES.has(name.toLowerCase())) cb(null, createSecureContext({ key, cert }));
+    else cb(new Error(`unknown SNI name ${name}`));
+  };
+  const server: Server = createServer({ key, cert, SNICallback }, (req, res) => { void route(state, req, res); });
   server.on("connection", (sock: Socket) => { sockets.add(sock); sock.on("close", () => sockets.delete(sock)); });
   server.on("tlsClientError", () => { /* a client that gives up mid-handshake is not our problem */ });
   await new Promise<void>((resolve, reject) => {
