@@ -1,10 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { REPO_ROOT } from "../../runtime/config/paths.ts";
-import { hashPassword } from "../../runtime/core/password-hash.ts";
+import { readFileSync } from "node:fs";
 import type { Point } from "../../runtime/core/point.ts";
-import { freePort } from "../support/victoria-metrics.ts";
 
 /** Shared pieces of the outbox benchmarks (not a benchmark itself: make bench runs *.bench.ts only). */
 export const median = (xs: readonly number[]): number => {
@@ -56,47 +51,7 @@ export function gridReading(i: number, t0Ms: number, devices = 20): Point {
   };
 }
 
-export interface GridboxChild { proc: ChildProcess; http: string; mqtt: string; stop(): Promise<void> }
-
-/** `gridbox serve` as a child process on free loopback ports with the given devices and sink. */
-export async function startGridboxChild(dir: string, o: { devices: Record<string, string>; influxUrl?: string; storePath: string; extra?: string }): Promise<GridboxChild> {
-  const httpPort = await freePort();
-  const mqttPort = await freePort();
-  const wsPort = await freePort();
-  const devices: string[] = [];
-  for (const [id, pw] of Object.entries(o.devices)) devices.push(`    ${id}: { password_hash: "${await hashPassword(pw)}" }`);
-  const cfg = join(dir, `gridbox-${httpPort}.yaml`);
-  writeFileSync(cfg, [
-    "version: 1",
-    "site: { name: bench, host: gridbox-bench }",
-    "log: { level: warn, format: json }",
-    `http: { host: 127.0.0.1, port: ${httpPort} }`,
-    "broker:",
-    `  tcp: { host: 127.0.0.1, port: ${mqttPort} }`,
-    `  ws: { host: 127.0.0.1, port: ${wsPort} }`,
-    "  devices:",
-    ...devices,
-    ...(o.influxUrl ? ["influx:", `  url: ${o.influxUrl}`, "  bucket: energy"] : []),
-    "outbox:",
-    `  store: { path: ${o.storePath} }`,
-    o.extra ?? "",
-  ].join("\n") + "\n", { mode: 0o600 });
-  const proc = spawn(process.execPath, [join(REPO_ROOT, "runtime/cli/bin.js"), "serve", "--config", cfg], { stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  proc.stderr?.on("data", (d: Buffer) => { err = (err + d.toString()).slice(-4000); if (process.env.BENCH_CHILD_STDERR) process.stderr.write(d); });
-  const http = `http://127.0.0.1:${httpPort}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`gridbox exited ${proc.exitCode}: ${err}`);
-    try { if ((await fetch(`${http}/health`, { signal: AbortSignal.timeout(500) })).status > 0) break; } catch { /* starting */ }
-    if (Date.now() > deadline) throw new Error(`gridbox did not start: ${err}`);
-    await delay(100);
-  }
-  return {
-    proc, http, mqtt: `mqtt://127.0.0.1:${mqttPort}`,
-    stop: () => new Promise<void>((r) => { if (proc.exitCode !== null) return r(); proc.once("exit", () => r()); proc.kill("SIGTERM"); }),
-  };
-}
+export { startGridboxChild, type GridboxChild } from "../integration/store-and-forward/gridbox-child.ts";
 
 export async function getJson<T>(url: string): Promise<T> {
   return await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).json() as T;

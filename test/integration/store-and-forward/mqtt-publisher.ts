@@ -7,7 +7,7 @@ import { clientIdFor, topicFor } from "../../../firmware-protocol/topics.ts";
  * series `grid_data_frequency{device_id=...}`, one sample per timestamp). Counts what the broker
  * acknowledged (QoS 1): that is what gridbox accepted.
  */
-export interface PublisherOptions { url: string; devices: ReadonlyArray<{ id: string; password: string }>; t0Ms: number; perMessage: number; tickMs: number; qos?: 0 | 1 }
+export interface PublisherOptions { url: string; devices: ReadonlyArray<{ id: string; password: string }>; t0Ms: number; perMessage: number; tickMs: number; qos?: 0 | 1; startIndex?: number }
 
 export class MeasurementPublisher {
   acked = 0;
@@ -21,7 +21,7 @@ export class MeasurementPublisher {
   async connect(): Promise<void> {
     for (const d of this.o.devices) {
       const client = await mqtt.connectAsync(this.o.url, { username: d.id, password: d.password, clientId: clientIdFor(d.id), reconnectPeriod: 0, protocolVersion: 4 });
-      this.clients.push({ id: d.id, client, next: 0 });
+      this.clients.push({ id: d.id, client, next: this.o.startIndex ?? 0 });
     }
   }
 
@@ -29,6 +29,7 @@ export class MeasurementPublisher {
   start(): void {
     this.timer = setInterval(() => {
       for (const c of this.clients) {
+        if (!c.client.connected) continue;
         const readings = [];
         for (let k = 0; k < this.o.perMessage; k++) {
           const i = c.next++;
@@ -46,9 +47,15 @@ export class MeasurementPublisher {
   /** Readings published per device so far. */
   perDevice(): number { return this.clients[0]?.next ?? 0; }
 
+  /** After the broker died: stop publishing and drop the connections without waiting for acks. */
+  async abandon(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all(this.clients.map((c) => c.client.endAsync(true)));
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await Promise.all([...this.inflight]);
-    await Promise.all(this.clients.map((c) => c.client.endAsync()));
+    await Promise.all(this.clients.map((c) => c.client.endAsync(!c.client.connected)));
   }
 }
