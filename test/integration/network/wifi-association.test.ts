@@ -33,13 +33,23 @@ async function until(pred: () => boolean, timeoutMs: number, what: string): Prom
   }
 }
 
+let sampler: ReturnType<typeof setInterval> | undefined;
+afterEach(() => clearInterval(sampler));
+
 function start(scenario: Scenario, over: Record<string, unknown> = {}) {
   fake = installFakeNmcli(clone(scenario));
   const log = memoryLogger("debug");
-  wifi = new WifiAssociation({ log, clock: systemClock, config: wifiConfig(over) });
+  const w = new WifiAssociation({ log, clock: systemClock, config: wifiConfig(over) });
+  wifi = w;
   const controller = new AbortController();
-  void wifi.start(controller.signal);
-  return { log, fake, wifi };
+  void w.start(controller.signal);
+  // the component's own join decisions (details.last_attempt), free of process-spawn jitter
+  const attempts: number[] = [];
+  sampler = setInterval(() => {
+    const at = w.health().details?.last_attempt;
+    if (typeof at === "string" && Date.parse(at) !== attempts.at(-1)) attempts.push(Date.parse(at));
+  }, 5);
+  return { log, fake, wifi: w, attempts };
 }
 
 describe("Wi-Fi association to the Powerwall AP", () => {
@@ -76,7 +86,7 @@ describe("Wi-Fi association to the Powerwall AP", () => {
   });
 
   test("re-joins after the AP drops, but at most once per rejoin interval", async () => {
-    const { fake, wifi } = start(TWO_INTERFACES, { rejoin_interval_ms: 1500 });
+    const { fake, wifi, attempts } = start(TWO_INTERFACES, { rejoin_interval_ms: 1500 });
     await until(() => wifi.health().state === "ok", 5000, "associated");
     // the AP drops right after the join
     fake.update((s) => { const d = s.devices.find((x) => x.device === "wlan0"); if (d) { d.state = "disconnected"; d.connection = ""; } });
@@ -84,23 +94,24 @@ describe("Wi-Fi association to the Powerwall AP", () => {
     assert.equal(wifi.health().state, "degraded");
     assert.equal(wifi.health().details?.drops, 1);
     await until(() => wifi.health().state === "ok", 5000, "re-joined");
-    const [first, second] = fake.connects() as [number, number];
-    assert.ok(second - first >= 1500 - 40, `re-join ${second - first} ms after the first join; the interval is 1500 ms`);
+    assert.equal(fake.connects().length, 2);
+    const [first, second] = attempts as [number, number];
+    assert.ok(second - first >= 1500, `re-join ${second - first} ms after the first join; the interval is 1500 ms`);
     assert.equal(wifi.health().details?.joins, 2);
   });
 
   test("a wrong password: clear error in health, retried with growing waits, the password never shown", async () => {
     const scenario = clone(TWO_INTERFACES);
     (scenario.networks[0] as { password: string }).password = "the-real-one";
-    const { fake, wifi, log } = start(scenario, { rejoin_interval_ms: 100, max_backoff_ms: 400 });
-    await until(() => fake.connects().length >= 4, 5000, "four attempts");
+    const { fake, wifi, log, attempts } = start(scenario, { rejoin_interval_ms: 100, max_backoff_ms: 400 });
+    await until(() => fake.connects().length >= 5 && attempts.length >= 5, 8000, "five attempts");
     const h = wifi.health();
     assert.equal(h.state, "down");
     assert.equal(h.details?.failure, "wrong_password");
     assert.match(h.lastError ?? "", /refused the password.*Secrets were required/);
-    const t = fake.connects();
-    const gaps = t.slice(1).map((x, i) => x - (t[i] as number));
-    assert.ok((gaps[0] as number) >= 100 - 40 && (gaps[1] as number) >= 200 - 40 && (gaps[2] as number) >= 400 - 40, `waits double: ${gaps.join(", ")}`);
+    const gaps = attempts.slice(1).map((x, i) => x - (attempts[i] as number));
+    assert.ok((gaps[0] as number) >= 100 && (gaps[1] as number) >= 200 && (gaps[2] as number) >= 400 && (gaps[3] as number) >= 400, `waits double up to max_backoff: ${gaps.join(", ")}`);
+    assert.ok((gaps[3] as number) < 400 + 300, `capped at max_backoff_ms: ${gaps.join(", ")}`);
     assert.ok(!JSON.stringify(h).includes(PASSWORD));
     assert.ok(!log.lines.some((l) => l.includes(PASSWORD)), "password not in the log");
   });
@@ -117,7 +128,7 @@ describe("Wi-Fi association to the Powerwall AP", () => {
   test("a missing interface: down with the reason, no join attempted, checks back off, joins once it appears", async () => {
     const scenario = clone(TWO_INTERFACES);
     scenario.devices = scenario.devices.filter((d) => d.device !== "wlan0");
-    const { fake, wifi } = start(scenario, { check_interval_ms: 50, max_backoff_ms: 400 });
+    const { fake, wifi } = start(scenario, { check_interval_ms: 150, max_backoff_ms: 2000 });
     await until(() => fake.calls().length >= 4, 5000, "four checks");
     const h = wifi.health();
     assert.equal(h.state, "down");
@@ -125,7 +136,8 @@ describe("Wi-Fi association to the Powerwall AP", () => {
     assert.match(h.lastError ?? "", /no such network interface.*no interface wlan0; NetworkManager knows eth0, lo/);
     assert.equal(fake.connects().length, 0);
     const t = fake.calls().map((c) => c.t);
-    assert.ok((t[3] as number) - (t[2] as number) >= 200 - 40, `check waits double: ${t.join(", ")}`);
+    // waits 150, 300, 600 ms (+ process start jitter, which the margin absorbs)
+    assert.ok((t[3] as number) - (t[2] as number) >= 450, `check waits double: ${t.map((x) => x - (t[0] as number)).join(", ")}`);
     fake.update((s) => s.devices.push({ device: "wlan0", type: "wifi", state: "disconnected", connection: "" }));
     await until(() => wifi.health().state === "ok", 5000, "associated after the adapter appeared");
   });
