@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { GatewayError } from "../../../runtime/sources/powerwall/gateway-transport.ts";
+import { FakeClock } from "../../fakes/fake-clock.ts";
 import { startPowerwallSimulator, type PowerwallSimulator } from "../../sim/powerwall/simulator.ts";
 import { controlPost, localClient, signal } from "./support.ts";
 
@@ -95,6 +96,23 @@ describe("local API client", () => {
     await new Promise((r) => setTimeout(r, 450));
     const r = await c.poll(signal());
     assert.equal(typeof r.sitePowerW, "number");
+    c.close();
+  });
+
+  test("the default 429 pause is 5 minutes (fake clock): silent until 300 s have passed", async () => {
+    const clock = new FakeClock();
+    const c = localClient(sim, { clock, rateLimitPauseMs: 300_000 });
+    await c.poll(signal());
+    sim.control.addFault({ kind: "rate_limit", times: 1 });
+    await rejects(c.poll(signal()), "GRIDBOX_SOURCE_RATE_LIMITED", 429);
+    assert.equal(c.rateLimitedUntilMs(), clock.nowMs() + 300_000);
+    const seen = sim.state.stats.requests;
+    await clock.advance(299_999);
+    await rejects(c.poll(signal()), "GRIDBOX_SOURCE_RATE_LIMITED");
+    assert.equal(sim.state.stats.requests, seen, "nothing sent for 299.999 s");
+    await clock.advance(1);
+    assert.equal(typeof (await c.poll(signal())).sitePowerW, "number");
+    assert.ok(sim.state.stats.requests > seen);
     c.close();
   });
 
