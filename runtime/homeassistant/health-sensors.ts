@@ -2,6 +2,7 @@ import type { HealthRegistry, HealthSnapshot } from "../core/health.ts";
 import type { HaDevice, HaEntitySpec } from "../core/home-assistant.ts";
 import type { StatusRegistry } from "../core/status.ts";
 import type { Entity, EntityStore, Sender } from "./entity-store.ts";
+import { haId } from "./topics.ts";
 
 /**
  * gridbox's own health as Home Assistant sensors on the gridbox device: the overall state, one
@@ -60,7 +61,7 @@ export class HealthSensors {
     const snap: HealthSnapshot = this.o.health.snapshot();
     this.o.store.set(this.entity("health", { component: "sensor", name: "Health", discovery: { device_class: "enum", options: ["ok", "degraded", "down"], icon: "mdi:heart-pulse" } }), snap.status, true);
     for (const [name, h] of Object.entries(snap.components)) {
-      const objectId = `health_${name}`;
+      const objectId = `health_${haId(name)}`;
       const e = this.entity(objectId, {
         component: "sensor",
         name: `${titleCase(name)} health`,
