@@ -42,6 +42,8 @@ export class BatchStore {
   private totals = { batches: 0, readings: 0, bytes: 0 };
   /** ids only grow while open (no AUTOINCREMENT: its sqlite_sequence page would be rewritten on every commit) */
   private nextId = 1;
+  /** ids being sent right now: the cap drops other batches first (a batch both dropped and delivered would spoil the count) */
+  readonly busy = new Set<number>();
   private stmts!: ReturnType<BatchStore["prepare"]>;
 
   constructor(readonly path: string, readonly maxBytes: number, private readonly nowMs: () => number = Date.now) {}
@@ -94,8 +96,9 @@ export class BatchStore {
     const drop: DropEvent = { batches: 0, readings: 0, bytes: 0 };
     this.handle.transaction(() => {
       if (this.totals.bytes + body.length > this.maxBytes) {
-        for (const victim of this.stmts.oldestMeta.all(64) as { id: number; lines: number; bytes: number }[]) {
+        for (const victim of this.stmts.oldestMeta.all(64 + this.busy.size) as { id: number; lines: number; bytes: number }[]) {
           if (this.totals.bytes - drop.bytes + body.length <= this.maxBytes) break;
+          if (this.busy.has(victim.id)) continue;
           this.stmts.remove.run(victim.id);
           drop.batches++; drop.readings += victim.lines; drop.bytes += victim.bytes;
         }

@@ -71,6 +71,11 @@ export class Drainer {
   }
 
   private async sendOne(batch: StoredBatch, signal: AbortSignal): Promise<SendOutcome> {
+    this.store.busy.add(batch.id);
+    try { return await this.deliver(batch, signal); } finally { this.store.busy.delete(batch.id); }
+  }
+
+  private async deliver(batch: StoredBatch, signal: AbortSignal): Promise<SendOutcome> {
     const outcome = await this.link.send(batch.body, signal);
     if (outcome.kind === "ok") {
       if (this.store.isOpen && this.store.remove(batch.id)) this.events.delivered(batch.lines);

@@ -81,7 +81,7 @@ export class DurableOutbox implements Outbox {
       this.pending.push(line);
       this.counts.accepted++;
     }
-    if (this.pending.length >= this.o.batchMaxLines && !this.flushSoon) {
+    if (this.pending.length >= Math.min(this.o.batchMaxLines, this.o.memoryMaxReadings) && !this.flushSoon) {
       this.flushSoon = true;
       setImmediate(() => { this.flushSoon = false; void this.flush(); });
     }

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { systemClock } from "../../runtime/core/clock.ts";
@@ -35,6 +35,8 @@ buildMs = Date.now() - buildMs;
 process.stderr.write(`# backlog: ${READINGS} readings, ${bytes} bytes compressed (${(bytes / READINGS).toFixed(1)} B/reading), built in ${buildMs} ms\n`);
 
 const rates: number[] = [];
+const cpu: string[] = [];
+const cpuSeconds = (pid: number): number => { const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []; return (Number(f[11]) + Number(f[12])) / 100; };
 let verified = "";
 for (let run = 0; run < RUNS; run++) {
   const vm = await new VictoriaMetrics().start();
@@ -46,6 +48,8 @@ for (let run = 0; run < RUNS; run++) {
   let delivered = 0;
   const drainer = new Drainer(store, link, systemClock, log, { delivered: (n) => { delivered += n; }, deadLettered: () => undefined });
   const signal = new AbortController().signal;
+  const vmCpu0 = cpuSeconds(vm.pid as number);
+  const ownCpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (;;) {
     const step = await drainer.step(signal);
@@ -53,8 +57,11 @@ for (let run = 0; run < RUNS; run++) {
     if (step.stopped) throw new Error(`drain stopped: ${step.stopped} ${link.lastError}`);
   }
   const s = Number(process.hrtime.bigint() - start) / 1e9;
+  const own = process.cpuUsage(ownCpu0);
+  const vmCpu = cpuSeconds(vm.pid as number) - vmCpu0;
   rates.push(delivered / s);
-  process.stderr.write(`# run ${run + 1}: ${delivered} readings in ${s.toFixed(2)} s = ${Math.round(delivered / s)}/s\n`);
+  cpu.push(`gridbox ${((own.user + own.system) / 1e6 / s * 100).toFixed(0)} % / VictoriaMetrics ${(vmCpu / s * 100).toFixed(0)} %`);
+  process.stderr.write(`# run ${run + 1}: ${delivered} readings in ${s.toFixed(2)} s = ${Math.round(delivered / s)}/s; CPU ${cpu.at(-1)} of one core\n`);
   store.close();
   if (run === 0) {
     const samples = await vm.export('{__name__="grid_data_frequency"}');
@@ -64,6 +71,6 @@ for (let run = 0; run < RUNS; run++) {
   }
   await vm.destroy();
 }
-print("drain_points_per_s", Math.round(median(rates)), `median of ${RUNS} runs [${rates.map((r) => Math.round(r)).join(" ")}]; goal >= 200000; ${verified}`);
+print("drain_points_per_s", Math.round(median(rates)), `median of ${RUNS} runs [${rates.map((r) => Math.round(r)).join(" ")}]; goal >= 200000; ${verified}; CPU per run: ${cpu.join(", ")}`);
 print("drain_backlog_bytes_per_reading", bytes / READINGS, "gzip'd line protocol as stored");
 rmSync(dir, { recursive: true, force: true });

@@ -36,6 +36,8 @@ export class VictoriaMetrics {
   }
 
   get url(): string { return `http://127.0.0.1:${this.port}`; }
+  /** the server's process id while it runs (benchmarks read its CPU time) */
+  get pid(): number | undefined { return this.proc?.pid; }
 
   /** Starts (or restarts on the same port and data). */
   async start(): Promise<this> {

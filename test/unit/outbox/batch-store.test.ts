@@ -83,3 +83,15 @@ test("a batch id is never reused while open, even when the cap dropped the newes
   assert.equal(s.totalsNow.batches, 1);
   s.close();
 });
+
+test("the cap skips a batch that is being sent (it would be counted dropped and delivered)", () => {
+  const s = fresh(100_000);
+  s.append(Buffer.alloc(40_000, 1), 10);
+  s.append(Buffer.alloc(40_000, 2), 10);
+  const [sending] = s.oldest(1);
+  s.busy.add(sending?.id as number);
+  const drop = s.append(Buffer.alloc(40_000, 3), 10);
+  assert.equal(drop.batches, 1);
+  assert.deepEqual(s.oldest(10).map((b) => b.id)[0], sending?.id, "the batch in flight stays");
+  s.close();
+});
