@@ -50,7 +50,12 @@ export class LocalApiClient implements PowerwallClient {
   async poll(signal: AbortSignal): Promise<PowerwallReading> {
     const timeMs = this.opts.clock.nowMs();
     // log in (or fail) once before fanning out, so parallel calls never race to log in
-    const aggregates = await this.session.getJson("/api/meters/aggregates", signal);
+    const aggregates = await this.session.getJson("/api/meters/aggregates", signal).catch((err: unknown) => {
+      if (err instanceof GatewayError && err.httpStatus === 404) {
+        throw new GatewayError("GRIDBOX_SOURCE_BAD_RESPONSE", `${err.message}: no local API here (a Powerwall 3? use powerwall.mode: tedapi)`, { retryable: false, httpStatus: 404 });
+      }
+      throw err;
+    });
     const [soe, grid, system, solar, identity] = await Promise.allSettled([
       this.session.getJson("/api/system_status/soe", signal),
       this.optional("/api/system_status/grid_status", signal),

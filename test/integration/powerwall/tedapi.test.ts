@@ -10,7 +10,7 @@ import { TedapiClient, type TedapiClientOptions } from "../../../runtime/sources
 import { loadQueryFile } from "../../../runtime/sources/powerwall/tedapi-queries.ts";
 import { makeQuerySigner, writeQueryFile, type QuerySigner } from "../../sim/powerwall/query-signing.ts";
 import { startPowerwallSimulator, type PowerwallSimulator } from "../../sim/powerwall/simulator.ts";
-import { controlPost, signal } from "./support.ts";
+import { controlPost, localClient, signal } from "./support.ts";
 
 /** The TEDAPI client against the simulated gateway: Basic auth, protobuf, gzip, signed queries. */
 let dir: string;
@@ -140,6 +140,14 @@ describe("TEDAPI client (Powerwall 3)", () => {
     pw3.control.addFault({ kind: "hang", path: "/tedapi/v1", times: 1 });
     await rejects(c.poll(signal()), "GRIDBOX_SOURCE_UNAVAILABLE", /no answer within 300 ms/);
     await c.poll(signal());
+    c.close();
+  });
+});
+
+describe("local API against a Powerwall 3", () => {
+  test("every /api path is 404: a clear hint to use tedapi mode", async () => {
+    const c = localClient(pw3);
+    await assert.rejects(c.poll(signal()), (e: unknown) => e instanceof GatewayError && /Powerwall 3\? use powerwall\.mode: tedapi/.test(e.message));
     c.close();
   });
 });
