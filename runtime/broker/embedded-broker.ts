@@ -56,6 +56,12 @@ export class EmbeddedBroker implements Component {
       keepaliveLimit: lim.keepalive_limit_s,
       queueLimit: lim.queue_limit,
       maxClientsIdLength: 64,
+      // mqemitter's bounded mode (default 100) queues the excess and, once a stalled subscriber is
+      // dropped, drains that queue recursively: thousands of queued messages overflow the stack and
+      // crash the process (seen in test/integration/broker/broker-limits.test.ts). Unbounded is safe
+      // here: publishers are already back-pressured per connection (aedes reads a client's next
+      // packets only after the previous ones were delivered) and drain_timeout_ms bounds the stall.
+      concurrency: 0,
     });
     this.aedes = aedes;
     installHooks(aedes, {

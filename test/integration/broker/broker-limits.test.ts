@@ -117,3 +117,68 @@ test("stop() closes listeners and connected clients within a bounded time", asyn
   const again = await openSocket(gb.addresses.mqtt as string).then((s) => { s.destroy(); return "open"; }, () => "refused");
   assert.equal(again, "refused");
 });
+
+/** A minimal hand-made MQTT 3.1.1 client: CONNECT (user/password) then SUBSCRIBE, and it never reads again. */
+function rawConnectAndSubscribe(socket: Socket, username: string, password: string, filter: string): void {
+  const str = (v: string): Buffer => { const b = Buffer.from(v); return Buffer.concat([Buffer.from([b.length >> 8, b.length & 255]), b]); };
+  const remaining = (n: number): Buffer => { const out: number[] = []; do { let d = n % 128; n = Math.floor(n / 128); if (n > 0) d |= 128; out.push(d); } while (n > 0); return Buffer.from(out); };
+  const packet = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([type]), remaining(body.length), body]);
+  // section 3.1: protocol name, level 4, flags user+password+clean session, keepalive 60 s
+  const connect = Buffer.concat([str("MQTT"), Buffer.from([4, 0xc2, 0, 60]), str("frozen-subscriber"), str(username), str(password)]);
+  const subscribe = Buffer.concat([Buffer.from([0, 1]), str(filter), Buffer.from([0])]); // section 3.8, QoS 0
+  socket.write(packet(0x10, connect));
+  socket.write(packet(0x82, subscribe));
+}
+
+test("a subscriber that stops reading is disconnected after drain_timeout_ms; publishers keep going", async () => {
+  const gb = await startTestGridbox({
+    broker: {
+      devices: await deviceAccounts({ [A]: PW }),
+      clients: { slow: { password_hash: (await deviceAccounts({ s: "slow-password" })).s?.password_hash, publish: [], subscribe: ["open_grid_monitor/#"] } },
+      limits: { drain_timeout_ms: 500 },
+    },
+  });
+  const dev = await mqtt.connectAsync(gb.addresses.mqtt as string, { username: A, password: PW, reconnectPeriod: 0 });
+  const slow = await openSocket(gb.addresses.mqtt as string);
+  try {
+    slow.pause(); // no 'data' listener and paused: the kernel buffers fill, then the broker's writes stall
+    rawConnectAndSubscribe(slow, "slow", "slow-password", "open_grid_monitor/#");
+    await waitFor(() => gb.ctx.metrics !== undefined && ((gb.status.snapshot().broker as { clientsConnected: number }).clientsConnected === 2), 3000, "the raw subscriber");
+    await new Promise((r) => setTimeout(r, 100)); // let the SUBSCRIBE land
+    // a paused socket never sees its own close, so ask the broker who is still connected
+    const clients = (): number => (gb.status.snapshot().broker as { clientsConnected: number }).clientsConnected;
+    const log = JSON.stringify({ timestamp: 1764072000000000, level: "debug", message: "y".repeat(1000), module: "flood" });
+    const batch = `[${Array.from({ length: 50 }, () => log).join(",")}]`; // ~53 kB
+    const t0 = Date.now();
+    let sent = 0;
+    while (clients() === 2 && Date.now() - t0 < 20_000) {
+      await dev.publishAsync(`open_grid_monitor/${A}/logs`, batch, { qos: 1 });
+      sent++;
+    }
+    assert.equal(clients(), 1, `the frozen subscriber was not disconnected after ${sent} messages`);
+    assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
+    assert.ok(dev.connected, "the publishing device is unaffected");
+    await waitFor(() => (gb.status.snapshot().ingest as IngestStatus).accepted === sent, 5000, "every message ingested");
+  } finally {
+    slow.destroy(); await dev.endAsync(true); await gb.stop();
+  }
+});
+
+test("a broker that cannot listen (port taken) is reported down in /health; the rest of gridbox runs", async () => {
+  const { createServer } = await import("node:net");
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
+  const port = (blocker.address() as { port: number }).port;
+  const gb = await startTestGridbox({ broker: { tcp: { port } } });
+  try {
+    const h = gb.health.snapshot();
+    assert.equal(h.components.broker?.state, "down");
+    assert.match(String(h.components.broker?.lastError), /EADDRINUSE/);
+    assert.equal(h.status, "down", "the broker is critical");
+    const res = await fetch(`${gb.addresses.http}/health`, { signal: AbortSignal.timeout(3000) });
+    assert.equal(res.status, 503);
+  } finally {
+    await gb.stop();
+    blocker.close();
+  }
+});
