@@ -28,6 +28,7 @@ export class GpiodIO extends EventEmitter {
   private readonly holders = new Map<number, ChildProcess>();
   private readonly monitors = new Map<number, ChildProcess>();
   private readonly exiting = new Set<number>();
+  private readonly readers = new Map<number, (v: number) => void>();
   private closed = false;
 
   constructor(private readonly opts: GpiodIOOptions) {
@@ -84,6 +85,7 @@ export class GpiodIO extends EventEmitter {
   normalize(pin: number): number { return pin; }
 
   digitalRead(pin: number, cb: (v: number) => void): void {
+    this.readers.set(pin, cb);
     const bias = "--bias=pull-up";
     const getArgs = this.v2 ? ["--chip", this.opts.chip, bias, "--numeric", String(pin)] : [bias, this.opts.chip, String(pin)];
     execFile(this.tool("gpioget"), getArgs, { timeout: 5000 }, (err, stdout) => {
@@ -118,8 +120,16 @@ export class GpiodIO extends EventEmitter {
   /** Ends every helper process; outputs fall back to the line's default (the relay opens). */
   close(): void {
     this.closed = true;
-    for (const c of [...this.holders.values(), ...this.monitors.values()]) c.kill("SIGTERM");
+    for (const c of [...this.holders.values(), ...this.monitors.values()]) {
+      c.kill("SIGTERM");
+      c.stdout?.destroy();
+      c.stderr?.destroy();
+    }
     this.holders.clear();
     this.monitors.clear();
+    // inputs are pulled up: report the idle level once, so a button held at shutdown does not
+    // leave johnny-five's hold timer running
+    for (const [pin, cb] of this.readers) if (this.pins[pin]?.value === 0) { const p = this.pins[pin]; if (p) p.value = 1; cb(1); }
+    this.readers.clear();
   }
 }
