@@ -48,6 +48,8 @@ export interface RunningSimulator {
   /** resolves when durationMs elapsed and everything was sent, or after stop() */
   readonly done: Promise<SimulatorResult>;
   stop(): Promise<SimulatorResult>;
+  /** Cuts a device's connection without DISCONNECT (power loss, Wi-Fi gone): the broker publishes its will; it reconnects after ~1 s. */
+  dropConnection(deviceId: string): void;
 }
 
 function mulberry32(seed: number): () => number {
@@ -73,6 +75,7 @@ export function startSimulator(opts: SimulatorOptions): RunningSimulator {
     return opts.unsyncedForS && ms - startedMs < opts.unsyncedForS * 1000 ? (ms - startedMs) * 1000 : ms * 1000;
   };
   const clients: MqttClient[] = [];
+  const byId = new Map<string, MqttClient>();
   const timers: NodeJS.Timeout[] = [];
   let stopped = false;
   let resolveDone!: (r: SimulatorResult) => void;
@@ -85,6 +88,7 @@ export function startSimulator(opts: SimulatorOptions): RunningSimulator {
       will: { topic: topicFor(dev.id, "status"), payload: Buffer.from(json({ online: false })), qos: 1, retain: true },
     });
     clients.push(client);
+    byId.set(dev.id, client);
     client.on("error", (err) => { result.errors.push(`${dev.id}: ${err.message}`); reject(err); });
     client.on("close", () => { if (!stopped) result.errors.push(`${dev.id}: connection closed`); });
     client.on("connect", () => {
@@ -157,7 +161,8 @@ export function startSimulator(opts: SimulatorOptions): RunningSimulator {
     const safetyMs = opts.durationMs + 10_000;
     void connected.then(() => new Promise((r) => setTimeout(r, safetyMs).unref())).then(() => stop(), () => stop());
   }
-  return { result, connected, done, stop };
+  const dropConnection = (deviceId: string): void => { byId.get(deviceId)?.stream.destroy(); };
+  return { result, connected, done, stop, dropConnection };
 }
 
 /** Runs the simulator for `durationMs` and resolves with what was sent. */

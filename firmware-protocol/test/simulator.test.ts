@@ -1,0 +1,74 @@
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import { test } from "node:test";
+import { Aedes } from "aedes";
+import { createServer, type AddressInfo } from "node:net";
+import { readMessage, isFault } from "../reader.ts";
+import { simulatedDeviceIds, startSimulator } from "../simulator/device-simulator.ts";
+
+/**
+ * The simulator against a bare aedes broker (no gridbox): every message it sends passes the
+ * protocol's own reader, batches and rates are as asked, a cut connection fires the will and the
+ * device comes back with a new birth message.
+ */
+async function bareBroker(): Promise<{ url: string; messages: { topic: string; payload: Buffer; retain: boolean }[]; close(): Promise<void> }> {
+  const broker = await Aedes.createBroker();
+  const messages: { topic: string; payload: Buffer; retain: boolean }[] = [];
+  broker.on("publish", (p, client) => { if (client) messages.push({ topic: p.topic, payload: Buffer.from(p.payload as Buffer), retain: p.retain }); });
+  const server = createServer((s) => broker.handle(s));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, messages, close: async () => { await new Promise<void>((r) => broker.close(() => r())); server.close(); } };
+}
+
+test("simulated devices speak protocol v1: birth, batched measurements at the asked rate, all valid", async () => {
+  const b = await bareBroker();
+  try {
+    const ids = simulatedDeviceIds(3);
+    const result = await startSimulator({ url: b.url, devices: ids.map((id) => ({ id, password: "x" })), rateHz: 50, batch: 5, durationMs: 1000, pretty: true }).done;
+    assert.deepEqual(result.errors, []);
+    assert.equal(result.readings, 3 * 50);
+    let readings = 0;
+    for (const m of b.messages) {
+      const r = readMessage(m.topic, m.payload);
+      assert.ok(!isFault(r), `${m.topic}: ${isFault(r) ? r.reason + " " + r.field : ""}`);
+      if (r.type === "measurement") { readings += r.readings.length; assert.ok(r.readings.length <= 5); }
+      if (r.type === "status" && r.kind === "birth") assert.equal(m.retain, true);
+    }
+    assert.equal(readings, 150);
+    assert.equal(b.messages.filter((m) => m.topic.endsWith("/status") && m.payload.includes('"protocol"')).length, 3);
+  } finally { await b.close(); }
+});
+
+test("a cut connection publishes the will; the device reconnects with a new birth", async () => {
+  const b = await bareBroker();
+  const [id] = simulatedDeviceIds(1) as [string];
+  const sim = startSimulator({ url: b.url, devices: [{ id, password: "x" }], rateHz: 10 });
+  try {
+    await sim.connected;
+    sim.dropConnection(id);
+    const until = Date.now() + 5000;
+    const births = (): number => b.messages.filter((m) => m.topic === `open_grid_monitor/${id}/status` && m.payload.includes('"online":true')).length;
+    while (births() < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    const statuses = b.messages.filter((m) => m.topic.endsWith("/status")).map((m) => JSON.parse(m.payload.toString()).online);
+    assert.deepEqual(statuses.filter((o) => o !== undefined).slice(0, 3), [true, false, true]);
+  } finally { await sim.stop(); await b.close(); }
+});
+
+test("the CLI runs N devices for a duration and prints a JSON summary; bad arguments exit 2", async () => {
+  const b = await bareBroker();
+  try {
+    const run = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => new Promise((resolve) => {
+      execFile(process.execPath, ["--import", "tsx", "firmware-protocol/simulator/cli.ts", ...args], { timeout: 20_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    });
+    const ok = await run(["--url", b.url, "--devices", "2", "--password", "pw", "--rate", "20", "--batch", "4", "--duration", "1"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const summary = JSON.parse(ok.stdout.trim()) as { readings: number; errors: string[] };
+    assert.equal(summary.readings, 40);
+    assert.deepEqual(summary.errors, []);
+    const bad = await run(["--url", b.url]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /no devices/);
+  } finally { await b.close(); }
+});
