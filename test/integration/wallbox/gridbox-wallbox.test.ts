@@ -1,0 +1,107 @@
+import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { msToNs } from "../../../runtime/core/point.ts";
+import { startTestGridbox } from "../../support/gridbox.ts";
+import { Car } from "../../sim/wallbox/car.ts";
+import { SimulatedChargePoint } from "../../sim/wallbox/ocpp-charge-point.ts";
+import { VirtualIO } from "../../sim/wallbox/virtual-io.ts";
+
+/**
+ * The wallbox area inside a whole gridbox on loopback: a Grafana alert over HTTP switches the
+ * mode, the OCPP charge point simulator gets the limit, /api/wallbox, /health and /status show it,
+ * and a request above the maximum current is refused with nothing changed.
+ */
+const TOKEN = "gridbox-test-token-1";
+const fixture = (name: string): string => readFileSync(join(import.meta.dirname, "..", "..", "fixtures", "grafana", name), "utf8");
+
+async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test("gridbox with the OCPP driver: Grafana alert -> mode -> charging profile; API, health, status", async () => {
+  const gb = await startTestGridbox({
+    wallbox: {
+      enabled: true, driver: "ocpp", mode: "off", max_current_a: 16, control_interval_ms: 1000,
+      ocpp: { host: "127.0.0.1", port: 0, charge_point_id: "CP1" },
+      grafana: { token: TOKEN, alerts: { "high_solar_production.firing": "set-mode,full", "high_solar_production.resolved": "stop" } },
+    },
+  });
+  const sim = new SimulatedChargePoint({ endpoint: gb.addresses.ocpp ?? "", identity: "CP1", meterIntervalMs: 100, car: new Car({ pluggedIn: false }) });
+  try {
+    const http = gb.addresses.http ?? "";
+    const get = async (path: string): Promise<any> => (await fetch(http + path, { signal: AbortSignal.timeout(5000) })).json();
+    const post = (path: string, body: string, auth = true) => fetch(http + path, { method: "POST", body, signal: AbortSignal.timeout(5000), headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${TOKEN}` } : {}) } });
+
+    const offline = await get("/health");
+    assert.equal(offline.components.wallbox.state, "degraded");
+    assert.match(offline.components.wallbox.message, /charger offline/);
+
+    await sim.start();
+    await sim.plugIn();
+    await until("connected and paused", async () => (await get("/api/wallbox")).charger.online && sim.limitA === 0);
+
+    const res = await post("/webhook/grafana", fixture("unified-firing.json"));
+    assert.equal(res.status, 200);
+    await until("full at 16 A", () => sim.limitA === 16 && sim.status === "Charging");
+    const state = await get("/api/wallbox");
+    assert.deepEqual([state.mode, state.enabled, state.current_a, state.charger.kind], ["full", true, 16, "ocpp"]);
+
+    const over = await post("/api/wallbox/current", JSON.stringify({ current_a: 40 }));
+    assert.equal(over.status, 422);
+    const body = (await over.json()) as { code: string; error: string };
+    assert.equal(body.code, "GRIDBOX_COMMAND_REFUSED");
+    assert.match(body.error, /above the configured maximum of 16 A/);
+    assert.equal((await post("/api/wallbox/current", JSON.stringify({ current_a: 10 }), false)).status, 401, "commands need the token");
+    assert.equal(sim.limitA, 16, "nothing changed");
+
+    const ok = await post("/api/wallbox/current", JSON.stringify({ current_a: 10 }));
+    assert.equal(ok.status, 200);
+    await until("10 A", () => sim.limitA === 10);
+    await until("metered power in the API", async () => Math.abs((await get("/api/wallbox")).power_w - 6900) < 1);
+
+    const status = await get("/status");
+    assert.equal(status.wallbox.mode, "full");
+    assert.ok(status.wallbox.driver.boots >= 1);
+    const events = await get("/api/wallbox/events");
+    assert.ok(events.events.some((e: any) => e.source === "grafana" && e.result === "applied" && e.action === "set-mode,full"));
+    assert.ok(events.events.some((e: any) => e.source === "api" && e.result === "refused"));
+
+    const latest = gb.ctx.latest.get("wallbox");
+    assert.equal(latest?.fields.mode, "full");
+    assert.ok(gb.logLines.every((l) => !l.includes(TOKEN)), "the token never reaches the log");
+    assert.equal((await get("/health")).components.wallbox.state, "ok");
+  } finally {
+    await sim.stop();
+    await gb.stop();
+  }
+});
+
+test("gridbox with the GPIO relay on a virtual board and stale Powerwall readings in solar mode", async () => {
+  // the test gridbox has no injection point for the IO board, so the relay runs through startGridbox's option
+  const { parseConfig } = await import("../../../runtime/config/load.ts");
+  const { memoryLogger } = await import("../../../runtime/core/log.ts");
+  const { startGridbox } = await import("../../../runtime/main.ts");
+  const { TEST_DEFAULTS, deepMerge } = await import("../../support/gridbox.ts");
+  const io = new VirtualIO();
+  const { config, secrets } = parseConfig(deepMerge(TEST_DEFAULTS, { wallbox: { enabled: true, driver: "gpio", mode: "solar", enable_delay_ms: 0, guard_ms: 0, stale_after_ms: 1500, control_interval_ms: 1000, gpio: { relay_pin: 5, led_pin: 6, button_pin: -1, fixed_current_a: 6 } } }));
+  const gb = await startGridbox({ config, secrets, path: "test", warnings: [] }, { log: memoryLogger("debug"), wallboxIo: io });
+  try {
+    assert.equal(io.level(5), 0, "relay open at start");
+    const write = (siteW: number): void => { gb.ctx.points.write([{ measurement: "powerwall", tags: { host: "testhost" }, fields: { site_power_w: siteW, battery_power_w: 0, battery_percentage: 90 }, timeNs: msToNs(Date.now()) }]); };
+    write(-5000); // 6 A on 3 phases need 4140 W
+    await until("relay closed on surplus", () => io.level(5) === 1, 4000);
+    await until("readings stale", async () => {
+      const h = (await (await fetch(`${gb.addresses.http}/health`, { signal: AbortSignal.timeout(2000) })).json()) as any;
+      return /readings \d+ s old: current is not raised/.test(h.components.wallbox.message ?? "");
+    }, 4000);
+  } finally {
+    await gb.stop();
+  }
+  assert.equal(io.level(5), 0, "stop opens the relay");
+});
