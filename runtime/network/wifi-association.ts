@@ -121,7 +121,8 @@ export class WifiAssociation implements Component {
     this.routeKept = false;
     if (this.phase === "associated") {
       this.drops++;
-      this.log.warn(`${iface} left the Powerwall AP "${this.cfg.ssid}" (state ${dev.state}${dev.connection ? `, on ${dev.connection}` : ""})`);
+      this.lastError = `${iface} left the Powerwall AP "${this.cfg.ssid}" (state ${dev.state}${dev.connection ? `, on ${dev.connection}` : ""})`;
+      this.log.warn(this.lastError);
       this.associatedSinceMs = undefined;
     }
     if (now < this.nextAttemptMs) {
@@ -219,7 +220,7 @@ export class WifiAssociation implements Component {
       case "starting": state = "starting"; message = "first check pending"; break;
       case "joining":
         // a retry after failures still shows the failure until it succeeds
-        state = !this.lastFailure ? "starting" : USER_FIXABLE.has(this.lastFailure) ? "down" : "degraded";
+        state = this.lastFailure && USER_FIXABLE.has(this.lastFailure) ? "down" : this.lastFailure || this.lastError ? "degraded" : "starting";
         message = `joining "${ssid}" on ${iface}`;
         break;
       case "stopped": state = "disabled"; message = "stopped"; break;
