@@ -1,5 +1,5 @@
 import type { Charger, ChargerState } from "../core/charger.ts";
-import { hasChargePowerMeter, hasCurrentLimiter, hasSessionEnergyMeter } from "../core/charger.ts";
+import { hasChargePowerMeter, hasCurrentLimiter, hasPhaseSwitcher, hasSessionEnergyMeter } from "../core/charger.ts";
 import type { TimerHandle } from "../core/clock.ts";
 import type { Component, Context } from "../core/component.ts";
 import { CommandRefused, errorMessage } from "../core/errors.ts";
@@ -158,6 +158,11 @@ export class WallboxController implements Component {
     if (!charger) { this.applied = { enabled: d.enabled, currentA: d.currentA }; return; }
     if (!this.synced) {
       // a charger left enabled (go-e neutral, a closed relay) must learn our decision at start
+      if (hasPhaseSwitcher(charger)) {
+        await charger.setPhases(this.deps.config.phases, signal).catch((err: unknown) => {
+          if (!(err instanceof CommandRefused)) throw err; // this charger cannot switch: it keeps its wiring
+        });
+      }
       if (hasCurrentLimiter(charger)) await charger.setCurrentA(d.currentA, signal);
       await charger.enable(d.enabled, signal);
       this.applied = { enabled: d.enabled, currentA: d.currentA };

@@ -1,6 +1,6 @@
 import type { Charger, ChargerState, ChargePowerMeter, CurrentLimiter, PhaseSwitcher, SessionEnergyMeter, VehicleStatus } from "../../core/charger.ts";
 import type { Clock, TimerHandle } from "../../core/clock.ts";
-import { GridboxError, errorMessage } from "../../core/errors.ts";
+import { CommandRefused, GridboxError, errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import type { Config } from "../../config/schema.ts";
 
@@ -85,7 +85,7 @@ export class GoeCharger implements Charger, CurrentLimiter, ChargePowerMeter, Se
   }
 
   async setPhases(phases: 1 | 3, signal: AbortSignal): Promise<void> {
-    if (!this.opts.config.phase_switching) throw new GridboxError("GRIDBOX_COMMAND_REFUSED", "phase switching is off for this go-e (wallbox.goe.phase_switching)");
+    if (!this.opts.config.phase_switching) throw new CommandRefused("phase switching is off for this go-e (wallbox.goe.phase_switching)");
     this.wanted.psm = phases === 1 ? 1 : 2;
     await this.set({ psm: this.wanted.psm }, signal);
   }

@@ -79,3 +79,33 @@ test("go-e: HTTP 500 and a charger that does not answer mark it offline, then it
   sim.hang = false;
   await until("back online", () => driver.state().online);
 });
+
+test("controller + go-e: a charger left in neutral is paused at start; start, phases and a refused current", async () => {
+  const { AuditLog } = await import("../../../runtime/wallbox/audit-log.ts");
+  const { WallboxController } = await import("../../../runtime/wallbox/controller.ts");
+  const { testContext } = await import("../../unit/wallbox/test-context.ts");
+  const sim = new SimulatedGoe({ car: new Car({ pluggedIn: true, phases: 3 }), applyDelayMs: 50 });
+  const url = await sim.start();
+  assert.equal(sim.carState, 2, "neutral (frc 0) with a car plugged in: the go-e charges by itself");
+  const t = testContext();
+  const config = wallboxConfig({ mode: "off", phases: 1, max_current_a: 16, goe: { url, timeout_ms: 500, phase_switching: true } });
+  const driver = new GoeCharger({ config: { ...config.goe, interval_ms: 1000 }, log: t.ctx.log, clock: systemClock });
+  const controller = new WallboxController({ ctx: t.ctx, config, charger: driver, audit: new AuditLog(t.ctx.log, () => Date.now()) });
+  const abort = new AbortController();
+  try {
+    await driver.start(abort.signal);
+    await controller.start(abort.signal);
+    await until("paused and 1 phase", () => sim.frc === 1 && sim.psm === 1 && sim.carState === 3);
+    await controller.command({ action: "start" }, "api");
+    await until("charging 16 A on one phase", () => sim.frc === 2 && sim.amp === 16 && sim.carState === 2);
+    await assert.rejects(controller.command({ action: "set-current", currentA: 17 }, "api"), /above the configured maximum of 16 A/);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(sim.amp, 16, "nothing changed");
+    assert.ok(!sim.requests.some((r) => r.includes("amp=17")), "the refused value never reached the charger");
+  } finally {
+    abort.abort();
+    await controller.stop();
+    await driver.stop();
+    await sim.stop();
+  }
+});
