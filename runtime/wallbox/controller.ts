@@ -191,7 +191,7 @@ export class WallboxController implements Component {
     const fixed = this.deps.charger && !hasCurrentLimiter(this.deps.charger) ? c.gpio.fixed_current_a : undefined;
     const maxA = Math.min(c.max_current_a, this.limitA);
     return {
-      minCurrentA: fixed ?? c.min_current_a, maxCurrentA: fixed ?? maxA, phases: c.phases, voltageV: c.voltage_v,
+      minCurrentA: fixed ?? Math.min(c.min_current_a, maxA), maxCurrentA: fixed ?? maxA, phases: c.phases, voltageV: c.voltage_v,
       enableThresholdW: c.enable_threshold_w, enableDelayMs: c.enable_delay_ms, disableThresholdW: c.disable_threshold_w,
       disableDelayMs: c.disable_delay_ms, guardMs: c.guard_ms, batteryPrioritySoc: c.battery_priority_soc,
       residualPowerW: c.residual_power_w, staleFallback: c.stale_fallback,
@@ -255,6 +255,7 @@ export class WallboxController implements Component {
       problems.push(`${age}: current is not raised, fallback ${this.deps.config.stale_fallback === "stop" ? "stop" : "hold minimum current"}`);
     }
     if (this.lastError) problems.push(`last charger command failed: ${this.lastError}`);
+    if (this.deps.config.min_current_a > this.deps.config.max_current_a) problems.push(`wallbox.min_current_a (${this.deps.config.min_current_a} A) is above max_current_a (${this.deps.config.max_current_a} A): charging stays at the maximum`);
     if (problems.length > 0) return { state: "degraded", message: problems.join("; "), ...(this.lastError ? { lastError: this.lastError } : {}), details };
     return { state: "ok", message: `mode ${snap.mode}, ${snap.enabled ? `${snap.current_a} A allowed` : "paused"}`, details };
   }

@@ -89,7 +89,8 @@ export function webhookRoutes(deps: WebhookDeps) {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
 
-    app.post("/webhook/grafana", async (req, reply) => {
+    // Grafana sends POST by default; PUT is its other allowed method
+    app.route({ method: ["POST", "PUT"], url: "/webhook/grafana", handler: async (req, reply) => {
       if (!admit(req, reply, "grafana")) return reply;
       const parsed = json(req, reply, "grafana");
       if (!parsed.ok) return reply;
@@ -127,7 +128,7 @@ export function webhookRoutes(deps: WebhookDeps) {
         return { ...base, action: mapped.text, outcome: "queued" };
       });
       return reply.code(200).send({ status: "accepted", format: payload.format, alerts: outcomes });
-    });
+    } });
 
     app.post("/webhook/test", async (req, reply) => {
       if (!admit(req, reply, "webhook-test")) return reply;

@@ -161,6 +161,7 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
   private authProblem(identity: string, password: Buffer | undefined): string | undefined {
     const { charge_point_id: id, password: expected } = this.opts.config;
     if (id && identity !== id) return `unknown charge point identity "${identity.slice(0, 48)}"`;
+    if (!id && this.client && this.client.identity !== identity) return `another charge point ("${this.client.identity.slice(0, 48)}") is connected; set wallbox.ocpp.charge_point_id`;
     if (expected) {
       const given = password ?? Buffer.alloc(0);
       const h = (b: Buffer | string): Buffer => createHash("sha256").update(b).digest();

@@ -120,3 +120,14 @@ test("wrong password, no password and an unknown identity are refused at the Web
   assert.equal(cs.stats.rejectedAuth, 3);
   assert.equal(cs.state().online, false);
 });
+
+test("without a configured identity the first charge point is taken and a second one is refused", async () => {
+  const { cs, sim } = await setup({ charge_point_id: "", password: undefined });
+  await sim.start();
+  await until("first connected", () => cs.state().online);
+  const other = new RPCClient({ endpoint: cs.address ?? "", identity: "INTRUDER", protocols: ["ocpp1.6"], reconnect: false } as ConstructorParameters<typeof RPCClient>[0]);
+  await assert.rejects(other.connect());
+  await other.close({ force: true }).catch(() => undefined);
+  assert.equal(cs.stats.rejectedAuth, 1);
+  assert.ok(sim.connected, "the first one keeps its connection");
+});

@@ -129,3 +129,10 @@ export class SimulatedGoe {
     }
   }
 }
+
+/** Starts a go-e simulator on 127.0.0.1 (free port); put `url` into `wallbox.goe.url`. */
+export async function startGoeSimulator(opts: GoeSimOptions = {}): Promise<{ sim: SimulatedGoe; url: string }> {
+  const sim = new SimulatedGoe(opts);
+  const url = await sim.start();
+  return { sim, url };
+}

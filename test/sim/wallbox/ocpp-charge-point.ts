@@ -203,3 +203,11 @@ export class SimulatedChargePoint {
     rpc.handle((({ method }: Call) => { throw createRPCError("NotImplemented", `${method} not simulated`); }) as never);
   }
 }
+
+/** Starts a simulated charge point connected to `endpoint` (e.g. gridbox's `addresses.ocpp`); `await cp.stop()` ends it. */
+export async function startChargePoint(opts: ChargePointOptions & { plugIn?: boolean }): Promise<SimulatedChargePoint> {
+  const cp = new SimulatedChargePoint(opts);
+  await cp.start();
+  if (opts.plugIn) await cp.plugIn();
+  return cp;
+}
