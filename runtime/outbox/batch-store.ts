@@ -60,10 +60,16 @@ export class BatchStore {
     db.pragma("busy_timeout = 5000");
     this.db = db;
     this.stmts = this.prepare(db, opts.readonly ?? false);
-    const row = db.prepare("SELECT count(*) AS n, coalesce(sum(lines), 0) AS lines, coalesce(sum(length(body)), 0) AS bytes FROM batches").get() as { n: number; lines: number; bytes: number };
-    this.totals = { batches: row.n, readings: row.lines, bytes: row.bytes };
-    this.nextId = ((db.prepare("SELECT coalesce(max(id), 0) AS id FROM batches").get() as { id: number }).id) + 1;
+    this.refresh();
     return this;
+  }
+
+  /** Recomputes the totals from the file (another process, e.g. `gridbox buffer drain`, may have changed it). */
+  refresh(): void {
+    const db = this.handle;
+    const row = db.prepare("SELECT count(*) AS n, coalesce(sum(lines), 0) AS lines, coalesce(sum(length(body)), 0) AS bytes, coalesce(max(id), 0) AS maxId FROM batches").get() as { n: number; lines: number; bytes: number; maxId: number };
+    this.totals = { batches: row.n, readings: row.lines, bytes: row.bytes };
+    this.nextId = Math.max(this.nextId, row.maxId + 1);
   }
 
   private prepare(db: Database.Database, readonly: boolean) {

@@ -39,7 +39,9 @@ export class Drainer {
         if (this.store.isEmpty) { await this.waitForWork(signal); continue; }
         const due = this.link.open ? 0 : this.link.dueInMs();
         if (due > 0) { await sleep(this.clock, due, signal); continue; }
-        await this.step(signal);
+        const step = await this.step(signal);
+        // the totals said "not empty" but nothing was there: someone else (buffer drain) emptied it
+        if (step.stopped === "empty") { this.store.refresh(); await sleep(this.clock, 100, signal); }
       } catch (err) {
         if (signal.aborted) return;
         this.log.error(`drainer: ${errorMessage(err)}`);

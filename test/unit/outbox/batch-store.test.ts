@@ -95,3 +95,19 @@ test("the cap skips a batch that is being sent (it would be counted dropped and 
   assert.deepEqual(s.oldest(10).map((b) => b.id)[0], sending?.id, "the batch in flight stays");
   s.close();
 });
+
+test("refresh() picks up what another process changed", () => {
+  const s = fresh();
+  s.append(batch(1), 10);
+  s.append(batch(2), 10);
+  const other = new BatchStore(s.path, 1 << 20).open();
+  for (const b of other.oldest(10)) other.remove(b.id);
+  other.close();
+  assert.equal(s.totalsNow.batches, 2, "stale until refreshed");
+  assert.equal(s.oldest(10).length, 0);
+  s.refresh();
+  assert.deepEqual(s.totalsNow, { batches: 0, readings: 0, bytes: 0 });
+  s.append(batch(3), 10);
+  assert.equal(s.totalsNow.batches, 1);
+  s.close();
+});

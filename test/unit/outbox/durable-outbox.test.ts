@@ -119,10 +119,27 @@ test("stop() with the sink down puts memory into the store, and the next start d
 });
 
 test("write() asks the caller to slow down above the memory bound", async () => {
-  const h = buildOutbox({ url: influx.url });
+  const h = buildOutbox({ url: "http://127.0.0.1:9" }); // nothing listens there: no traffic to the fake
   started.push(h);
-  // not started: nothing flushes, so memory fills
+  // not started: no timer flush, so memory fills
   const many = Array.from({ length: 50_001 }, (_, i) => reading(i, t0, 1, "bound"));
   assert.equal(h.outbox.write(many.slice(0, 10)), true);
   assert.equal(h.outbox.write(many.slice(10)), false);
+});
+
+test("a store emptied by another process (buffer drain) does not make the drainer spin", async () => {
+  influx.enqueue({ status: 503 });
+  const h = await start({ retry: { initialMs: 600, maxMs: 600 } });
+  h.outbox.write(Array.from({ length: 5 }, (_, i) => reading(i, t0, 1, "elsewhere")));
+  await until(() => h.store.totalsNow.readings === 5, 250);
+  const other = new BatchStore(h.store.path, h.store.maxBytes).open();
+  for (const b of other.oldest(10)) other.remove(b.id);
+  other.close();
+  const ticks: number[] = [];
+  const started = Date.now();
+  const timer = setInterval(() => ticks.push(Date.now() - started), 50);
+  await delay(600);
+  clearInterval(timer);
+  assert.ok(ticks.length >= 8, `the event loop stays free (${ticks.length} ticks in 600 ms)`);
+  assert.equal(h.store.totalsNow.readings, 0, "totals refreshed");
 });
