@@ -6,7 +6,7 @@ import type { PublishDenial } from "./authorize-publish.ts";
  * The broker's counters as plain numbers (cheap on the publish path), exported to Prometheus at
  * scrape time (gridbox_broker_*) and to GET /status.
  */
-export type ConnectResult = "accepted" | AuthRefusal | "error";
+export type ConnectResult = "accepted" | AuthRefusal | "busy" | "error";
 
 export class BrokerStats {
   connectionsOpen = 0;

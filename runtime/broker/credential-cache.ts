@@ -5,13 +5,20 @@ import { createHash } from "node:crypto";
  * reconnect storm of 20 devices does not cost 20 scrypt runs (~50 ms and 16 MB each) per round.
  * Plaintext passwords are never stored. Successes live long; failures only briefly (so a mistyped
  * password that is then fixed in config, or a brute-force loop, cannot pin a verdict for long).
- * Concurrent verifications of the same key share one scrypt run.
+ * Concurrent verifications of the same key share one scrypt run, and at most `maxConcurrent`
+ * scrypt runs go at once (they occupy libuv's small thread pool, which gzip and DNS need too);
+ * beyond `maxWaiting` queued logins the check fails fast with TooManyLogins (CONNACK 0x03).
  */
+export class TooManyLogins extends Error {
+  constructor() { super("too many logins being verified"); this.name = "TooManyLogins"; }
+}
 export interface CredentialCacheOptions {
   maxEntries?: number;
   successTtlMs?: number;
   failureTtlMs?: number;
   now?: () => number;
+  maxConcurrent?: number;
+  maxWaiting?: number;
 }
 
 interface Entry { ok: boolean; until: number }
@@ -23,6 +30,10 @@ export class CredentialCache {
   private readonly successTtlMs: number;
   private readonly failureTtlMs: number;
   private readonly now: () => number;
+  private readonly maxConcurrent: number;
+  private readonly maxWaiting: number;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
   /** scrypt runs actually performed (for tests and metrics) */
   verifications = 0;
 
@@ -31,6 +42,21 @@ export class CredentialCache {
     this.successTtlMs = opts.successTtlMs ?? 3_600_000;
     this.failureTtlMs = opts.failureTtlMs ?? 5_000;
     this.now = opts.now ?? Date.now;
+    this.maxConcurrent = opts.maxConcurrent ?? 2;
+    this.maxWaiting = opts.maxWaiting ?? 64;
+  }
+
+  private async slot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running >= this.maxConcurrent) {
+      if (this.waiting.length >= this.maxWaiting) throw new TooManyLogins();
+      await new Promise<void>((resolve) => this.waiting.push(resolve)); // the finishing run hands its slot over
+    } else {
+      this.running++;
+    }
+    try { return await fn(); } finally {
+      const next = this.waiting.shift();
+      if (next) next(); else this.running--;
+    }
   }
 
   private static key(username: string, password: Buffer): string {
@@ -45,9 +71,8 @@ export class CredentialCache {
     const running = this.pending.get(key);
     if (running) return running;
     const run = (async () => {
-      this.verifications++;
       let ok = false;
-      try { ok = await verify(); } finally { this.pending.delete(key); }
+      try { ok = await this.slot(() => { this.verifications++; return verify(); }); } finally { this.pending.delete(key); }
       if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
       this.entries.set(key, { ok, until: this.now() + (ok ? this.successTtlMs : this.failureTtlMs) });
       return ok;

@@ -50,6 +50,9 @@ export class EmbeddedBroker implements Component {
     const { config, log } = this.deps;
     const lim = config.limits;
     for (const id of Object.keys(config.devices)) this.devices.set(id, { connections: 0 });
+    for (const name of Object.keys(config.clients)) {
+      if (name in config.devices) log.warn(`broker.clients.${name} has the same name as a device: the device entry wins, the client entry is never used`);
+    }
     const aedes = await Aedes.createBroker({
       connectTimeout: lim.connect_timeout_ms,
       drainTimeout: lim.drain_timeout_ms,

@@ -4,6 +4,7 @@ import { authenticate, type AuthenticateDeps } from "./authenticate.ts";
 import { authorizePublish } from "./authorize-publish.ts";
 import { authorizeSubscribe } from "./authorize-subscribe.ts";
 import type { BrokerStats } from "./broker-stats.ts";
+import { TooManyLogins } from "./credential-cache.ts";
 import type { Identity } from "./identity.ts";
 
 /**
@@ -44,8 +45,10 @@ export function installHooks(broker: Aedes, deps: HookDeps): void {
       limited.warn(`auth:${r.reason}`, `MQTT connection refused (${r.reason})`, { username: username ?? null, clientId: client.id, returnCode: r.returnCode });
       done(connackError(r.returnCode, r.reason), false);
     }, (err) => {
-      stats.connect("error");
-      log.error(`authentication failed: ${String(err)}`);
+      const busy = err instanceof TooManyLogins;
+      stats.connect(busy ? "busy" : "error");
+      if (busy) limited.warn("auth:busy", "MQTT connection refused: too many logins being verified (0x03)", { username: username ?? null });
+      else log.error(`authentication failed: ${String(err)}`);
       // 0x03 "server unavailable": our fault, not the client's
       done(connackError(3, "server unavailable"), false);
     });

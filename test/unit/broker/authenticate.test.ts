@@ -83,3 +83,26 @@ describe("authorize publish / subscribe", () => {
     assert.equal(await authorizeSubscribe(ha, "#"), false);
   });
 });
+
+describe("credential cache limits", () => {
+  test("at most maxConcurrent scrypt runs at once; beyond maxWaiting logins fail fast", async () => {
+    const cache = new CredentialCache({ maxConcurrent: 2, maxWaiting: 3 });
+    let active = 0, peak = 0;
+    const releases: (() => void)[] = [];
+    const slowVerify = (): Promise<boolean> => new Promise((resolve) => {
+      active++; peak = Math.max(peak, active);
+      releases.push(() => { active--; resolve(true); });
+    });
+    const checks = Array.from({ length: 5 }, (_, i) => cache.check(`user${i}`, pw("p"), slowVerify));
+    const sixth = cache.check("user5", pw("p"), slowVerify);
+    await assert.rejects(sixth, /too many logins/);
+    for (let released = 0; released < 5;) {
+      await new Promise((r) => setTimeout(r, 5));
+      const next = releases.shift();
+      if (next) { next(); released++; }
+    }
+    assert.deepEqual(await Promise.all(checks), [true, true, true, true, true]);
+    assert.equal(peak, 2);
+    assert.equal(cache.verifications, 5);
+  });
+});
