@@ -140,10 +140,13 @@ export class WallboxController implements Component {
     this.lastDecision = decision;
     try {
       await this.apply(decision);
+      if (this.lastError) this.deps.ctx.log.info("charger takes commands again");
       this.lastError = undefined;
     } catch (err) {
-      this.lastError = errorMessage(err);
-      this.deps.ctx.log.warn(`charger command failed: ${this.lastError}`);
+      const message = errorMessage(err);
+      // one line per new problem, not one per cycle while the charger stays away
+      if (message !== this.lastError) this.deps.ctx.log.warn(`charger command failed: ${message}`);
+      this.lastError = message;
     }
     const snap = this.snapshot();
     for (const fn of this.listeners) {

@@ -76,6 +76,8 @@ test("gridbox with the OCPP driver: Grafana alert -> mode -> charging profile; A
     assert.equal(latest?.fields.mode, "full");
     assert.ok(gb.logLines.every((l) => !l.includes(TOKEN)), "the token never reaches the log");
     assert.equal((await get("/health")).components.wallbox.state, "ok");
+    const shown = await get("/config");
+    assert.equal(shown.wallbox.grafana.token, "***", "GET /config masks the webhook token");
   } finally {
     await sim.stop();
     await gb.stop();
