@@ -22,7 +22,7 @@ export const broker = section({
     max_payload_bytes: Type.Integer({ minimum: 128, maximum: 268_435_455, default: LIMITS.maxPayloadBytes, description: "larger PUBLISH payloads are dropped (not delivered, not retained) and counted; the connection stays" }),
     keepalive_limit_s: Type.Integer({ minimum: 0, maximum: 65_535, default: 300, description: "highest keep-alive a client may ask for; with a limit set, keep-alive 0 is refused too (0 = no limit)" }),
     connect_timeout_ms: durationMs(10_000, "time a new connection has to send CONNECT"),
-    drain_timeout_ms: durationMs(10_000, "a subscriber that cannot take data for this long is disconnected"),
+    drain_timeout_ms: durationMs(5_000, "a subscriber that cannot take data for this long is disconnected; until then it stalls the publishers whose messages it should get (aedes), so keep it short: ESP32s buffer only ~2 s of readings"),
     max_connections: Type.Integer({ minimum: 1, default: 256, description: "further connections are refused" }),
     queue_limit: Type.Integer({ minimum: 1, default: 42, description: "messages queued per client while it is authenticating" }),
   }, "broker limits"),

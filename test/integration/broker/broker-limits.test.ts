@@ -151,10 +151,16 @@ test("a subscriber that stops reading is disconnected after drain_timeout_ms; pu
     const batch = `[${Array.from({ length: 50 }, () => log).join(",")}]`; // ~53 kB
     const t0 = Date.now();
     let sent = 0;
+    let longestMs = 0;
     while (clients() === 2 && Date.now() - t0 < 20_000) {
+      const p0 = Date.now();
       await dev.publishAsync(`open_grid_monitor/${A}/logs`, batch, { qos: 1 });
+      longestMs = Math.max(longestMs, Date.now() - p0);
       sent++;
     }
+    // aedes reads a publisher's next packet only after the previous one was delivered, so a frozen
+    // subscriber stalls publishers, but never longer than about drain_timeout_ms
+    assert.ok(longestMs < 500 + 1500, `a publish waited ${longestMs} ms`);
     assert.equal(clients(), 1, `the frozen subscriber was not disconnected after ${sent} messages`);
     assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
     assert.ok(dev.connected, "the publishing device is unaffected");
