@@ -31,14 +31,26 @@ export class GpioRelayCharger implements Charger {
 
   async start(signal: AbortSignal): Promise<void> {
     const { config, io, log } = this.opts;
+    const emitter = io as { on?: (event: string, fn: (arg: unknown) => void) => void };
+    let failStart: ((err: Error) => void) | undefined;
+    const onError = (err: unknown): void => {
+      // an EventEmitter "error" without a listener would end the process: always listen
+      this.detail = `GPIO failed: ${errorMessage(err)}`;
+      log.error(this.detail);
+      failStart?.(new GridboxError("GRIDBOX_CHARGER_FAILED", this.detail, { cause: err, retryable: true }));
+    };
+    emitter.on?.("error", onError);
+    emitter.on?.("warn", (msg: unknown) => log.warn(String(msg)));
     const board = new five.Board({ io, repl: false, debug: false, sigint: false, timeout: 10 } as five.BoardOption);
+    board.on("error", () => undefined); // johnny-five re-emits the IO plugin's errors after ready; handled above
     this.board = board;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new GridboxError("GRIDBOX_CHARGER_FAILED", "GPIO board not ready in time", { retryable: true })), this.opts.readyTimeoutMs ?? 10_000);
+      failStart = (err) => { clearTimeout(timer); reject(err); };
       signal.addEventListener("abort", () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
-      board.on("error", (err: unknown) => { clearTimeout(timer); reject(new GridboxError("GRIDBOX_CHARGER_FAILED", `GPIO board failed: ${errorMessage(err)}`, { cause: err })); });
       board.on("ready", () => { clearTimeout(timer); resolve(); });
     });
+    failStart = undefined;
     // open = the wallbox may not charge; an active-low relay module closes on a low level (NC wiring logic)
     this.relay = new five.Relay({ pin: config.relay_pin, type: config.relay_active_low ? "NC" : "NO", board } as five.RelayOption);
     this.relay.open();

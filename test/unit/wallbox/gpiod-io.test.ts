@@ -47,3 +47,14 @@ test("relay writes go through gpioset holders, one per line; the button through 
   await relay.stop();
   await until("released at stop", () => calls().filter((l) => l.startsWith("release")).length >= 2);
 });
+
+test("without libgpiod tools the relay driver fails to start with a clear error and nothing crashes", async () => {
+  const io = new GpiodIO({ chip: "gpiochip0", toolsDir: join(TOOLS, "does-not-exist") });
+  const config = wallboxConfig({ gpio: { relay_pin: 17, led_pin: -1, button_pin: -1 } }).gpio;
+  const relay = new GpioRelayCharger({ config, io, log: memoryLogger(), bus: new Bus(), readyTimeoutMs: 4000 });
+  await assert.rejects(relay.start(new AbortController().signal), /GPIO failed: libgpiod tools not usable \(install Debian package gpiod\)/);
+  assert.deepEqual([relay.state().online, relay.state().status], [false, "E"]);
+  assert.match(relay.state().detail ?? "", /libgpiod tools not usable/);
+  await assert.rejects(relay.enable(true), /not ready/);
+  await relay.stop();
+});
