@@ -34,16 +34,21 @@ export function webhookRoutes(deps: WebhookDeps) {
   const mapping = new AlertMapping(config.alerts);
   const repeats = new RepeatFilter();
   const limiter = new RateLimiter(config.rate_limit_per_minute, () => clock.nowMs());
+  const limited = new Set<string>();
 
   /** The checks every webhook shares; sends the error and returns false when one fails. */
   function admit(req: FastifyRequest, reply: FastifyReply, source: CommandSource): boolean {
     const waitMs = limiter.take(req.ip);
     if (waitMs > 0) {
-      audit.record({ source, client: req.ip, result: "rate-limited" });
+      // one audit entry (and journal line) per burst, not one per refused request
+      if (!limited.has(req.ip)) audit.record({ source, client: req.ip, result: "rate-limited", detail: "further requests refused until the rate drops" });
+      limited.add(req.ip);
+      if (limited.size > 1000) limited.clear();
       void reply.header("retry-after", String(Math.ceil(waitMs / 1000)));
       void fail(reply, 429, "GRIDBOX_RATE_LIMITED", `too many requests from ${req.ip}; retry in ${Math.ceil(waitMs / 1000)} s`);
       return false;
     }
+    limited.delete(req.ip);
     let problem: string | undefined;
     if (config.token) problem = checkToken(req.headers.authorization, config.token);
     else if (!config.hmac_secret) problem = "webhook authentication is not configured (set wallbox.grafana.token)";

@@ -153,13 +153,14 @@ test("HMAC alone authenticates when no token is configured; nothing configured r
 });
 
 test("rate limit per client: 429 with Retry-After", async () => {
-  const { post } = await setup({ rate_limit_per_minute: 3 });
+  const { post, audit } = await setup({ rate_limit_per_minute: 3 });
   const codes = [];
   for (let i = 0; i < 4; i++) codes.push((await post("/webhook/grafana", fixture("unified-test-alert.json"))).status);
   assert.deepEqual(codes, [200, 200, 200, 429]);
   const limited = await post("/webhook/grafana", fixture("unified-test-alert.json"));
   assert.equal(limited.body.code, "GRIDBOX_RATE_LIMITED");
   assert.equal(limited.headers.get("retry-after"), "20");
+  assert.equal(audit.list(100).filter((e) => e.result === "rate-limited").length, 1, "one audit entry per burst");
 });
 
 test("answers within a second while the charger takes its time", async () => {
