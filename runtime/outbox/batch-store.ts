@@ -75,7 +75,8 @@ export class BatchStore {
   private prepare(db: Database.Database, readonly: boolean) {
     const rw = <T>(make: () => T): T => (readonly ? (undefined as T) : make());
     return {
-      insert: rw(() => db.prepare("INSERT INTO batches (id, created_ms, lines, body) VALUES (?, ?, ?, ?)")),
+      // the id never goes back below one this connection used, nor below what another process inserted
+      insert: rw(() => db.prepare("INSERT INTO batches (id, created_ms, lines, body) VALUES (max(?, (SELECT coalesce(max(id), 0) + 1 FROM batches)), ?, ?, ?)")),
       oldest: db.prepare("SELECT id, created_ms AS createdMs, lines, body FROM batches WHERE id > ? ORDER BY id LIMIT ?"),
       oldestMeta: db.prepare("SELECT id, lines, length(body) AS bytes FROM batches ORDER BY id LIMIT ?"),
       oldestCreated: db.prepare("SELECT created_ms AS t FROM batches ORDER BY id LIMIT 1"),
@@ -110,12 +111,17 @@ export class BatchStore {
         }
         if (drop.readings > 0) this.stmts.addCounter.run("dropped_readings", drop.readings);
       }
-      this.stmts.insert.run(this.nextId++, this.nowMs(), lines, body);
+      this.insertRow(lines, body);
     })();
     this.totals.batches += 1 - drop.batches;
     this.totals.readings += lines - drop.readings;
     this.totals.bytes += body.length - drop.bytes;
     return drop;
+  }
+
+  private insertRow(lines: number, body: Buffer): void {
+    const r = this.stmts.insert.run(this.nextId, this.nowMs(), lines, body);
+    this.nextId = Number(r.lastInsertRowid) + 1;
   }
 
   /** Up to `limit` of the oldest batches with id > afterId. */
@@ -129,17 +135,6 @@ export class BatchStore {
     if (!row) return false;
     this.totals.batches--; this.totals.readings -= row.lines; this.totals.bytes -= row.bytes;
     return true;
-  }
-
-  /** Replaces a batch by smaller ones in one transaction (used when splitting a rejected batch). */
-  replace(id: number, parts: ReadonlyArray<{ body: Buffer; lines: number }>): void {
-    this.handle.transaction(() => {
-      this.remove(id);
-      for (const p of parts) {
-        this.stmts.insert.run(this.nextId++, this.nowMs(), p.lines, p.body);
-        this.totals.batches++; this.totals.readings += p.lines; this.totals.bytes += p.body.length;
-      }
-    })();
   }
 
   addDeadLetters(lines: readonly string[], reason: string): void {

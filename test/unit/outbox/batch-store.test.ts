@@ -111,3 +111,15 @@ test("refresh() picks up what another process changed", () => {
   assert.equal(s.totalsNow.batches, 1);
   s.close();
 });
+
+test("two processes on one file never collide on an id", () => {
+  const a = fresh();
+  const b = new BatchStore(a.path, 1 << 20).open();
+  a.append(batch(1), 10);
+  b.append(batch(2), 10); // b opened before a's insert: its own next id is stale
+  a.append(batch(3), 10);
+  b.refresh();
+  assert.deepEqual(b.oldest(10).map((r) => r.lines), [10, 10, 10]);
+  assert.equal(new Set(b.oldest(10).map((r) => r.id)).size, 3);
+  a.close(); b.close();
+});
