@@ -69,4 +69,5 @@ await inProcess();
 await overMqtt(50, 1, 5, "20dev_50hz_single");
 await overMqtt(50, 10, 5, "20dev_50hz_batch10");
 await overMqtt(500, 10, 5, "20dev_500hz_batch10");
+await overMqtt(250, 1, 5, "20dev_250hz_single");
 process.exit(0);
