@@ -31,6 +31,8 @@ export interface DurableOutboxOptions {
 }
 
 export interface OutboxStatus extends OutboxStats {
+  /** points with no writable field (only NaN/Infinity values), skipped */
+  unencodable: number;
   sink: string;
   store: (StoreStats & { path: string; oldestAgeS: number | undefined }) | { path: string; error: string };
   recentDeadLetters: { line: string; reason: string; createdMs: number }[];
@@ -189,7 +191,7 @@ export class DurableOutbox implements Outbox {
     } else {
       storeStatus = { path: store.path, error: this.storeError ?? "closed" };
     }
-    return { ...this.stats(), sink: this.o.link.sink.target, store: storeStatus, recentDeadLetters: recent };
+    return { ...this.stats(), unencodable: this.counts.unencodable, sink: this.o.link.sink.target, store: storeStatus, recentDeadLetters: recent };
   }
 
   sinkHealth(): ComponentHealth { return this.o.link.health(); }
