@@ -255,10 +255,18 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
     if (this.client !== c) return;
     const signal = AbortSignal.timeout(this.opts.config.call_timeout_ms * 2);
     void (async () => {
-      try {
-        await c.call("TriggerMessage", { requestedMessage: "StatusNotification", connectorId: this.opts.config.connector_id }, { signal });
-      } catch (err) {
-        this.opts.log.debug(`TriggerMessage after ${why} failed: ${errorMessage(err)}`);
+      // ask for the measurands the controller uses (many boxes send only the energy register by default)
+      const setup: Array<[string, Record<string, unknown>]> = [
+        ["ChangeConfiguration", { key: "MeterValuesSampledData", value: "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Current.Offered" }],
+        ["ChangeConfiguration", { key: "MeterValueSampleInterval", value: "10" }],
+        ["TriggerMessage", { requestedMessage: "StatusNotification", connectorId: this.opts.config.connector_id }],
+      ];
+      for (const [method, params] of setup) {
+        try {
+          await c.call(method, params, { signal });
+        } catch (err) {
+          this.opts.log.debug(`${method} after ${why} failed: ${errorMessage(err)}`);
+        }
       }
       try {
         await this.sendProfile(signal);

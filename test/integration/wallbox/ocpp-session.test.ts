@@ -72,7 +72,8 @@ test("boot, authorize, start, profile changes, meter values, pause, reconnect, r
   await sim.reboot();
   await until("rebooted and limit re-applied", () => cs.stats.boots === 2 && sim.limitA === 12 && sim.transactionId !== undefined);
   await until("transaction adopted", () => cs.transactionId === sim.transactionId);
-  assert.ok(log.lines.some((l) => l.includes("limit re-applied after boot: 12 A")));
+  await until("logged", () => log.lines.some((l) => l.includes("limit re-applied after boot: 12 A")));
+  assert.ok(sim.log.some((m) => m.dir === "in" && m.method === "ChangeConfiguration" && (m.params as any).key === "MeterValuesSampledData"), "asked for the measurands");
 
   await until("metering the new session", () => (cs.sessionEnergyWh() ?? 0) > 2);
   await sim.unplug();
