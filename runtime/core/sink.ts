@@ -22,16 +22,20 @@ export interface SinkRejectedOptions extends GridboxErrorOptions {
   tooLarge?: boolean;
   /** true when the server wrote the good lines of the batch ("partial write") */
   partial?: boolean;
+  /** how many lines the server says it dropped ("... dropped=N"), when it says so */
+  dropped?: number | undefined;
 }
 
 export class SinkRejected extends SinkError {
   readonly badLines: readonly number[];
   readonly tooLarge: boolean;
   readonly partial: boolean;
+  readonly dropped: number | undefined;
   constructor(message: string, opts: SinkRejectedOptions = {}) {
     super("GRIDBOX_SINK_REJECTED", message, { ...opts, retryable: false });
     this.badLines = opts.badLines ?? [];
     this.tooLarge = opts.tooLarge ?? false;
     this.partial = opts.partial ?? false;
+    this.dropped = opts.dropped;
   }
 }

@@ -7,7 +7,9 @@ import type { SendOutcome } from "./sink-link.ts";
  * named ("line 3: ...") are dead-lettered at once; otherwise the batch is split in halves, each half
  * sent again, recursively, until the bad lines stand alone (log2(5000) ~ 13 levels). Resending a
  * good line that a "partial write" already stored is harmless: the bytes are the same, so InfluxDB
- * deduplicates it. Gives up ("retry") when the sink goes down meanwhile; the stored batch stays.
+ * deduplicates it. When the server says it dropped every line of a request (InfluxDB's "dropped=N"
+ * equal to the line count, e.g. a whole measurement changed type) they are dead-lettered at once.
+ * Gives up ("retry") when the sink goes down meanwhile; the stored batch stays.
  */
 export interface DeadLine { line: string; reason: string }
 export type Settled = { kind: "done"; dead: DeadLine[]; delivered: number } | { kind: "retry" };
@@ -23,8 +25,9 @@ export async function settleRejected(lines: readonly string[], error: SinkReject
     return false;
   };
   const settle = async (part: readonly string[], err: SinkRejected): Promise<boolean> => {
-    if (part.length === 1) {
-      dead.push({ line: part[0] as string, reason: err.message });
+    // a single line, or the server says it dropped every line of this request ("dropped=N"): all bad
+    if (part.length === 1 || (!err.tooLarge && err.dropped === part.length)) {
+      for (const line of part) dead.push({ line, reason: err.message });
       return true;
     }
     const named = err.tooLarge ? [] : err.badLines.filter((n) => n >= 1 && n <= part.length);

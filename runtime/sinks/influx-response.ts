@@ -49,7 +49,8 @@ export function classifyResponse(status: number, body: string, retryAfter: strin
   if (status === 404) return new SinkError("GRIDBOX_SINK_AUTH", `org, bucket or write endpoint not found (${msg})`);
   if (status === 413) return new SinkRejected(`batch too large (${msg})`, { tooLarge: true });
   if (status === 400 || status === 422) {
-    return new SinkRejected(`lines rejected (${msg})`, { badLines: namedBadLines(body), partial: /partial write/i.test(body) });
+    const dropped = /\bdropped=(\d+)/.exec(body);
+    return new SinkRejected(`lines rejected (${msg})`, { badLines: namedBadLines(body), partial: /partial write/i.test(body), dropped: dropped ? Number(dropped[1]) : undefined });
   }
   const after = retryAfterMs(retryAfter, nowMs);
   // 429, 5xx and anything unexpected: the server may take it later

@@ -41,6 +41,7 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
   private nextTxId = 0;
   private powerW: number | undefined;
   private energyWh: number | undefined;
+  private lastEnergy: { wh: number; atMs: number } | undefined;
   private lastSessionWh: number | undefined;
   private wanted = { enabled: false, currentA: 6 };
   private listeners: Array<() => void> = [];
@@ -221,11 +222,19 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
     c.handle("MeterValues", ({ params }: Call) => {
       this.stats.meterValues++;
       if (params.connectorId !== config.connector_id) return {};
-      for (const mv of (params.meterValue as Array<{ sampledValue: SampledValue[] }>) ?? []) {
+      for (const mv of (params.meterValue as Array<{ timestamp: string; sampledValue: SampledValue[] }>) ?? []) {
         const r = readSampledValues(mv.sampledValue ?? []);
-        if (r.energyWh !== undefined) this.energyWh = r.energyWh;
+        const atMs = Date.parse(mv.timestamp);
         if (r.powerW !== undefined) this.powerW = r.powerW;
         else if (r.currentA !== undefined) this.powerW = r.currentA * 230 * this.opts.phases;
+        else if (r.energyWh !== undefined && this.lastEnergy && atMs > this.lastEnergy.atMs && r.energyWh >= this.lastEnergy.wh) {
+          // only the energy register: the power is its slope
+          this.powerW = ((r.energyWh - this.lastEnergy.wh) * 3_600_000) / (atMs - this.lastEnergy.atMs);
+        }
+        if (r.energyWh !== undefined) {
+          this.energyWh = r.energyWh;
+          if (Number.isFinite(atMs)) this.lastEnergy = { wh: r.energyWh, atMs };
+        }
       }
       if (this.tx === undefined && typeof params.transactionId === "number") {
         // we restarted during a session: adopt the charge point's transaction

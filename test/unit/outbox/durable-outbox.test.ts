@@ -143,3 +143,15 @@ test("a store emptied by another process (buffer drain) does not make the draine
   assert.ok(ticks.length >= 8, `the event loop stays free (${ticks.length} ticks in 600 ms)`);
   assert.equal(h.store.totalsNow.readings, 0, "totals refreshed");
 });
+
+test("a measurement that changed type for good: the whole batch is dead-lettered in a few requests, not 2 per line", async () => {
+  const h = await start();
+  h.outbox.write([{ measurement: "retyped", tags: {}, fields: { x: { int: 1 } }, timeNs: BigInt(t0) * 1_000_000n }]);
+  await until(() => h.outbox.stats().delivered === 1);
+  const before = influx.requests.length;
+  h.outbox.write(Array.from({ length: 2000 }, (_, i) => ({ measurement: "retyped", tags: {}, fields: { x: i + 0.5 }, timeNs: BigInt(t0 + 1 + i) * 1_000_000n })));
+  await until(() => h.outbox.stats().deadLettered === 2000);
+  assert.ok(influx.requests.length - before <= 3, `${influx.requests.length - before} requests`);
+  assert.equal(h.store.stats().deadLetterRows, 2000);
+  assert.equal(h.store.totalsNow.batches, 0);
+});

@@ -53,3 +53,11 @@ test("a single rejected line is dead-lettered; 413 splits without blaming lines"
   assert.deepEqual(sizes, [4, 4]);
   assert.equal(split.kind === "done" ? split.dead.length : -1, 0);
 });
+
+test("when the server dropped every line of a request (dropped=N), they are dead-lettered in one go", async () => {
+  let calls = 0;
+  const all = lines.slice(0, 1000);
+  const result = await settleRejected(all, new SinkRejected("partial write: field type conflict dropped=1000", { partial: true, dropped: 1000 }), async () => { calls++; return { kind: "ok" }; });
+  assert.equal(calls, 0);
+  assert.equal(result.kind === "done" ? result.dead.length : -1, 1000);
+});

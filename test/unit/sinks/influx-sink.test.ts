@@ -103,3 +103,10 @@ test("Retry-After as seconds or HTTP date; line numbers from InfluxDB 2 and 3 bo
   assert.equal(classifyResponse(204, "", null, 0), undefined);
   assert.equal(classifyResponse(500, "boom", null, 0)?.retryable, true);
 });
+
+test("dropped=N from a partial write is read", () => {
+  const err = classifyResponse(422, '{"code":"unprocessable entity","message":"failure writing points to database: partial write: points beyond retention policy dropped=3"}', null, 0);
+  assert.ok(err instanceof SinkRejected);
+  assert.equal(err.dropped, 3);
+  assert.equal(err.partial, true);
+});
