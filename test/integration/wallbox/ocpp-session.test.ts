@@ -132,3 +132,22 @@ test("without a configured identity the first charge point is taken and a second
   assert.equal(cs.stats.rejectedAuth, 1);
   assert.ok(sim.connected, "the first one keeps its connection");
 });
+
+test("a box that meters only its energy register: the power is derived from the register's slope", async () => {
+  const { cs } = await setup({ id_tags: [] });
+  const cp = new RPCClient({ endpoint: cs.address ?? "", identity: "CP1", password: PASSWORD, protocols: ["ocpp1.6"], strictMode: true, reconnect: false } as ConstructorParameters<typeof RPCClient>[0]);
+  cp.handle((async () => ({ status: "Accepted" })) as never); // accepts every profile and configuration
+  await cp.connect();
+  try {
+    await cp.call("BootNotification", { chargePointVendor: "Plain", chargePointModel: "EnergyOnly" });
+    const start = (await cp.call("StartTransaction", { connectorId: 1, idTag: "ANY", meterStart: 1000, timestamp: new Date().toISOString() })) as { transactionId: number };
+    const t0 = Date.parse("2025-06-14T10:00:00Z");
+    for (const [i, wh] of [[0, 1000], [1, 1020]] as const) {
+      await cp.call("MeterValues", { connectorId: 1, transactionId: start.transactionId, meterValue: [{ timestamp: new Date(t0 + i * 10_000).toISOString(), sampledValue: [{ value: String(wh) }] }] });
+    }
+    assert.equal(cs.chargePowerW(), 7200, "20 Wh in 10 s = 7.2 kW");
+    assert.equal(cs.sessionEnergyWh(), 20);
+  } finally {
+    await cp.close({ force: true });
+  }
+});
