@@ -14,22 +14,22 @@ import { testContext, wallboxConfig, writePowerwall, type TestCtx } from "./test
  */
 const MIN = 60_000;
 const LOAD_W = 500;
-function solarW(tMs: number): number {
+function solarW(tMs: number, cloudMin = 2): number {
   const m = tMs / MIN;
   if (m < 30) return (4500 * m) / 30;
-  if (m >= 40 && m < 42) return 600; // the passing cloud
+  if (m >= 40 && m < 40 + cloudMin) return 600; // the passing cloud
   if (m < 60) return 4500;
   if (m < 90) return 4500 * (1 - (m - 60) / 30);
   return 0;
 }
 
-function startPoller(t: TestCtx, charger: FakeCharger, t0: number): () => void {
+function startPoller(t: TestCtx, charger: FakeCharger, t0: number, cloudMin = 2): () => void {
   let stopped = false;
   const step = (): void => {
     if (stopped) return;
     const now = t.clock.nowMs();
     charger.car.charge(charger.enabled ? charger.offeredA : 0, 5000, 1);
-    const solar = solarW(now - t0);
+    const solar = solarW(now - t0, cloudMin);
     writePowerwall(t, { site: LOAD_W + charger.chargePowerW() - solar, solar, load: LOAD_W + charger.chargePowerW() });
     t.clock.setTimeout(step, 5000);
   };
@@ -83,4 +83,24 @@ test("sunny day: solar mode starts after the enable delay, follows the surplus, 
   assert.ok(points.length > 500, `a wallbox point per cycle (${points.length})`);
   assert.ok(points.every((p) => typeof p.fields.current_a === "object" && typeof p.fields.power_w === "number" && typeof p.fields.mode === "string"), "field types stay stable");
   assert.ok(charger.car.sessionWh > 2500, `the car charged ${Math.round(charger.car.sessionWh)} Wh from the sun`);
+});
+
+test("a long cloud stops charging; when the sun is back the guard time holds off the restart", async () => {
+  const t = testContext();
+  const t0 = t.clock.nowMs();
+  const config = wallboxConfig({ mode: "solar", phases: 1, control_interval_ms: 10_000, enable_delay_ms: 60_000, disable_delay_ms: 180_000, guard_ms: 600_000 });
+  const charger = new FakeCharger(t.clock);
+  const controller = new WallboxController({ ctx: t.ctx, config, charger, audit: new AuditLog(t.ctx.log, () => t.clock.nowMs()) });
+  const stopPoller = startPoller(t, charger, t0, 5); // a 5-minute cloud from minute 40
+  await controller.start(new AbortController().signal);
+  await t.clock.advance(60 * MIN);
+  stopPoller();
+  await controller.stop();
+  const [, on1, off, on2] = charger.commands.filter((c) => c.cmd === "enable");
+  assert.deepEqual([on1?.value, off?.value, on2?.value], [true, false, true]);
+  const at = (c: { atMs: number } | undefined): number => (c?.atMs ?? NaN) - t0;
+  assert.ok(at(off) >= 40 * MIN + 180_000 && at(off) <= 40 * MIN + 200_000, `stopped ${at(off) / 1000} s: 3 min into the cloud`);
+  // the sun is back at minute 45; the enable delay alone would restart at 46; the guard time says stop + 10 min
+  assert.ok(at(on2) >= at(off) + 600_000, `restarted ${(at(on2) - at(off)) / 1000} s after the stop, inside the guard time`);
+  assert.ok(at(on2) <= at(off) + 620_000, "restarted as soon as the guard time allowed");
 });
