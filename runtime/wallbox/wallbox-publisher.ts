@@ -1,6 +1,7 @@
 import type { Context } from "../core/component.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { HaDevice, HaEntityHandle } from "../core/home-assistant.ts";
+import { gauge } from "../core/metrics.ts";
 import { int, msToNs, type FieldValue } from "../core/point.ts";
 import type { AuditLog } from "./audit-log.ts";
 import { CHARGE_MODES, isChargeMode } from "./charge-policy.ts";
@@ -35,6 +36,11 @@ export class WallboxPublisher {
       status: sensor("status", "Wallbox status", { icon: "mdi:information-outline" }),
     };
     this.controller.onUpdate((s) => this.publish(s));
+    const m = this.ctx.metrics;
+    const snap = (): WallboxSnapshot => this.controller.snapshot();
+    gauge(m, "gridbox_wallbox_current_a", "current the wallbox may draw now (A per phase, 0 paused)", [], function () { this.set(snap().current_a); });
+    gauge(m, "gridbox_wallbox_power_w", "charge power now (W)", [], function () { this.set(snap().power_w); });
+    gauge(m, "gridbox_wallbox_surplus_w", "solar surplus available to the car (W; NaN when readings are stale)", [], function () { this.set(snap().surplus_w ?? Number.NaN); });
   }
 
   private fromHa(payload: string, parse: (p: string) => WallboxCommand | undefined): void {

@@ -76,6 +76,8 @@ test("gridbox with the OCPP driver: Grafana alert -> mode -> charging profile; A
     assert.equal(latest?.fields.mode, "full");
     assert.ok(gb.logLines.every((l) => !l.includes(TOKEN)), "the token never reaches the log");
     assert.equal((await get("/health")).components.wallbox.state, "ok");
+    const metrics = await (await fetch(`${http}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    assert.match(metrics, /^gridbox_wallbox_current_a 10$/m);
     const shown = await get("/config");
     assert.equal(shown.wallbox.grafana.token, "***", "GET /config masks the webhook token");
   } finally {
