@@ -92,7 +92,7 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
     const olog = log.child("outbox");
     const sink = new InfluxSink({ url: ix.url, org: ix.org, bucket: ix.bucket, token: ix.token, precision: ix.precision, timeoutMs: ix.timeout_ms });
     const link = new SinkLink(sink, clock, olog.child("sink"), { initialMs: ob.retry.initial_ms, maxMs: ob.retry.max_ms });
-    const store = new BatchStore(resolveStorePath(ob.store.path), ob.store.max_bytes, () => clock.nowMs());
+    const store = new BatchStore(resolveStorePath(ob.store.path), ob.store.max_bytes, () => clock.nowMs(), ob.store.synchronous);
     const durable = new DurableOutbox({ link, store, clock, log: olog, flushIntervalMs: ob.flush_interval_ms, batchMaxLines: ob.batch_max_lines, memoryMaxReadings: ob.memory_max_readings, precision: ix.precision });
     health.register("sink", () => durable.sinkHealth());
     health.register("store", () => durable.storeHealth(), { critical: true });

@@ -46,7 +46,7 @@ export class BatchStore {
   readonly busy = new Set<number>();
   private stmts!: ReturnType<BatchStore["prepare"]>;
 
-  constructor(readonly path: string, readonly maxBytes: number, private readonly nowMs: () => number = Date.now) {}
+  constructor(readonly path: string, readonly maxBytes: number, private readonly nowMs: () => number = Date.now, private readonly synchronous: "normal" | "full" = "normal") {}
 
   open(opts: { readonly?: boolean } = {}): this {
     if (!opts.readonly && this.path !== ":memory:") mkdirSync(dirname(this.path), { recursive: true });
@@ -54,7 +54,7 @@ export class BatchStore {
     if (!opts.readonly) {
       db.pragma(`page_size = ${PAGE_SIZE}`); // only takes effect on a new file
       db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = NORMAL");
+      db.pragma(`synchronous = ${this.synchronous === "full" ? "FULL" : "NORMAL"}`);
       db.exec(SCHEMA);
     }
     db.pragma("busy_timeout = 5000");

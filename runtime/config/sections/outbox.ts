@@ -13,6 +13,10 @@ export const outbox = section({
   store: section({
     path: Type.String({ default: "", description: "SQLite file; empty: /var/lib/gridbox/outbox.db when that folder exists (the Pi), else ./var/outbox.db" }),
     max_bytes: Type.Integer({ minimum: 65_536, default: 1024 * 1024 * 1024, description: "cap on stored compressed batches; at the cap the oldest batches are dropped and counted" }),
+    synchronous: Type.Union([Type.Literal("normal"), Type.Literal("full")], {
+      default: "normal",
+      description: "SQLite synchronous with WAL: normal survives crashes and kill -9, a power cut may undo the last seconds of commits; full also survives power cuts at one fsync per stored batch",
+    }),
   }, "the durable store for batches the sink could not take"),
   retry: section({
     initial_ms: durationMs(1000, "first retry delay after a failed write", { minimum: 10 }),

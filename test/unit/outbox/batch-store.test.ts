@@ -123,3 +123,12 @@ test("two processes on one file never collide on an id", () => {
   assert.equal(new Set(b.oldest(10).map((r) => r.id)).size, 3);
   a.close(); b.close();
 });
+
+test("synchronous: NORMAL by default, FULL when configured", () => {
+  const normal = fresh();
+  const full = new BatchStore(join(dir, `full${n++}.db`), 1 << 20, Date.now, "full").open();
+  // synchronous is per connection: ask the store's own one
+  assert.equal((normal as unknown as { db: { pragma(s: string, o: object): unknown } }).db.pragma("synchronous", { simple: true }), 1);
+  assert.equal((full as unknown as { db: { pragma(s: string, o: object): unknown } }).db.pragma("synchronous", { simple: true }), 2);
+  normal.close(); full.close();
+});
