@@ -155,3 +155,18 @@ test("a measurement that changed type for good: the whole batch is dead-lettered
   assert.equal(h.store.stats().deadLetterRows, 2000);
   assert.equal(h.store.totalsNow.batches, 0);
 });
+
+test("a full disk (SQLITE_FULL) drops and counts the batch, marks the store degraded, and keeps running", async () => {
+  influx.enqueue(...Array.from({ length: 20 }, () => ({ status: 503 })));
+  const h = await start({ retry: { initialMs: 5000, maxMs: 5000 } });
+  const db = (h.store as unknown as { db: { pragma(s: string, o?: object): unknown } }).db;
+  db.pragma(`max_page_count = ${Number(db.pragma("page_count", { simple: true }))}`); // no room for one more page
+  h.outbox.write(Array.from({ length: 300 }, (_, i) => reading(i, t0, 1, "diskfull")));
+  await until(() => h.outbox.stats().dropped === 300);
+  const health = h.outbox.storeHealth();
+  assert.equal(health.state, "degraded");
+  assert.match(health.lastError ?? "", /full/i);
+  assert.match(h.log.lines.join("\n"), /dropped 300 readings: storing the batch failed/);
+  assert.equal(h.outbox.write([reading(1000, t0, 1, "diskfull")]), true, "still accepting");
+  influx.clearScript();
+});

@@ -36,6 +36,8 @@ export class FakeInflux {
 
   /** The next answers, in order, before normal processing resumes. */
   enqueue(...answers: Scripted[]): void { this.script.push(...answers); }
+  /** Forgets scripted answers not used yet. */
+  clearScript(): void { this.script.length = 0; }
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
