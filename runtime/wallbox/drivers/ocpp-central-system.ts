@@ -2,7 +2,7 @@ import { timingSafeEqual, createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { RPCServer, createRPCError } from "ocpp-rpc";
 import type { Charger, ChargerState, ChargePowerMeter, CurrentLimiter, SessionEnergyMeter } from "../../core/charger.ts";
-import type { Clock } from "../../core/clock.ts";
+import type { Clock, TimerHandle } from "../../core/clock.ts";
 import { GridboxError, errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import type { Config } from "../../config/schema.ts";
@@ -42,6 +42,7 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
   private powerW: number | undefined;
   private energyWh: number | undefined;
   private lastEnergy: { wh: number; atMs: number } | undefined;
+  private startTimer: TimerHandle | undefined;
   private lastSessionWh: number | undefined;
   private wanted = { enabled: false, currentA: 6 };
   private listeners: Array<() => void> = [];
@@ -76,6 +77,8 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
   }
 
   async stop(): Promise<void> {
+    if (this.startTimer) this.opts.clock.clearTimeout(this.startTimer);
+    this.startTimer = undefined;
     const server = this.server;
     this.server = undefined;
     if (server) await server.close({ force: true, awaitPending: false }).catch(() => undefined);
@@ -192,6 +195,7 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
       if (params.connectorId === config.connector_id) {
         this.connectorStatus = String(params.status);
         this.errorCode = String(params.errorCode);
+        if (this.connectorStatus === "Preparing") this.startWhenPlugged(c);
         this.changed();
       }
       return {};
@@ -285,6 +289,16 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
       }
       this.changed();
     })();
+  }
+
+  /** A car plugged in while charging is allowed: if the box does not start by itself, start it remotely. */
+  private startWhenPlugged(c: RpcClient): void {
+    if (!this.wanted.enabled || this.tx || this.startTimer) return;
+    this.startTimer = this.opts.clock.setTimeout(() => {
+      this.startTimer = undefined;
+      if (this.client !== c || !this.wanted.enabled || this.tx || this.connectorStatus !== "Preparing") return;
+      this.remoteStart(AbortSignal.timeout(this.opts.config.call_timeout_ms)).catch((err: unknown) => this.opts.log.warn(`remote start after plug-in failed: ${errorMessage(err)}`));
+    }, this.opts.config.remote_start_grace_ms);
   }
 
   private tagStatus(idTag: string): "Accepted" | "Invalid" {

@@ -97,6 +97,17 @@ test("an unknown RFID tag is refused; enabling with a car waiting starts the ses
   assert.ok(sim.log.some((m) => m.dir === "in" && m.method === "RemoteStartTransaction" && (m.params as any).idTag === "gridbox"));
 });
 
+test("charging allowed before the car comes: a box that does not start by itself is started remotely", async () => {
+  const { cs, sim, signal } = await setup({ remote_start_grace_ms: 200 }, { idTag: "DEADBEEF" });
+  await sim.start();
+  await until("connected", () => cs.state().online);
+  await cs.setCurrentA(10, signal());
+  await cs.enable(true, signal());
+  await sim.plugIn(); // its own Authorize is refused
+  await until("remote start after the grace time", () => cs.transactionId !== undefined && sim.status === "Charging");
+  assert.equal(sim.log.filter((m) => m.dir === "in" && m.method === "RemoteStartTransaction").length, 1);
+});
+
 test("a charge point without smart charging is paused with RemoteStopTransaction", async () => {
   const { cs, sim, signal } = await setup({ id_tags: [] }, { noSmartCharging: true });
   await sim.start();
