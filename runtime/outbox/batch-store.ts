@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 
@@ -51,17 +51,42 @@ export class BatchStore {
   open(opts: { readonly?: boolean } = {}): this {
     if (!opts.readonly && this.path !== ":memory:") mkdirSync(dirname(this.path), { recursive: true });
     const db = new Database(this.path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
-    if (!opts.readonly) {
-      db.pragma(`page_size = ${PAGE_SIZE}`); // only takes effect on a new file
-      db.pragma("journal_mode = WAL");
-      db.pragma(`synchronous = ${this.synchronous === "full" ? "FULL" : "NORMAL"}`);
-      db.exec(SCHEMA);
+    try {
+      if (!opts.readonly) {
+        db.pragma(`page_size = ${PAGE_SIZE}`); // only takes effect on a new file
+        db.pragma("journal_mode = WAL");
+        db.pragma(`synchronous = ${this.synchronous === "full" ? "FULL" : "NORMAL"}`);
+        db.exec(SCHEMA);
+      }
+      db.pragma("busy_timeout = 5000");
+      this.stmts = this.prepare(db, opts.readonly ?? false);
+    } catch (err) {
+      db.close();
+      throw err;
     }
-    db.pragma("busy_timeout = 5000");
     this.db = db;
-    this.stmts = this.prepare(db, opts.readonly ?? false);
     this.refresh();
     return this;
+  }
+
+  /**
+   * Opens for writing; a file that is not a database or is corrupt (a failing SD card) is renamed
+   * aside, kept for inspection, and a new store is created, so durability comes back on its own
+   * (Telegraf stops at start-up until someone deletes its corrupt WAL by hand).
+   */
+  openRecovering(): { movedAside?: string } {
+    try {
+      this.open();
+      return {};
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code !== "SQLITE_NOTADB" && code !== "SQLITE_CORRUPT") throw err;
+      const aside = `${this.path}.corrupt-${this.nowMs()}`;
+      renameSync(this.path, aside);
+      for (const ext of ["-wal", "-shm"]) rmSync(this.path + ext, { force: true });
+      this.open();
+      return { movedAside: aside };
+    }
   }
 
   /** Recomputes the totals from the file (another process, e.g. `gridbox buffer drain`, may have changed it). */

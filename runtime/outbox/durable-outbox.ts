@@ -57,7 +57,8 @@ export class DurableOutbox implements Outbox {
 
   async start(signal: AbortSignal): Promise<void> {
     try {
-      this.o.store.open();
+      const { movedAside } = this.o.store.openRecovering();
+      if (movedAside) this.o.log.error(`store ${this.o.store.path} was corrupt: moved to ${movedAside}, started a new one (what it held is not replayed)`);
       const s = this.o.store.totalsNow;
       if (s.batches > 0) this.o.log.info(`store ${this.o.store.path}: ${s.readings} readings in ${s.batches} batches waiting for the sink`);
     } catch (err) {

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -131,4 +131,19 @@ test("synchronous: NORMAL by default, FULL when configured", () => {
   assert.equal((normal as unknown as { db: { pragma(s: string, o: object): unknown } }).db.pragma("synchronous", { simple: true }), 1);
   assert.equal((full as unknown as { db: { pragma(s: string, o: object): unknown } }).db.pragma("synchronous", { simple: true }), 2);
   normal.close(); full.close();
+});
+
+test("a corrupt file is moved aside and a new store created", () => {
+  const path = join(dir, `corrupt${n++}.db`);
+  writeFileSync(path, Buffer.alloc(8192, 0x5a)); // not a database
+  const s = new BatchStore(path, 1 << 20);
+  const { movedAside } = s.openRecovering();
+  assert.ok(movedAside && existsSync(movedAside), "the bad file is kept for inspection");
+  s.append(batch(1), 10);
+  assert.equal(s.totalsNow.batches, 1);
+  s.close();
+  const again = new BatchStore(path, 1 << 20);
+  assert.deepEqual(again.openRecovering(), {}, "a healthy file is opened as it is");
+  assert.equal(again.totalsNow.batches, 1);
+  again.close();
 });
