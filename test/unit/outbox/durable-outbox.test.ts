@@ -170,3 +170,23 @@ test("a full disk (SQLITE_FULL) drops and counts the batch, marks the store degr
   assert.equal(h.outbox.write([reading(1000, t0, 1, "diskfull")]), true, "still accepting");
   influx.clearScript();
 });
+
+test("a stalled sink: two sends hang, later batches do not wait behind them in memory, all arrive", async () => {
+  influx.enqueue("stall", "stall");
+  const h = await start({ timeoutMs: 1500, retry: { initialMs: 50, maxMs: 200 } });
+  let stored = 0;
+  const append = h.store.append.bind(h.store);
+  h.store.append = (body, lines) => { stored += lines; return append(body, lines); };
+  for (let k = 0; k < 5; k++) {
+    h.outbox.write(Array.from({ length: 10 }, (_, i) => reading(k * 10 + i, t0, 1, "stalled")));
+    await delay(120); // one flush each
+  }
+  // the first two batches hang (until the 1.5 s timeout); the other three went through the store
+  // (no third live send while two are in flight) and the drainer delivered them meanwhile
+  await until(() => h.outbox.stats().delivered === 30, 1000);
+  assert.equal(stored, 30, "three batches went through the store");
+  assert.equal(h.outbox.stats().pendingMemory, 0);
+  await until(() => h.outbox.stats().delivered === 50, 8000);
+  for (let i = 0; i < 50; i++) assert.ok(influx.points.has(`stalled,device=d0,site=test ${t0 + i}`), `reading ${i}`);
+  assert.equal(h.store.totalsNow.readings, 0);
+});
