@@ -21,7 +21,7 @@ const CHILD = join(import.meta.dirname, "outbox-child.ts");
 const FLUSH_MS = 300;
 const PER_TICK = 10;
 const TICK_MS = 10; // 1000 readings/s
-const WINDOW = Math.ceil(((FLUSH_MS + 100) / TICK_MS) * PER_TICK); // one flush window (+ timer slack) of readings
+const WINDOW = Math.ceil(((FLUSH_MS + 200) / TICK_MS) * PER_TICK); // one flush window (+ timer slack on a busy machine) of readings
 
 let vm: VictoriaMetrics;
 let dir: string;

@@ -183,8 +183,8 @@ test("a stalled sink: two sends hang, later batches do not wait behind them in m
   }
   // the first two batches hang (until the 1.5 s timeout); the other three went through the store
   // (no third live send while two are in flight) and the drainer delivered them meanwhile
-  await until(() => h.outbox.stats().delivered === 30, 1000);
-  assert.equal(stored, 30, "three batches went through the store");
+  await until(() => h.outbox.stats().delivered >= 30, 1000);
+  assert.ok(stored >= 30, `the batches after the two hanging ones went through the store (${stored})`);
   assert.equal(h.outbox.stats().pendingMemory, 0);
   await until(() => h.outbox.stats().delivered === 50, 8000);
   for (let i = 0; i < 50; i++) assert.ok(influx.points.has(`stalled,device=d0,site=test ${t0 + i}`), `reading ${i}`);
