@@ -73,6 +73,16 @@ describe("Powerwall end to end", () => {
     } finally { await gb.stop(); }
   });
 
+  test("the demo helper: a local-mode Powerwall+ feeds gridbox with its config section as is", async () => {
+    const { startDemoPowerwall } = await import("../../sim/powerwall/demo-site.ts");
+    const demo = await startDemoPowerwall({ mode: "local", dir, intervalMs: 500 });
+    const gb = await startTestGridbox({ site: { name: "demo-site", host: "demo-host" }, influx: { url: vm.url }, powerwall: demo.config });
+    try {
+      const got = await vm.waitFor('powerwall_string_a_power_w{site="demo-site"}', (s) => s.length >= 2);
+      assert.ok(got.length >= 2 && got.every((s) => s.value > 0));
+    } finally { await gb.stop(); await demo.sim.stop(); }
+  });
+
   test("gridbox poll --pretty pushes one point; --no-push only prints; gridbox strings prints the table", async () => {
     const pw = tedapiConfig();
     const cfg = writeConfig("cli.yaml", [
