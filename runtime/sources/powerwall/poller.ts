@@ -3,7 +3,7 @@ import type { Component, Context } from "../../core/component.ts";
 import { errorMessage } from "../../core/errors.ts";
 import type { ComponentHealth } from "../../core/health.ts";
 import type { Logger } from "../../core/log.ts";
-import { counter } from "../../core/metrics.ts";
+import { counter, histogram } from "../../core/metrics.ts";
 import type { Point } from "../../core/point.ts";
 import { PowerwallBreaker } from "./circuit-breaker.ts";
 import type { PowerwallClient } from "./client.ts";
@@ -41,11 +41,13 @@ export class PowerwallPoller implements Component {
   private last: Snapshot | undefined;
   private readonly stats = { polls: 0, successes: 0, failures: 0, lastPollMs: undefined as number | undefined, lastSuccessMs: undefined as number | undefined };
   private readonly polled;
+  private readonly pollSeconds;
 
   constructor(private readonly ctx: Context, private readonly client: PowerwallClient, private readonly opts: PollerOptions) {
     this.log = ctx.log.child("source:powerwall");
     this.breaker = new PowerwallBreaker(opts.reconnectAfterAuthFailures);
-    this.polled = counter(ctx.metrics, "gridbox_powerwall_polls_total", "Powerwall polls by result", ["result"]);
+    this.polled = counter(ctx.metrics, "gridbox_powerwall_polls_total", "Powerwall polls by result (ok or the breaker state after a failure)", ["result"]);
+    this.pollSeconds = histogram(ctx.metrics, "gridbox_powerwall_poll_seconds", "duration of one Powerwall poll", [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]);
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -119,12 +121,13 @@ export class PowerwallPoller implements Component {
 
   private async pollOnce(write: PollWrite): Promise<PollResult> {
     const now = this.ctx.clock.nowMs();
+    const endTimer = this.pollSeconds.startTimer();
     this.stats.polls++;
     this.stats.lastPollMs = now;
     const signals = [AbortSignal.timeout(this.opts.timeoutMs * 3)];
     if (this.lifetime) signals.push(this.lifetime.signal);
     try {
-      const reading = await this.client.poll(AbortSignal.any(signals));
+      const reading = await this.client.poll(AbortSignal.any(signals)).finally(endTimer);
       const point = readingToPoint(reading, { site: this.opts.site, host: this.ctx.host });
       const snapshot: Snapshot = { reading, point, polledAtMs: this.ctx.clock.nowMs() };
       this.last = snapshot;

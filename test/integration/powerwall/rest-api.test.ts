@@ -101,6 +101,15 @@ describe("Powerwall REST API", () => {
   });
 });
 
+describe("Powerwall metrics", () => {
+  test("/metrics counts polls by result and times them", async () => {
+    const text = await (await fetch(base + "/metrics", { signal: AbortSignal.timeout(5000) })).text();
+    assert.match(text, /gridbox_powerwall_polls_total\{result="ok"\} [1-9]/);
+    assert.match(text, /gridbox_powerwall_polls_total\{result="open"\} [1-9]/, "the 502 above");
+    assert.match(text, /gridbox_powerwall_poll_seconds_count [1-9]/);
+  });
+});
+
 describe("Powerwall misconfigured", () => {
   test("no password in local mode: gridbox still runs, /health says why with the config path", async () => {
     const g = await startTestGridbox({ powerwall: { enabled: true, mode: "local", host: "127.0.0.1", port: 9 } });
