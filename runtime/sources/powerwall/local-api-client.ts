@@ -3,7 +3,7 @@ import type { Logger } from "../../core/log.ts";
 import type { PowerwallClient } from "./client.ts";
 import { GatewayError, GatewayTransport } from "./gateway-transport.ts";
 import { LocalApiSession } from "./local-api-session.ts";
-import { parseAggregates, parseGridStatus, parseSoe, parseSolarPowerwall, parseStatus, parseSystemStatus } from "./local-api-reading.ts";
+import { parseAggregates, parseGridStatus, parseOperation, parsePowerwalls, parseSiteInfo, parseSoe, parseSolarPowerwall, parseStatus, parseSystemStatus } from "./local-api-reading.ts";
 import { withAppPercent, type PowerwallReading } from "./reading.ts";
 
 /**
@@ -29,12 +29,15 @@ export interface LocalApiClientOptions {
 }
 
 const NOT_FOUND_RETRY_MS = 10 * 60_000;
+const IDENTITY_REFRESH_MS = 5 * 60_000;
+
+type Identity = Pick<PowerwallReading, "din" | "firmware" | "siteName" | "operationMode" | "backupReservePercent" | "powerwallCount">;
 
 export class LocalApiClient implements PowerwallClient {
   readonly mode = "local" as const;
   private readonly transport: GatewayTransport;
   private readonly session: LocalApiSession;
-  private identity: { din?: string; firmware?: string; siteName?: string } | undefined;
+  private identity: { value: Identity; readMs: number } | undefined;
   private readonly notFoundUntil = new Map<string, number>();
 
   constructor(private readonly opts: LocalApiClientOptions) {
@@ -88,18 +91,24 @@ export class LocalApiClient implements PowerwallClient {
   requestsSent(): number { return this.transport.sent; }
   close(): void { this.transport.close(); }
 
-  private async readIdentity(signal: AbortSignal): Promise<{ din?: string; firmware?: string; siteName?: string }> {
-    if (this.identity) return this.identity;
+  /**
+   * What changes rarely: din and firmware (/api/status, no session needed), site name, operation
+   * mode and backup reserve, number of Powerwalls. Read at the first poll after a (re)connect and
+   * every IDENTITY_REFRESH_MS; a failure leaves those values out (and is retried next poll).
+   */
+  private async readIdentity(signal: AbortSignal): Promise<Identity> {
+    const now = this.opts.clock.nowMs();
+    if (this.identity && now - this.identity.readMs < IDENTITY_REFRESH_MS) return this.identity.value;
     const status = parseStatus(await this.session.getPublicJson("/api/status", signal));
-    let siteName: string | undefined;
-    try {
-      const info = await this.session.getJson("/api/site_info", signal) as { site_name?: unknown };
-      if (typeof info.site_name === "string") siteName = info.site_name;
-    } catch (err) {
-      if (err instanceof GatewayError && err.code === "GRIDBOX_SOURCE_RATE_LIMITED") throw err; // anything else: no site name
-    }
-    this.identity = { ...status, ...(siteName !== undefined ? { siteName } : {}) };
-    return this.identity;
+    const [info, operation, powerwalls] = await Promise.all([
+      this.optional("/api/site_info", signal), this.optional("/api/operation", signal), this.optional("/api/powerwalls", signal),
+    ].map((p) => p.catch((err: unknown) => {
+      if (err instanceof GatewayError && err.code === "GRIDBOX_SOURCE_RATE_LIMITED") throw err;
+      return undefined; // anything else: that part stays unknown
+    })));
+    const value: Identity = { ...status, ...parseSiteInfo(info), ...parseOperation(operation), ...parsePowerwalls(powerwalls) };
+    this.identity = { value, readMs: now };
+    return value;
   }
 
   /**

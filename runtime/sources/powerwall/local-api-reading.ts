@@ -69,3 +69,24 @@ function stringLetter(id: unknown, index: number): StringLetter | undefined {
   const n = typeof id === "number" ? id : typeof id === "string" ? Number(id) : index + 1;
   return Number.isInteger(n) ? STRING_LETTERS[n - 1] : undefined;
 }
+
+export function parseSiteInfo(json: unknown): Part {
+  const name = str(obj(json)?.site_name);
+  return name === undefined ? {} : { siteName: name };
+}
+
+/** /api/operation: real_mode and backup_reserve_percent (gateway scale). */
+export function parseOperation(json: unknown): Part {
+  const o = obj(json);
+  const part: Part = {};
+  const mode = str(o?.real_mode);
+  const reserve = num(o?.backup_reserve_percent);
+  if (mode !== undefined) part.operationMode = mode;
+  if (reserve !== undefined) part.backupReservePercent = reserve;
+  return part;
+}
+
+export function parsePowerwalls(json: unknown): Part {
+  const list = obj(json)?.powerwalls;
+  return Array.isArray(list) ? { powerwallCount: list.length } : {};
+}

@@ -1,5 +1,5 @@
 import { int, msToNs, type FieldValue, type Point } from "../../core/point.ts";
-import { STRING_LETTERS, type PowerwallReading } from "./reading.ts";
+import { appReserveFromRaw, round, STRING_LETTERS, type PowerwallReading } from "./reading.ts";
 
 /**
  * A reading as the InfluxDB point powerwall-influx writes, so existing Grafana dashboards keep
@@ -47,6 +47,12 @@ export function readingToJson(r: PowerwallReading): Record<string, unknown> {
   if (r.gridStatusRaw !== undefined) out.grid_status_raw = r.gridStatusRaw;
   if (r.siteName !== undefined) out.site_name = r.siteName;
   if (r.firmware !== undefined) out.firmware = r.firmware;
+  if (r.operationMode !== undefined) out.operation_mode = r.operationMode;
+  if (r.backupReservePercent !== undefined) {
+    out.backup_reserve_percent = r.backupReservePercent;
+    out.backup_reserve_percent_app = round(appReserveFromRaw(r.backupReservePercent), 3);
+  }
+  if (r.powerwallCount !== undefined) out.powerwall_count = r.powerwallCount;
   if (r.batteryBlocks.length > 0) {
     out.battery_blocks = r.batteryBlocks.map((b) => ({
       din: b.din, energy_remaining_wh: b.energyRemainingWh, full_energy_wh: b.fullEnergyWh, power_w: b.powerW,

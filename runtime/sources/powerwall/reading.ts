@@ -54,6 +54,11 @@ export interface PowerwallReading {
   din?: string;
   siteName?: string;
   firmware?: string;
+  /** self_consumption | backup | autonomous */
+  operationMode?: string;
+  /** backup reserve, gateway scale (the app shows the scaled value, clamped at 0) */
+  backupReservePercent?: number;
+  powerwallCount?: number;
 }
 
 /** Tesla app % from the gateway's raw %: app = (raw - 5) / 0.95 (no clamping, as pypowerwall). */
@@ -90,6 +95,9 @@ export const str = (v: unknown): string | undefined => (typeof v === "string" ? 
 export const obj = (v: unknown): Record<string, unknown> | undefined =>
   (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** The app's backup reserve: scaled like the SOE, clamped at 0 (pypowerwall get_reserve(scale=True)). */
+export const appReserveFromRaw = (raw: number): number => Math.max(0, appPercentFromRaw(raw));
 
 /** Fills in the app-scaled % once the raw one is known. */
 export function withAppPercent(r: PowerwallReading): PowerwallReading {

@@ -51,6 +51,9 @@ export class TedapiClient implements PowerwallClient {
     });
     const reading: PowerwallReading = { timeMs, strings: {}, batteryBlocks: [], din: config.din ?? din, ...parseDeviceController(await this.query("device_controller", din, signal)) };
     if (config.siteName !== undefined) reading.siteName = config.siteName;
+    if (config.operationMode !== undefined) reading.operationMode = config.operationMode;
+    if (config.backupReservePercent !== undefined) reading.backupReservePercent = config.backupReservePercent;
+    if (config.powerwallCount > 0) reading.powerwallCount = config.powerwallCount;
     if (this.firmware !== undefined) reading.firmware = this.firmware;
     if (this.opts.components && config.hasPowerwall3 && this.opts.queries.has("components")) {
       const parts = parseComponents(await this.query("components", din, signal));

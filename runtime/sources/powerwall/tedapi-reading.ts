@@ -89,14 +89,18 @@ export function parseComponents(json: unknown): Part {
   return part;
 }
 
-export interface GatewayConfig { din?: string; siteName?: string; hasPowerwall3: boolean }
+export interface GatewayConfig { din?: string; siteName?: string; operationMode?: string; backupReservePercent?: number; powerwallCount: number; hasPowerwall3: boolean }
 
 export function parseConfigJson(json: unknown): GatewayConfig {
   const o = obj(json) ?? {};
   const blocks = arr(o.battery_blocks);
+  const info = obj(o.site_info);
   return {
     din: str(o.vin),
-    siteName: str(obj(o.site_info)?.site_name),
+    siteName: str(info?.site_name),
+    operationMode: str(o.default_real_mode),
+    backupReservePercent: num(info?.backup_reserve_percent),
+    powerwallCount: blocks.length,
     hasPowerwall3: blocks.some((b) => (str(obj(b)?.type) ?? "").includes("Powerwall3")),
   };
 }

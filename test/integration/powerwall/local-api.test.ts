@@ -42,6 +42,7 @@ describe("local API client", () => {
     assert.equal(r.din, sim.state.din);
     assert.equal(r.siteName, "Simulated Home");
     assert.equal(r.firmware, "24.44.1");
+    assert.deepEqual([r.operationMode, r.backupReservePercent, r.powerwallCount], ["self_consumption", 24.25, 1]);
     assert.equal(r.fullEnergyWh, 13_500);
     assert.deepEqual(Object.keys(r.strings).sort(), ["a", "b", "c", "d"]);
     c.close();

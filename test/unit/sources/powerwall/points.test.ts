@@ -55,8 +55,13 @@ test("pvString: null/negative V or I count as 0; connected from the state", () =
   assert.equal(pvString(400, 2, "Pv_Active_Parallel").powerW, 800);
 });
 
-test("readingToJson keeps the same names, ints as plain numbers", () => {
-  const j = readingToJson(reading({ gridStatusRaw: "SystemGridConnected" }));
+test("readingToJson keeps the same names, ints as plain numbers; reserve raw and app-scaled (clamped)", () => {
+  const j = readingToJson(reading({ gridStatusRaw: "SystemGridConnected", backupReservePercent: 24, operationMode: "self_consumption", powerwallCount: 1 }));
+  assert.equal(j.backup_reserve_percent, 24);
+  assert.equal(j.backup_reserve_percent_app, 20);
+  assert.equal(readingToJson(reading({ backupReservePercent: 2 })).backup_reserve_percent_app, 0);
+  assert.deepEqual([j.operation_mode, j.powerwall_count], ["self_consumption", 1]);
+  assert.equal(readingToPoint(reading({ backupReservePercent: 24 }), { site: "s", host: "h" }).fields.backup_reserve_percent, undefined, "not a powerwall-influx field: REST/CLI only");
   assert.equal(j.alerts_count, 2);
   assert.equal(j.grid_status_raw, "SystemGridConnected");
   assert.equal(j.timestamp, "2023-11-14T22:13:20.123Z");

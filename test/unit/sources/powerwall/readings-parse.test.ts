@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { parseAggregates, parseGridStatus, parseSoe, parseSolarPowerwall, parseStatus, parseSystemStatus } from "../../../../runtime/sources/powerwall/local-api-reading.ts";
+import { parseAggregates, parseGridStatus, parseOperation, parsePowerwalls, parseSiteInfo, parseSoe, parseSolarPowerwall, parseStatus, parseSystemStatus } from "../../../../runtime/sources/powerwall/local-api-reading.ts";
 import { parseProxyStrings } from "../../../../runtime/sources/powerwall/proxy-client.ts";
 import { parseComponents, parseConfigJson, parseDeviceController } from "../../../../runtime/sources/powerwall/tedapi-reading.ts";
 
@@ -18,6 +18,10 @@ test("local API aggregates, SOE, grid, system status, /api/status", () => {
   assert.equal(sys.fullEnergyWh, 14000);
   assert.deepEqual(sys.batteryBlocks?.[0], { din: "TG1", energyRemainingWh: 7000, fullEnergyWh: undefined, powerW: 250 });
   assert.deepEqual(parseStatus({ din: "1232100-00-E--TG1", version: "23.28.2 27626f98" }), { din: "1232100-00-E--TG1", firmware: "23.28.2" });
+  assert.deepEqual(parseOperation({ real_mode: "backup", backup_reserve_percent: 100, freq_shift_load_shed_soe: 0 }), { operationMode: "backup", backupReservePercent: 100 });
+  assert.deepEqual(parseOperation({}), {});
+  assert.deepEqual(parsePowerwalls({ powerwalls: [{}, {}] }), { powerwallCount: 2 });
+  assert.deepEqual(parseSiteInfo({ site_name: "Home" }), { siteName: "Home" });
 });
 
 test("PW+ /api/solar_powerwall: string ids, idle negative voltages", () => {
@@ -62,7 +66,8 @@ test("TEDAPI ComponentsQuery: PCH strings A-F, BMS kWh -> Wh; config.json", () =
   assert.equal(c.strings?.f?.state, "Unknown");
   assert.deepEqual(c.batteryBlocks, [{ din: "TG9", energyRemainingWh: 6500, fullEnergyWh: 13500 }]);
   assert.deepEqual(parseComponents({}), {});
-  assert.deepEqual(parseConfigJson({ vin: "V", site_info: { site_name: "S" }, battery_blocks: [{ type: "Powerwall3" }] }), { din: "V", siteName: "S", hasPowerwall3: true });
+  assert.deepEqual(parseConfigJson({ vin: "V", site_info: { site_name: "S", backup_reserve_percent: 24.25 }, default_real_mode: "self_consumption", battery_blocks: [{ type: "Powerwall3" }] }),
+    { din: "V", siteName: "S", operationMode: "self_consumption", backupReservePercent: 24.25, powerwallCount: 1, hasPowerwall3: true });
   assert.equal(parseConfigJson({ battery_blocks: [{ type: "Powerwall2" }] }).hasPowerwall3, false);
 });
 
