@@ -11,6 +11,7 @@ import { deviceAccounts, hostPort, mosquitto, sleep, waitFor, type IngestStatus 
  * WebSocket; authentication and ACL refusals; nothing refused reaches ingest.
  */
 const A = "aabbccddeeff", B = "112233445566";
+const WRONG_PW = "wrong-password-4711";
 const PW_A = "device-a-password", PW_B = "device-b-password", PW_HA = "ha-password";
 const reading = (ts = 1764072000000000): string => JSON.stringify({ timestamp: ts, frequency: 50.01, voltage: 230.2, current: 1.5, power: 345 });
 
@@ -63,7 +64,7 @@ describe("authentication (CONNACK return codes, MQTT 3.1.1 section 3.2.2.3)", ()
   });
 
   test("wrong password and unknown user: refused with 0x04 bad user name or password", async () => {
-    const wrong = await pub(["-u", A, "-P", "nope", "-t", `open_grid_monitor/${A}/measurement`, "-m", reading()]);
+    const wrong = await pub(["-u", A, "-P", WRONG_PW, "-t", `open_grid_monitor/${A}/measurement`, "-m", reading()]);
     assert.match(wrong.stderr, /bad user name or password/i);
     const unknown = await pub(["-u", "ffffffffffff", "-P", PW_A, "-t", "open_grid_monitor/ffffffffffff/measurement", "-m", reading()]);
     assert.match(unknown.stderr, /bad user name or password/i);
@@ -161,4 +162,10 @@ describe("transports", () => {
     assert.equal(res.status, 426);
     assert.equal(gb.health.snapshot().components.broker?.state, "ok");
   });
+});
+
+test("no password, right or wrong, ever appears in the log", () => {
+  const text = gb.logLines.join("\n");
+  assert.ok(gb.logLines.some((l) => l.includes("bad_password")), "the refusals were logged");
+  for (const secret of [PW_A, PW_B, PW_HA, WRONG_PW]) assert.ok(!text.includes(secret), `log contains ${secret}`);
 });

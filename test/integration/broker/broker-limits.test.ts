@@ -124,16 +124,17 @@ test("stop() closes listeners and connected clients within a bounded time", asyn
   assert.equal(again, "refused");
 });
 
-/** A minimal hand-made MQTT 3.1.1 client: CONNECT (user/password) then SUBSCRIBE, and it never reads again. */
-function rawConnectAndSubscribe(socket: Socket, username: string, password: string, filter: string): void {
+/** A minimal hand-made MQTT 3.1.1 client: CONNECT (user/password, optional will) then SUBSCRIBE; it never reads. */
+function rawConnect(socket: Socket, o: { username: string; password: string; clientId: string; keepaliveS?: number; will?: { topic: string; payload: string }; subscribe?: string }): void {
   const str = (v: string): Buffer => { const b = Buffer.from(v); return Buffer.concat([Buffer.from([b.length >> 8, b.length & 255]), b]); };
   const remaining = (n: number): Buffer => { const out: number[] = []; do { let d = n % 128; n = Math.floor(n / 128); if (n > 0) d |= 128; out.push(d); } while (n > 0); return Buffer.from(out); };
   const packet = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([type]), remaining(body.length), body]);
-  // section 3.1: protocol name, level 4, flags user+password+clean session, keepalive 60 s
-  const connect = Buffer.concat([str("MQTT"), Buffer.from([4, 0xc2, 0, 60]), str("frozen-subscriber"), str(username), str(password)]);
-  const subscribe = Buffer.concat([Buffer.from([0, 1]), str(filter), Buffer.from([0])]); // section 3.8, QoS 0
-  socket.write(packet(0x10, connect));
-  socket.write(packet(0x82, subscribe));
+  // section 3.1.2: user name 0x80, password 0x40, will retain 0x20, will QoS 1 0x08, will 0x04, clean session 0x02
+  const flags = 0xc2 | (o.will ? 0x2c : 0);
+  const ka = o.keepaliveS ?? 60;
+  const payload = [str(o.clientId), ...(o.will ? [str(o.will.topic), str(o.will.payload)] : []), str(o.username), str(o.password)];
+  socket.write(packet(0x10, Buffer.concat([str("MQTT"), Buffer.from([4, flags, ka >> 8, ka & 255]), ...payload])));
+  if (o.subscribe) socket.write(packet(0x82, Buffer.concat([Buffer.from([0, 1]), str(o.subscribe), Buffer.from([0])]))); // section 3.8, QoS 0
 }
 
 test("a subscriber that stops reading is disconnected after drain_timeout_ms; publishers keep going", async () => {
@@ -148,7 +149,7 @@ test("a subscriber that stops reading is disconnected after drain_timeout_ms; pu
   const slow = await openSocket(gb.addresses.mqtt as string);
   try {
     slow.pause(); // no 'data' listener and paused: the kernel buffers fill, then the broker's writes stall
-    rawConnectAndSubscribe(slow, "slow", "slow-password", "open_grid_monitor/#");
+    rawConnect(slow, { username: "slow", password: "slow-password", clientId: "frozen-subscriber", subscribe: "open_grid_monitor/#" });
     await waitFor(() => gb.ctx.metrics !== undefined && ((gb.status.snapshot().broker as { clientsConnected: number }).clientsConnected === 2), 3000, "the raw subscriber");
     await new Promise((r) => setTimeout(r, 100)); // let the SUBSCRIBE land
     // a paused socket never sees its own close, so ask the broker who is still connected
@@ -210,4 +211,21 @@ test("garbage bytes instead of MQTT close that connection only; the broker and o
     await waitFor(() => (gb.status.snapshot().ingest as IngestStatus).accepted === 1, 3000, "the device's reading");
     assert.equal(gb.health.snapshot().components.broker?.state, "ok");
   } finally { await dev.endAsync(true); await gb.stop(); }
+});
+
+test("a device that falls silent (Wi-Fi gone, no FIN) is dropped after 1.5 x keepalive and its will marks it offline", async () => {
+  const gb = await startTestGridbox({ broker: { devices: await deviceAccounts({ [A]: PW }) } });
+  const s = await openSocket(gb.addresses.mqtt as string);
+  try {
+    s.on("data", () => undefined);
+    const offline = new Promise<string>((resolve) => gb.ctx.bus.on("device.offline", (id) => resolve(id)));
+    rawConnect(s, { username: A, password: PW, clientId: `open_grid_monitor_${A}`, keepaliveS: 1, will: { topic: `open_grid_monitor/${A}/status`, payload: '{"online":false}' } });
+    await waitFor(() => (gb.status.snapshot().broker as { devices: Record<string, { connected: boolean }> }).devices[A]?.connected === true, 3000, "connected");
+    const t0 = Date.now();
+    assert.equal(await within(5000, offline, "the will"), A); // [MQTT-3.1.2-24]: 1.5 x keepalive without a packet
+    assert.ok(Date.now() - t0 >= 1000, `dropped after ${Date.now() - t0} ms`);
+    const ingest = gb.status.snapshot().ingest as IngestStatus;
+    assert.equal(ingest.devices[A]?.online, false);
+    assert.equal(ingest.points.device_status, 1);
+  } finally { s.destroy(); await gb.stop(); }
 });
