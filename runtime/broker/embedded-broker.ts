@@ -3,7 +3,7 @@ import type { Static } from "@sinclair/typebox";
 import type { broker as brokerSection } from "../config/sections/broker.ts";
 import type { Component } from "../core/component.ts";
 import type { ComponentHealth } from "../core/health.ts";
-import type { Logger } from "../core/log.ts";
+import { RateLimitedLog, type Logger } from "../core/log.ts";
 import type { Metrics } from "../core/metrics.ts";
 import type { PublishedMessageSink } from "../core/published-messages.ts";
 import { BrokerStats } from "./broker-stats.ts";
@@ -11,6 +11,7 @@ import { CredentialCache } from "./credential-cache.ts";
 import { installHooks } from "./hooks.ts";
 import { accountsFromConfig, type Identity } from "./identity.ts";
 import { Listeners } from "./listeners.ts";
+import { guardPacketSize } from "./packet-size-guard.ts";
 
 /**
  * gridbox's embedded MQTT 3.1.1 broker (aedes) on TCP and WebSocket, with per-device credentials
@@ -74,9 +75,21 @@ export class EmbeddedBroker implements Component {
     this.watch(aedes);
     this.stats.register(this.deps.metrics, () => aedes.connectedClients);
 
-    const listeners = new Listeners((stream, req) => aedes.handle(stream, req), this.stats, {
+    // packets this much larger than the payload limit end the connection instead of being buffered
+    const maxPacketBytes = 4 * lim.max_payload_bytes + 65_536 + 16;
+    let guardOff = false;
+    const limited = new RateLimitedLog(log);
+    const handle = (stream: Parameters<Aedes["handle"]>[0], req?: Parameters<Aedes["handle"]>[1]): void => {
+      const client = aedes.handle(stream, req);
+      const guarded = guardPacketSize(client, maxPacketBytes, (declared) => {
+        this.stats.packetsTooLarge++;
+        limited.warn("packet-too-large", `closed a connection announcing a ${declared}-byte packet (limit ${maxPacketBytes})`);
+      });
+      if (!guarded && !guardOff) { guardOff = true; log.warn("packet size guard unavailable with this aedes version: huge packets are buffered whole"); }
+    };
+    const listeners = new Listeners(handle, this.stats, {
       maxConnections: lim.max_connections,
-      maxWsMessageBytes: 4 * lim.max_payload_bytes + 65_536 + 16,
+      maxWsMessageBytes: maxPacketBytes,
       upgradeTimeoutMs: Math.max(1000, lim.connect_timeout_ms),
       onError: (what, err) => {
         this.state = { state: "down", message: `${what} listener failed`, lastError: err.message };

@@ -229,3 +229,29 @@ test("a device that falls silent (Wi-Fi gone, no FIN) is dropped after 1.5 x kee
     assert.equal(ingest.points.device_status, 1);
   } finally { s.destroy(); await gb.stop(); }
 });
+
+test("a packet announcing far more than the payload limit ends the connection before it is buffered, even before CONNECT", async () => {
+  const gb = await startTestGridbox({ broker: { devices: await deviceAccounts({ [A]: PW }), limits: { max_payload_bytes: 1024 } } });
+  const dev = await mqtt.connectAsync(gb.addresses.mqtt as string, { username: A, password: PW, reconnectPeriod: 0 });
+  try {
+    // an unauthenticated CONNECT declaring ~200 MB (remaining length bytes ff ff ff 5f)
+    const s = await openSocket(gb.addresses.mqtt as string);
+    s.on("data", () => undefined);
+    s.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x5f, 0x00, 0x04]));
+    await within(3000, closed(s), "the huge CONNECT closed");
+    // an authenticated device whose PUBLISH announces 1 MB: closed as soon as the header arrives
+    const closedDev = new Promise<void>((resolve) => dev.once("close", () => resolve()));
+    const header = Buffer.from([0x30, 0x80, 0x80, 0x40]); // PUBLISH QoS 0, remaining length 1,048,576
+    (dev.stream as unknown as { write(b: Buffer): void }).write(header);
+    await within(3000, closedDev, "the device connection closed");
+    const broker = gb.status.snapshot().broker as { packetsTooLarge: number };
+    assert.equal(broker.packetsTooLarge, 2);
+    assert.equal(gb.health.snapshot().components.broker?.state, "ok");
+    // within the bound, an oversized payload is still only dropped (see above): 3 kB over a 1 kB limit
+    const again = await mqtt.connectAsync(gb.addresses.mqtt as string, { username: A, password: PW, reconnectPeriod: 0 });
+    await again.publishAsync(`open_grid_monitor/${A}/measurement`, "x".repeat(3000), { qos: 1 });
+    await waitFor(() => (gb.status.snapshot().ingest as IngestStatus).rejected.oversized === 1, 3000, "oversized counted");
+    assert.ok(again.connected);
+    await again.endAsync();
+  } finally { await dev.endAsync(true); await gb.stop(); }
+});
