@@ -81,6 +81,13 @@ describe("authentication (CONNACK return codes, MQTT 3.1.1 section 3.2.2.3)", ()
     assert.match(err.message, /identifier rejected/i);
   });
 
+  test("MQTT 3.1 clients work too, with the 30-character device client id (3.1 allowed only 23)", async () => {
+    const before = ingest().accepted;
+    const r = await mosquitto("mosquitto_pub", [...hostPort(tcp()), "-V", "mqttv31", "-u", A, "-P", PW_A, "-i", `open_grid_monitor_${A}`, "-q", "1", "-t", `open_grid_monitor/${A}/measurement`, "-m", reading()]);
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor(() => ingest().accepted === before + 1, 3000, "the 3.1 reading");
+  });
+
   test("MQTT 5 clients get 0x01 (aedes speaks 3.1.1)", async () => {
     const r = await mosquitto("mosquitto_pub", [...hostPort(tcp()), "-V", "mqttv5", "-u", A, "-P", PW_A, "-t", `open_grid_monitor/${A}/measurement`, "-m", reading()]);
     assert.notEqual(r.code, 0);

@@ -255,3 +255,18 @@ test("a packet announcing far more than the payload limit ends the connection be
     await again.endAsync();
   } finally { await dev.endAsync(true); await gb.stop(); }
 });
+
+test("over WebSocket, a message above the packet bound closes the connection; one just over the payload limit is only dropped", async () => {
+  const gb = await startTestGridbox({ broker: { devices: await deviceAccounts({ [A]: PW }), limits: { max_payload_bytes: 1024 } } });
+  try {
+    const ws = await mqtt.connectAsync(gb.addresses.ws as string, { username: A, password: PW, reconnectPeriod: 0 });
+    await ws.publishAsync(`open_grid_monitor/${A}/measurement`, "x".repeat(2000), { qos: 1 });
+    await waitFor(() => (gb.status.snapshot().ingest as IngestStatus).rejected.oversized === 1, 3000, "oversized counted");
+    assert.ok(ws.connected);
+    const gone = new Promise<void>((resolve) => ws.once("close", () => resolve()));
+    ws.publish(`open_grid_monitor/${A}/measurement`, "x".repeat(4 * 1024 + 70_000));
+    await within(3000, gone, "closed after a huge WebSocket message");
+    await ws.endAsync(true);
+    assert.equal(gb.health.snapshot().components.broker?.state, "ok");
+  } finally { await gb.stop(); }
+});
