@@ -3,7 +3,7 @@ import type { Logger } from "../../core/log.ts";
 import type { PowerwallClient } from "./client.ts";
 import { GatewayError, GatewayTransport, statusError } from "./gateway-transport.ts";
 import { withAppPercent, type PowerwallReading } from "./reading.ts";
-import { CONFIG_DOMAIN_JSON, decodeMessage, encodeMessage, QUERY_FORMAT_SIGNED, QUERY_STATUS_SUCCESS, requestTo, type TedapiMessage } from "./tedapi-codec.ts";
+import { CONFIG_DOMAIN_JSON, decodeMessage, encodeMessage, QUERY_FORMAT_SIGNED, QUERY_STATUS_PARTIAL, QUERY_STATUS_SUCCESS, requestTo, type TedapiMessage } from "./tedapi-codec.ts";
 import type { QueryName, QuerySet } from "./tedapi-queries.ts";
 import { parseComponents, parseConfigJson, parseDeviceController, type GatewayConfig } from "./tedapi-reading.ts";
 
@@ -82,7 +82,8 @@ export class TedapiClient implements PowerwallClient {
     }
     if (res.status !== 200) throw statusError(res, "GET /tedapi/din");
     const din = res.body.toString("utf8").trim();
-    if (!din || din.length > 64 || /[^\x21-\x7e]/.test(din)) throw new GatewayError("GRIDBOX_SOURCE_BAD_RESPONSE", "GET /tedapi/din: not a DIN", { retryable: true });
+    // e.g. 1232100-00-E--TG123456789012: letters, digits and dashes only (an HTML page is not a DIN)
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]{5,63}$/.test(din)) throw new GatewayError("GRIDBOX_SOURCE_BAD_RESPONSE", "GET /tedapi/din: not a DIN", { retryable: true });
     this.din = din;
     return din;
   }
@@ -110,7 +111,10 @@ export class TedapiClient implements PowerwallClient {
     }), signal);
     const recv = res.message?.payload?.recv;
     if (!recv) throw new GatewayError("GRIDBOX_SOURCE_BAD_RESPONSE", `${name} query: no query response in the envelope`, { retryable: true });
-    if ((recv.status ?? 0) !== QUERY_STATUS_SUCCESS || !recv.data) {
+    // status 2 = partial error: the data that came back is still good (missing parts stay undefined)
+    if (recv.status === QUERY_STATUS_PARTIAL && recv.data) {
+      this.opts.log.debug(() => `${name} query partly failed: ${(recv.errors ?? []).map((e) => `${e.path ?? ""} ${e.message ?? ""}`).join("; ")}`);
+    } else if ((recv.status ?? 0) !== QUERY_STATUS_SUCCESS || !recv.data) {
       const why = (recv.errors ?? []).map((e) => e.message).filter(Boolean).join("; ") || `status ${recv.status ?? 0}`;
       // a refused signature means Tesla no longer accepts this query text: an access problem, not a glitch
       throw new GatewayError("GRIDBOX_SOURCE_AUTH", `${name} query refused by the gateway: ${why} (query file out of date?)`, { retryable: false });

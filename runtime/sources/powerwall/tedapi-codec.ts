@@ -32,6 +32,7 @@ export interface TedapiMessage { message?: TedapiEnvelope; tail?: { value?: numb
 
 export const QUERY_FORMAT_SIGNED = 2;
 export const QUERY_STATUS_SUCCESS = 1;
+export const QUERY_STATUS_PARTIAL = 2;
 export const DELIVERY_LOCAL_HTTPS = 1;
 export const LOCAL_INSTALLER = 1;
 export const CONFIG_DOMAIN_JSON = 1;

@@ -25,7 +25,7 @@ before(async () => {
   pw3 = await startPowerwallSimulator({ model: "pw3", queryPublicKey: signer.publicKeyPem, loadW: 900, solarPeakW: 3000, soePercent: 80 });
 });
 after(async () => { await pw3.stop(); rmSync(dir, { recursive: true, force: true }); });
-beforeEach(() => { pw3.control.powerCycle(); pw3.state.gzip = false; pw3.state.routedClient = false; pw3.state.physics.setScenario("day"); });
+beforeEach(() => { pw3.control.powerCycle(); pw3.state.gzip = false; pw3.state.routedClient = false; pw3.state.partialQueries = false; pw3.state.physics.setScenario("day"); });
 
 function client(sim: PowerwallSimulator, over: Partial<TedapiClientOptions> = {}): TedapiClient {
   return new TedapiClient({
@@ -117,6 +117,26 @@ describe("TEDAPI client (Powerwall 3)", () => {
       await rejects(c2.poll(signal()), "GRIDBOX_SOURCE_AUTH", /refused/);
       c.close(); c2.close();
     } finally { rmSync(badDir, { recursive: true, force: true }); }
+  });
+
+  test("a partial query answer (status 2) still gives its data", async () => {
+    assert.equal(await controlPost(pw3, "options", { partial_queries: true }), 204);
+    const c = client(pw3);
+    const r = await c.poll(signal());
+    assert.equal(typeof r.sitePowerW, "number");
+    assert.equal(r.gridStatus, "UP");
+    c.close();
+  });
+
+  test("HTML where protobuf or a DIN should be (captive portal, wrong content type) is a bad response", async () => {
+    const c = client(pw3);
+    pw3.control.addFault({ kind: "wrong_content_type", path: "/tedapi/din", times: 1 });
+    await rejects(c.poll(signal()), "GRIDBOX_SOURCE_BAD_RESPONSE", /not a DIN/);
+    await c.poll(signal());
+    pw3.control.addFault({ kind: "wrong_content_type", path: "/tedapi/v1", times: 1 });
+    await rejects(c.poll(signal()), "GRIDBOX_SOURCE_BAD_RESPONSE");
+    await c.poll(signal());
+    c.close();
   });
 
   test("routed from the LAN (fw >= 25.10): 403 for everyone", async () => {

@@ -39,6 +39,8 @@ export class SimState {
   passwordRejected = false;
   routedClient: boolean;
   gzip: boolean;
+  /** answer queries with status 2 (partial error): data plus an error entry */
+  partialQueries = false;
   expiredStatus: 401 | 403;
   queryPublicKey: string | undefined;
   readonly loginLimit: { max: number; windowMs: number; lockoutMs: number };

@@ -21,7 +21,7 @@ import { handleTedapi } from "./tedapi.ts";
  *   POST /__control/password {rejected?: bool, customer_password?, gateway_password?}
  *   POST /__control/sessions/expire       every session becomes invalid
  *   POST /__control/power-cycle           clears password rejection, login lockout, faults, sessions
- *   POST /__control/options  {gzip?: bool, routed_client?: bool, expired_status?: 401|403}
+ *   POST /__control/options  {gzip?: bool, routed_client?: bool, partial_queries?: bool, expired_status?: 401|403}
  */
 const GATEWAY_NAMES = new Set(["powerwall", "teg", "powerpack"]);
 
@@ -139,6 +139,7 @@ function control(s: SimState, req: IncomingMessage, res: ServerResponse, path: s
       case "POST /__control/options":
         if (typeof b.gzip === "boolean") s.gzip = b.gzip;
         if (typeof b.routed_client === "boolean") s.routedClient = b.routed_client;
+        if (typeof b.partial_queries === "boolean") s.partialQueries = b.partial_queries;
         if (b.expired_status === 401 || b.expired_status === 403) s.expiredStatus = b.expired_status;
         return reply(204);
       default: return reply(404, { error: `no control route ${req.method} ${path}` });

@@ -78,7 +78,10 @@ function runQuery(s: SimState, q: QuerySend): { status: number; data?: string; e
   }
   if (!valid) return { status: 3, errors: [{ path: "", code: 16, message: "signature verification failed" }] };
   const op = /query\s+(\w+)/.exec(text)?.[1];
-  if (op === "DeviceControllerQuery") return { status: 1, data: JSON.stringify(deviceControllerJson(s)) };
+  if (op === "DeviceControllerQuery") {
+    const data = JSON.stringify(deviceControllerJson(s));
+    return s.partialQueries ? { status: 2, data, errors: [{ path: "esCan.bus.PVAC", code: 14, message: "component unavailable" }] } : { status: 1, data };
+  }
   if (op === "ComponentsQuery" && s.model === "pw3") return { status: 1, data: JSON.stringify(componentsJson(s)) };
   return { status: 3, errors: [{ path: "", code: 5, message: `unsupported query ${op ?? "?"}` }] };
 }
