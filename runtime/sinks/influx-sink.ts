@@ -1,13 +1,15 @@
+import { HttpError, InfluxDB, RequestTimedOutError, type SendOptions, type Transport } from "@influxdata/influxdb-client";
 import { errorMessage, SinkError } from "../core/errors.ts";
 import type { BatchSink } from "../core/sink.ts";
 import { classifyResponse } from "./influx-response.ts";
 
 /**
- * InfluxDB v2 write API over fetch: `POST {url}/api/v2/write?org=&bucket=&precision=` with a gzip'd
+ * InfluxDB v2 write API: `POST {url}/api/v2/write?org=&bucket=&precision=` with a gzip'd
  * line-protocol body and `Authorization: Token ...`. InfluxDB 3 takes the same request (bucket = the
- * database), VictoriaMetrics too. We post directly instead of using @influxdata/influxdb-client's
- * WriteApi because that one buffers and retries on its own, which would hide failures from the
- * outbox (the outbox owns retries, the store and the dead letters).
+ * database), VictoriaMetrics too. The request goes through @influxdata/influxdb-client's transport
+ * (its write path without the WriteApi): the WriteApi buffers and retries on its own, which would
+ * hide failures from the outbox, and it gzips strings itself, while our stored batches are already
+ * gzip'd and must be replayed byte for byte. The outbox owns retries, the store and dead letters.
  */
 export interface InfluxSinkOptions {
   url: string;
@@ -22,40 +24,52 @@ export interface InfluxSinkOptions {
 export class InfluxSink implements BatchSink {
   readonly name = "influx";
   readonly target: string;
-  private readonly endpoint: string;
+  private readonly path: string;
   private readonly headers: Record<string, string>;
+  private readonly transport: Transport;
   private readonly nowMs: () => number;
 
   constructor(private readonly opts: InfluxSinkOptions) {
     const base = opts.url.replace(/\/+$/, "");
     const q = new URLSearchParams({ bucket: opts.bucket, precision: opts.precision });
     if (opts.org) q.set("org", opts.org);
-    this.endpoint = `${base}/api/v2/write?${q.toString()}`;
+    this.path = `/api/v2/write?${q.toString()}`;
     this.target = `${base} bucket ${opts.bucket}`;
-    this.headers = {
-      "content-type": "text/plain; charset=utf-8",
-      "content-encoding": "gzip",
-      accept: "application/json",
-      ...(opts.token ? { authorization: `Token ${opts.token}` } : {}),
-    };
+    this.headers = { "content-type": "text/plain; charset=utf-8", "content-encoding": "gzip", accept: "application/json" };
+    // the client adds `Authorization: Token ...`; its socket timeout backs up our own AbortSignal
+    this.transport = new InfluxDB({ url: base, timeout: opts.timeoutMs, ...(opts.token ? { token: opts.token } : {}) }).transport;
     this.nowMs = opts.nowMs ?? Date.now;
   }
 
   async write(gzipBody: Uint8Array, signal: AbortSignal): Promise<void> {
     const timeout = AbortSignal.timeout(this.opts.timeoutMs);
-    let res: Response;
-    let body: string;
     try {
-      res = await fetch(this.endpoint, { method: "POST", headers: this.headers, body: gzipBody, signal: AbortSignal.any([signal, timeout]) });
-      body = res.status === 204 ? "" : await res.text();
+      await send(this.transport, this.path, gzipBody, { method: "POST", headers: this.headers, signal: AbortSignal.any([signal, timeout]) });
     } catch (err) {
-      const why = timeout.aborted ? `timed out after ${this.opts.timeoutMs} ms` : errorMessage(causeOf(err));
-      // fetch only throws for the transport (refused, reset, DNS, timeout, abort): the server may be back later
+      if (err instanceof HttpError) {
+        const retryAfter = headerValue(err.headers?.["retry-after"]);
+        const classified = classifyResponse(err.statusCode, err.body ?? "", retryAfter, this.nowMs());
+        if (classified) throw classified;
+        return;
+      }
+      const why = timeout.aborted || err instanceof RequestTimedOutError ? `timed out after ${this.opts.timeoutMs} ms` : errorMessage(causeOf(err));
+      // only the transport failed (refused, reset, DNS, timeout, abort): the server may be back later
       throw new SinkError("GRIDBOX_SINK_UNAVAILABLE", `write to ${this.target} failed: ${why}`, { cause: err, retryable: true });
     }
-    const err = classifyResponse(res.status, body, res.headers.get("retry-after"), this.nowMs());
-    if (err) throw err;
   }
 }
 
+/**
+ * transport.send, the call the client's own WriteApi makes. Its body is typed as a string, but the
+ * Node transport sends a Buffer as it is (Buffer.from copies it); request() would JSON-encode it.
+ * No gzipThreshold: the client must not compress the already gzip'd batch again.
+ */
+function send(transport: Transport, path: string, body: Uint8Array, options: SendOptions): Promise<void> {
+  const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return new Promise((resolve, reject) => {
+    transport.send(path, buffer as unknown as string, options, { error: reject, complete: () => resolve() });
+  });
+}
+
+const headerValue = (v: string | string[] | undefined): string | null => (Array.isArray(v) ? v[0] ?? null : v ?? null);
 const causeOf = (err: unknown): unknown => (err instanceof Error && err.cause !== undefined ? err.cause : err);
