@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { memoryLogger } from "../../runtime/core/log.ts";
 import { startGridbox, type Gridbox } from "../../runtime/main.ts";
@@ -25,7 +28,9 @@ export const TEST_DEFAULTS: Doc = {
 };
 
 export async function startTestGridbox(overrides: Doc = {}): Promise<TestGridbox> {
-  const { config, secrets } = parseConfig(deepMerge(TEST_DEFAULTS, overrides));
+  // each gridbox gets its own store file unless the test names one: tests never share ./var/
+  const store = { outbox: { store: { path: join(mkdtempSync(join(tmpdir(), "gridbox-test-store-")), "outbox.db") } } };
+  const { config, secrets } = parseConfig(deepMerge(deepMerge(TEST_DEFAULTS, store), overrides));
   const log = memoryLogger("debug");
   const gridbox = await startGridbox({ config, secrets, path: "test", warnings: [] }, { log });
   return Object.assign(gridbox, { logLines: log.lines });
