@@ -7,15 +7,9 @@ import { GoeCharger } from "../../../runtime/wallbox/drivers/go-e.ts";
 import { Car } from "../../sim/wallbox/car.ts";
 import { SimulatedGoe } from "../../sim/wallbox/go-e-charger.ts";
 import { wallboxConfig } from "../../unit/wallbox/test-context.ts";
+import { until } from "./until.ts";
 
 /** The go-e driver against the go-e HTTP simulator over real HTTP on 127.0.0.1. */
-async function until(what: string, fn: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function setup(goe: Record<string, unknown> = {}) {
   const sim = new SimulatedGoe({ car: new Car({ pluggedIn: false, phases: 3 }), applyDelayMs: 100 });

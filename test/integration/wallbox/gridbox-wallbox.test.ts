@@ -7,6 +7,7 @@ import { startTestGridbox } from "../../support/gridbox.ts";
 import { Car } from "../../sim/wallbox/car.ts";
 import { SimulatedChargePoint } from "../../sim/wallbox/ocpp-charge-point.ts";
 import { VirtualIO } from "../../sim/wallbox/virtual-io.ts";
+import { until } from "./until.ts";
 
 /**
  * The wallbox area inside a whole gridbox on loopback: a Grafana alert over HTTP switches the
@@ -16,13 +17,6 @@ import { VirtualIO } from "../../sim/wallbox/virtual-io.ts";
 const TOKEN = "gridbox-test-token-1";
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, "..", "..", "fixtures", "grafana", name), "utf8");
 
-async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test("gridbox with the OCPP driver: Grafana alert -> mode -> charging profile; API, health, status", async () => {
   const gb = await startTestGridbox({

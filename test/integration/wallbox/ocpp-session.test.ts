@@ -8,17 +8,11 @@ import { OcppCentralSystem } from "../../../runtime/wallbox/drivers/ocpp-central
 import { Car } from "../../sim/wallbox/car.ts";
 import { SimulatedChargePoint } from "../../sim/wallbox/ocpp-charge-point.ts";
 import { wallboxConfig } from "../../unit/wallbox/test-context.ts";
+import { until } from "./until.ts";
 
 /** Full OCPP 1.6J sessions between our central system and the simulated charge point over a real WebSocket. */
 const PASSWORD = "cp-secret-7781";
 
-async function until(what: string, fn: () => boolean, timeoutMs = 4000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function setup(ocpp: Record<string, unknown> = {}, cp: Partial<ConstructorParameters<typeof SimulatedChargePoint>[0]> = {}) {
   const config = wallboxConfig({ ocpp: { host: "127.0.0.1", port: 0, charge_point_id: "CP1", password: PASSWORD, id_tags: ["04A1B2C3"], call_timeout_ms: 2000, ...ocpp } });

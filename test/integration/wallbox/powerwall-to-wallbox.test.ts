@@ -7,6 +7,7 @@ import { startTestGridbox } from "../../support/gridbox.ts";
 import { startDemoPowerwall } from "../../sim/powerwall/demo-site.ts";
 import { Car } from "../../sim/wallbox/car.ts";
 import { startGoeSimulator } from "../../sim/wallbox/go-e-charger.ts";
+import { until } from "./until.ts";
 
 /**
  * The whole chain with simulators only: the Powerwall gateway simulator (real HTTPS local API)
@@ -14,13 +15,6 @@ import { startGoeSimulator } from "../../sim/wallbox/go-e-charger.ts";
  * controller in eco mode, the go-e simulator over HTTP. The car's draw is fed back into the
  * site's load, so the surplus the controller sees is the physics, not a script.
  */
-async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 8000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test("Powerwall simulator -> gridbox -> go-e simulator: eco follows the real surplus, holds the minimum under clouds, stale readings show", async () => {
   const dir = mkdtempSync(join(tmpdir(), "gridbox-pw-wb-"));
@@ -34,15 +28,15 @@ test("Powerwall simulator -> gridbox -> go-e simulator: eco follows the real sur
   try {
     const api = async (): Promise<any> => (await fetch(`${gb.addresses.http}/api/wallbox`, { signal: AbortSignal.timeout(2000) })).json();
     // 6000 W sun, 500 W house, battery full: 5500 W surplus pays for 7 A on 3 phases (4830 W)
-    await until("eco at 7 A from the surplus", () => goe.frc === 2 && goe.amp === 7);
-    await until("steady with the car's draw in the site reading", async () => (await api()).surplus_w > 4830 && goe.amp === 7);
+    await until("eco at 7 A from the surplus", () => goe.frc === 2 && goe.amp === 7, 10_000);
+    await until("steady with the car's draw in the site reading", async () => (await api()).surplus_w > 4830 && goe.amp === 7, 10_000);
     // the car's own draw is part of the surplus: the loop must settle, not hunt
     const seen = new Set<number>();
     for (let i = 0; i < 15; i++) { seen.add(goe.amp); await new Promise((r) => setTimeout(r, 200)); }
     assert.deepEqual([...seen], [7], "stays at 7 A for 3 s");
 
     pw.sim.state.physics.solarPeakW = 1000; // a cloud: the car now imports
-    await until("eco holds the minimum from the grid", () => goe.amp === 6 && goe.frc === 2);
+    await until("eco holds the minimum from the grid", () => goe.amp === 6 && goe.frc === 2, 10_000);
     assert.equal((await api()).mode, "eco");
 
     pw.sim.control.addFault({ kind: "hang" }); // the gateway stops answering

@@ -8,6 +8,7 @@ import { memoryLogger } from "../../../runtime/core/log.ts";
 import { GpiodIO } from "../../../runtime/wallbox/drivers/gpiod-io.ts";
 import { GpioRelayCharger } from "../../../runtime/wallbox/drivers/gpio-relay.ts";
 import { wallboxConfig } from "./test-context.ts";
+import { until } from "../../integration/wallbox/until.ts";
 
 /**
  * The libgpiod IO plugin under johnny-five, with fake gpioset/gpioget/gpiomon (libgpiod 1.6
@@ -15,13 +16,6 @@ import { wallboxConfig } from "./test-context.ts";
  */
 const TOOLS = join(import.meta.dirname, "..", "..", "fixtures", "gpiod-tools");
 
-async function until(what: string, fn: () => boolean, timeoutMs = 4000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test("relay writes go through gpioset holders, one per line; the button through gpioget/gpiomon", async () => {
   const logFile = join(mkdtempSync(join(tmpdir(), "gpiod-")), "calls.log");
