@@ -103,3 +103,21 @@ test("gridbox with the GPIO relay on a virtual board and stale Powerwall reading
   }
   assert.equal(io.level(5), 0, "stop opens the relay");
 });
+
+test("the demo helper: an OCPP demo wallbox dials into gridbox and charges in full mode", async () => {
+  const { startDemoWallbox } = await import("../../sim/wallbox/demo-wallbox.ts");
+  const wb = await startDemoWallbox({ driver: "ocpp", mode: "full" });
+  const gb = await startTestGridbox({ wallbox: wb.config });
+  try {
+    await wb.connect(gb.addresses.ocpp);
+    const physics = { loadW: 500 };
+    const uncouple = wb.coupleTo(physics);
+    await until("charging at 16 A", () => wb.chargePoint?.status === "Charging" && wb.chargePoint.offeredA === 16, 8000);
+    await until("the car's draw in the site load", () => physics.loadW === 500 + 16 * 690, 3000);
+    uncouple();
+    assert.equal(physics.loadW, 500);
+  } finally {
+    await wb.stop();
+    await gb.stop();
+  }
+});
