@@ -27,6 +27,9 @@ interface RpcClient {
   once(event: string, fn: (...a: unknown[]) => void): void;
 }
 
+/** Identities come from the network: shown short and without control characters. */
+const printable = (s: string): string => s.slice(0, 48).replace(/[^\x20-\x7e]/g, "?");
+
 export interface OcppOptions { config: OcppConfig; phases: 1 | 3; log: Logger; clock: Clock }
 
 interface Transaction { id: number; idTag: string; meterStartWh: number; startedMs: number }
@@ -164,8 +167,8 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
 
   private authProblem(identity: string, password: Buffer | undefined): string | undefined {
     const { charge_point_id: id, password: expected } = this.opts.config;
-    if (id && identity !== id) return `unknown charge point identity "${identity.slice(0, 48)}"`;
-    if (!id && this.client && this.client.identity !== identity) return `another charge point ("${this.client.identity.slice(0, 48)}") is connected; set wallbox.ocpp.charge_point_id`;
+    if (id && identity !== id) return `unknown charge point identity "${printable(identity)}"`;
+    if (!id && this.client && this.client.identity !== identity) return `another charge point ("${printable(this.client.identity)}") is connected; set wallbox.ocpp.charge_point_id`;
     if (expected) {
       const given = password ?? Buffer.alloc(0);
       const h = (b: Buffer | string): Buffer => createHash("sha256").update(b).digest();
@@ -181,11 +184,11 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
     this.detail = undefined;
     this.stats.connects++;
     if (previous && previous !== c) void previous.close({ force: true }).catch(() => undefined); // a reboot leaves a half-open socket behind
-    log.info(`charge point "${c.identity}" connected`);
+    log.info(`charge point "${printable(c.identity)}" connected`);
     const now = (): string => new Date(clock.nowMs()).toISOString();
     c.handle("BootNotification", ({ params }: Call) => {
       this.stats.boots++;
-      log.info(`BootNotification: ${String(params.chargePointVendor)} ${String(params.chargePointModel)} fw ${String(params.firmwareVersion ?? "?")}`);
+      log.info(`BootNotification: ${printable(String(params.chargePointVendor))} ${printable(String(params.chargePointModel))} fw ${printable(String(params.firmwareVersion ?? "?"))}`);
       this.tx = undefined; // a booting charge point has no transaction running
       setImmediate(() => this.resync(c, "boot"));
       return { status: "Accepted", currentTime: now(), interval: config.heartbeat_interval_s };
@@ -257,7 +260,7 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
       this.client = undefined;
       this.detail = "charge point disconnected";
       this.powerW = undefined;
-      log.warn(`charge point "${c.identity}" disconnected`);
+      log.warn(`charge point "${printable(c.identity)}" disconnected`);
       this.changed();
     });
     setImmediate(() => this.resync(c, "connect"));
