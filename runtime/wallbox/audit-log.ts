@@ -33,7 +33,9 @@ export class AuditLog {
     if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
     const what = [event.source, event.alert && `${event.alert}.${event.status ?? ""}`, event.action, event.result].filter(Boolean).join(" ");
     const level = event.result === "failed" ? "warn" : "info";
-    this.log[level](`audit: ${what}${event.detail ? ` (${event.detail})` : ""}`, { audit: event });
+    // alert names and details come from requests: one line each, no control characters
+    const line = `audit: ${what}${event.detail ? ` (${event.detail})` : ""}`.replace(/[\u0000-\u001f\u007f]/g, "?");
+    this.log[level](line, { audit: event });
     return event;
   }
 
