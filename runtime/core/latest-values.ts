@@ -8,8 +8,10 @@ export interface LatestEntry {
   readonly measurement: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly fields: Readonly<Record<string, FieldValue>>;
-  /** when the reading was taken (ms since epoch) */
+  /** when the newest reading of this series was taken (ms since epoch) */
   readonly timeMs: number;
+  /** when each field was last reported (ms since epoch): a field a newer reading left out keeps its own, older time */
+  readonly fieldTimesMs: Readonly<Record<string, number>>;
   /** when gridbox received it (ms since epoch) */
   readonly receivedMs: number;
 }

@@ -19,8 +19,10 @@ export class InMemoryLatestValues implements LatestValues {
       const timeMs = nsToMs(p.timeNs);
       if (prev && prev.timeMs > timeMs) continue; // an older reading (replay, batch) never overwrites a newer one
       const fields: Record<string, FieldValue> = prev ? { ...prev.fields, ...p.fields } : { ...p.fields };
+      const fieldTimesMs: Record<string, number> = prev ? { ...prev.fieldTimesMs } : {};
+      for (const name in p.fields) fieldTimesMs[name] = timeMs;
       this.series.delete(key);
-      this.series.set(key, { measurement: p.measurement, tags: p.tags, fields, timeMs, receivedMs: now });
+      this.series.set(key, { measurement: p.measurement, tags: p.tags, fields, fieldTimesMs, timeMs, receivedMs: now });
       if (this.series.size > this.maxSeries) {
         const oldest = this.series.keys().next().value;
         if (oldest !== undefined) this.series.delete(oldest);

@@ -205,7 +205,8 @@ export class WallboxController implements Component {
   private reading(): SiteReading | undefined {
     const e = this.deps.ctx.latest.get("powerwall");
     if (!e) { this.readingAgeMs = undefined; return undefined; }
-    this.readingAgeMs = Math.max(0, this.deps.ctx.clock.nowMs() - e.timeMs);
+    // the site meter's own time: a newer poll that left site_power_w out must not make an old value look fresh
+    this.readingAgeMs = Math.max(0, this.deps.ctx.clock.nowMs() - (e.fieldTimesMs.site_power_w ?? e.timeMs));
     const site = fieldNumber(e.fields.site_power_w);
     if (site === undefined || !Number.isFinite(site) || this.readingAgeMs > this.deps.config.stale_after_ms) return undefined;
     return { sitePowerW: site, batteryPowerW: fieldNumber(e.fields.battery_power_w), batterySocPct: fieldNumber(e.fields.battery_percentage) };

@@ -13,6 +13,7 @@ test("fields merge per series and the newest reading wins", () => {
   const e = lv.get("powerwall", { site: "a" });
   assert.deepEqual(e?.fields, { solar_power_w: 100, load_power_w: 50 });
   assert.equal(e?.timeMs, 2000);
+  assert.deepEqual(e?.fieldTimesMs, { solar_power_w: 1000, load_power_w: 2000 }, "a field left out of the newer reading keeps its own time");
   assert.equal(e?.receivedMs, 5000);
 });
 

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { CommandRefused } from "../../../runtime/core/errors.ts";
+import { msToNs } from "../../../runtime/core/point.ts";
 import { AuditLog } from "../../../runtime/wallbox/audit-log.ts";
 import { WallboxController } from "../../../runtime/wallbox/controller.ts";
 import { WallboxPublisher } from "../../../runtime/wallbox/wallbox-publisher.ts";
@@ -78,6 +79,21 @@ test("stale readings stop raising the current and show in health", async () => {
   writePowerwall(t, { site: -1000 + 1380 - 1380 });
   await t.clock.advance(10_000);
   assert.equal(controller.health().state, "ok", "fresh readings clear it");
+  await controller.stop();
+});
+
+test("a newer poll without the site meter does not make the old site power look fresh", async () => {
+  const { t, charger, controller } = await setup({ mode: "eco", stale_after_ms: 30_000 });
+  writePowerwall(t, { site: -1000 });
+  await t.clock.advance(10_000);
+  assert.equal(charger.offeredA, 10);
+  // polls keep coming, but the gateway stopped reporting the site meter (only SOE answers)
+  for (let i = 0; i < 5; i++) {
+    t.ctx.points.write([{ measurement: "powerwall", tags: { host: "testhost" }, timeNs: msToNs(t.clock.nowMs()), fields: { battery_percentage: 80 } }]);
+    await t.clock.advance(10_000);
+  }
+  assert.equal(controller.snapshot().readings.stale, true, "site_power_w is 50 s old although the series is fresh");
+  assert.equal(charger.offeredA, 6, "falls back to the minimum");
   await controller.stop();
 });
 
