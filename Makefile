@@ -10,13 +10,17 @@ TEST_BINS := victoria-metrics mosquitto_pub mosquitto_sub mosquitto openssl
 TEST_FILES = $(shell find test firmware-protocol provisioning runtime -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 NODE_TEST := node --import tsx --test --test-reporter=spec --test-timeout=180000
 
-.PHONY: help run test test-deps deps typecheck lint bench demo clean
+BUNDLE := dist/runtime/gridbox.mjs
+RUNTIME_SOURCES = $(shell find runtime firmware-protocol -name '*.ts' -o -name '*.proto') package.json
+
+.PHONY: help run test test-deps deps typecheck lint bench demo build clean
 
 help:
 	@echo "make run    install what is missing and start gridbox on $(CONFIG) (no hardware, no InfluxDB needed)"
 	@echo "make test   install test dependencies (npm + Debian packages) and run every test"
 	@echo "make bench  benchmarks, printed as name=value lines"
 	@echo "make demo   gridbox with simulated devices"
+	@echo "make build  the production bundle $(BUNDLE) (plain node, no tsx at run time; what systemd runs)"
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -45,11 +49,22 @@ test: test-deps typecheck
 lint: deps
 	$(NODE_TEST) test/lint/*.test.ts
 
-bench: test-deps
+# our code as ESM with lazily loaded chunks for the optional areas (npm packages stay external:
+# native better-sqlite3, prebuilt esbuild); tedapi.proto is read beside the chunks at run time
+$(BUNDLE): $(NODE_MODULES) $(RUNTIME_SOURCES)
+	rm -rf $(dir $@)
+	node_modules/.bin/esbuild runtime/cli/main.ts --bundle --splitting --platform=node --format=esm --target=node20 \
+	  --packages=external --outdir=$(dir $@) --entry-names=gridbox --chunk-names='[name]-[hash]' \
+	  --out-extension:.js=.mjs --log-level=warning
+	cp runtime/sources/powerwall/tedapi.proto $(dir $@)
+
+build: $(BUNDLE)
+
+bench: test-deps build
 	@for b in $$(find test/bench -name '*.bench.ts' | sort); do echo "# $$b"; node --import tsx $$b || exit 1; done
 
 demo: deps
 	node --import tsx test/demo/demo.ts
 
 clean:
-	rm -rf node_modules var
+	rm -rf node_modules var dist

@@ -17,32 +17,17 @@ import { createHttpServer } from "./http/server.ts";
 import { EmbeddedBroker } from "./broker/embedded-broker.ts";
 import { verifyPassword } from "./core/password-hash.ts";
 import { DeviceIngest } from "./ingest/device-ingest.ts";
-import { HomeAssistantPublisher } from "./homeassistant/publisher.ts";
-import { WifiAssociation } from "./network/wifi-association.ts";
-import { BatchStore } from "./outbox/batch-store.ts";
-import { DurableOutbox } from "./outbox/durable-outbox.ts";
 import { MemoryOutbox } from "./outbox/memory-outbox.ts";
-import { registerOutboxMetrics } from "./outbox/outbox-metrics.ts";
-import { SinkLink } from "./outbox/sink-link.ts";
-import { resolveStorePath } from "./outbox/store-path.ts";
-import { InfluxSink } from "./sinks/influx-sink.ts";
 import { InMemoryLatestValues } from "./state/latest-values.ts";
-import { powerwallRoutes } from "./sources/powerwall/api-routes.ts";
-import { createPowerwallClient, pollerOptionsFrom } from "./sources/powerwall/create-client.ts";
-import { PowerwallPoller } from "./sources/powerwall/poller.ts";
 import { ConfigError } from "./core/errors.ts";
 import { VERSION } from "./version.ts";
-import { apiRoutes as wallboxApiRoutes } from "./wallbox/api-routes.ts";
-import { AuditLog } from "./wallbox/audit-log.ts";
-import { WallboxController } from "./wallbox/controller.ts";
-import { createCharger } from "./wallbox/drivers/create-charger.ts";
-import { WallboxPublisher } from "./wallbox/wallbox-publisher.ts";
-import { webhookRoutes } from "./wallbox/webhook-routes.ts";
 
 /**
  * The composition root: the only place that constructs components. It wires them through the
  * context (log, clock, bus, metrics, points, latest values), starts them, and stops them in
  * reverse order. A component that fails to start is marked down; the rest keep running.
+ * Optional areas are imported only when the config switches them on: their libraries (ocpp-rpc,
+ * johnny-five, protobufjs, MQTT.js, SQLite) then cost no memory on a Pi that does not use them.
  */
 export interface StartOptions {
   log?: Logger;
@@ -88,6 +73,10 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   // ---- outbox: where every reading goes (issue 3): memory for one flush interval -> InfluxDB; the SQLite store when it cannot take them
   let outbox: Outbox;
   if (config.influx.url) {
+    const [{ InfluxSink }, { SinkLink }, { BatchStore }, { DurableOutbox }, { registerOutboxMetrics }, { resolveStorePath }] = await Promise.all([
+      import("./sinks/influx-sink.ts"), import("./outbox/sink-link.ts"), import("./outbox/batch-store.ts"),
+      import("./outbox/durable-outbox.ts"), import("./outbox/outbox-metrics.ts"), import("./outbox/store-path.ts"),
+    ]);
     const { influx: ix, outbox: ob } = config;
     const olog = log.child("outbox");
     const sink = new InfluxSink({ url: ix.url, org: ix.org, bucket: ix.bucket, token: ix.token, precision: ix.precision, timeoutMs: ix.timeout_ms });
@@ -121,7 +110,7 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   };
   // ---- Home Assistant bridge (issue 4): built here so every area can declare entities; it connects in start(), after the broker
   const haPublisher = config.homeassistant.enabled
-    ? new HomeAssistantPublisher({ log: log.child("homeassistant"), clock, bus, latest, health, status, config, host, version: VERSION, embeddedBrokerAddress: () => addresses.mqtt })
+    ? new (await import("./homeassistant/publisher.ts")).HomeAssistantPublisher({ log: log.child("homeassistant"), clock, bus, latest, health, status, config, host, version: VERSION, embeddedBrokerAddress: () => addresses.mqtt })
     : undefined;
   const ha: HomeAssistantBridge = haPublisher ?? noHomeAssistant;
 
@@ -165,6 +154,9 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
 
   // ---- Powerwall source, Wi-Fi association, Home Assistant publisher, Powerwall REST API (issue 4)
   if (config.powerwall.enabled) {
+    const [{ PowerwallPoller }, { createPowerwallClient, pollerOptionsFrom }, { powerwallRoutes }] = await Promise.all([
+      import("./sources/powerwall/poller.ts"), import("./sources/powerwall/create-client.ts"), import("./sources/powerwall/api-routes.ts"),
+    ]);
     try {
       const pw = new PowerwallPoller(ctx, createPowerwallClient(config.powerwall, { clock, log: log.child("source:powerwall") }), pollerOptionsFrom(config.powerwall, config.site.name));
       health.register("powerwall", () => pw.health());
@@ -180,6 +172,7 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   }
   // Wi-Fi association to the Powerwall's AP (issue 4, part 2): checks and joins in the background, never throws
   if (config.wifi.enabled) {
+    const { WifiAssociation } = await import("./network/wifi-association.ts");
     const wifi = new WifiAssociation({ log: log.child("wifi"), clock, config: config.wifi });
     health.register("wifi", () => wifi.health());
     await wifi.start(lifetime.signal);
@@ -199,6 +192,10 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
 
   // ---- wallbox controller, Grafana webhooks, charger drivers (issue 5)
   if (config.wallbox.enabled) {
+    const [{ AuditLog }, { createCharger }, { WallboxController }, { WallboxPublisher }, { webhookRoutes }, { apiRoutes: wallboxApiRoutes }] = await Promise.all([
+      import("./wallbox/audit-log.ts"), import("./wallbox/drivers/create-charger.ts"), import("./wallbox/controller.ts"),
+      import("./wallbox/wallbox-publisher.ts"), import("./wallbox/webhook-routes.ts"), import("./wallbox/api-routes.ts"),
+    ]);
     const wb = config.wallbox;
     const wbLog = log.child("wallbox").redact(wb.grafana.token, wb.grafana.hmac_secret, wb.ocpp.password);
     const wbCtx: Context = { ...ctx, log: wbLog };

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import pkg from "../package.json" with { type: "json" };
 
-/** gridbox's version, from package.json (read once at start). */
-export const VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+/** gridbox's version, from package.json (inlined by the build, read by tsx in development). */
+export const VERSION: string = pkg.version;

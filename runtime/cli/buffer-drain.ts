@@ -15,7 +15,6 @@ import type { Command } from "./command.ts";
  * Safe while gridbox runs: both may send a batch, and a replay is byte-identical (InfluxDB keeps it once).
  */
 export const bufferDrain: Command = {
-  summary: "send the stored batches to InfluxDB now (progress bar; exits when empty or on error)",
   async run({ configPath }) {
     const loaded = loadConfigFile(configPath);
     const { config } = loaded;

@@ -9,7 +9,6 @@ import type { Command } from "./command.ts";
  * what was dropped or dead-lettered, ever. Read-only: safe while gridbox runs (SQLite WAL readers).
  */
 export const bufferStats: Command = {
-  summary: "show the store: batches, readings, bytes, oldest age, dropped, dead-lettered",
   options: { json: { type: "boolean" } },
   async run({ configPath, values }) {
     const { config } = loadConfigFile(configPath);

@@ -8,7 +8,6 @@ export interface CommandArgs {
 }
 
 export interface Command {
-  summary: string;
   options?: NonNullable<ParseArgsConfig["options"]>;
   run(args: CommandArgs): Promise<number>;
 }

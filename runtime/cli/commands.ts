@@ -1,21 +1,20 @@
-import { bufferDrain } from "./buffer-drain.ts";
-import { bufferStats } from "./buffer-stats.ts";
 import type { Command } from "./command.ts";
-import { configCheck } from "./config-check.ts";
-import { importWebhook } from "./import-webhook.ts";
-import { passwd } from "./passwd.ts";
-import { poll } from "./poll.ts";
-import { serve } from "./serve.ts";
-import { strings } from "./strings.ts";
 
-/** Every subcommand, by the words that call it. Adding one: its file plus one line here. */
-export const COMMANDS = new Map<string, Command>([
-  ["serve", serve],
-  ["config check", configCheck],
-  ["passwd", passwd],
-  ["import", importWebhook],
-  ["poll", poll],
-  ["strings", strings],
-  ["buffer stats", bufferStats],
-  ["buffer drain", bufferDrain],
+/**
+ * Every subcommand, by the words that call it, with its one-line summary for `gridbox help`.
+ * A command's module is loaded only when it runs, so `gridbox serve` does not carry the Powerwall,
+ * buffer or import code (and their libraries) of the other commands. Adding one: its file plus one
+ * line here.
+ */
+export interface CommandEntry { summary: string; load: () => Promise<Command> }
+
+export const COMMANDS = new Map<string, CommandEntry>([
+  ["serve", { summary: "run gridbox (the default command)", load: async () => (await import("./serve.ts")).serve }],
+  ["config check", { summary: "validate the config file and list every problem", load: async () => (await import("./config-check.ts")).configCheck }],
+  ["passwd", { summary: "hash a password (read from stdin) for broker.devices / broker.clients", load: async () => (await import("./passwd.ts")).passwd }],
+  ["import", { summary: "import the Flask webhook server's INI (port, secret_token, [alerts]) into the wallbox config", load: async () => (await import("./import-webhook.ts")).importWebhook }],
+  ["poll", { summary: "poll the Powerwall once and print the reading (--pretty, --no-push)", load: async () => (await import("./poll.ts")).poll }],
+  ["strings", { summary: "poll the Powerwall once and print the PV strings A-F as a table (--json)", load: async () => (await import("./strings.ts")).strings }],
+  ["buffer stats", { summary: "show the store: batches, readings, bytes, oldest age, dropped, dead-lettered", load: async () => (await import("./buffer-stats.ts")).bufferStats }],
+  ["buffer drain", { summary: "send the stored batches to InfluxDB now (progress bar; exits when empty or on error)", load: async () => (await import("./buffer-drain.ts")).bufferDrain }],
 ]);

@@ -5,7 +5,6 @@ import type { Command } from "./command.ts";
 
 /** `gridbox config check [--print]`: validate the config, list every problem, exit 2 if any. */
 export const configCheck: Command = {
-  summary: "validate the config file and list every problem",
   options: { print: { type: "boolean" } }, // --print: the effective config, secrets masked
   async run({ configPath, values }) {
     const loaded = loadConfigFile(configPath); // throws ConfigError: main prints it and exits 2

@@ -63,7 +63,6 @@ function section(imp: FlaskImport, doc: Document): Record<string, unknown> {
 }
 
 export const importWebhook: Command = {
-  summary: "import the Flask webhook server's INI (port, secret_token, [alerts]) into the wallbox config",
   options: { write: { type: "boolean" } },
   async run({ configPath, values, positionals }) {
     const iniPath = positionals[0];

@@ -35,13 +35,14 @@ if (name === "version" || rest.includes("--version")) {
   process.exit(0);
 }
 
-const command = COMMANDS.get(name);
-if (!command) {
+const entry = COMMANDS.get(name);
+if (!entry) {
   process.stderr.write(`gridbox: unknown command "${name}"\n\n${usage()}`);
   process.exit(2);
 }
 
 try {
+  const command = await entry.load();
   const { values, positionals } = parseArgs({
     args: rest,
     options: { config: { type: "string", short: "c" }, ...command.options },

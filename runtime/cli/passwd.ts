@@ -7,7 +7,6 @@ import type { Command } from "./command.ts";
  * the scrypt hash to paste into the config as `password_hash`.
  */
 export const passwd: Command = {
-  summary: "hash a password (read from stdin) for broker.devices / broker.clients",
   async run() {
     const rl = createInterface({ input: process.stdin, output: process.stdin.isTTY ? process.stderr : undefined, terminal: false });
     if (process.stdin.isTTY) process.stderr.write("password: ");

@@ -15,7 +15,6 @@ import { pollPowerwallOnce } from "./powerwall-once.ts";
  * print only. Exit codes: 0 ok, 1 poll or push failed, 2 config error.
  */
 export const poll: Command = {
-  summary: "poll the Powerwall once and print the reading (--pretty, --no-push)",
   options: { pretty: { type: "boolean" }, "no-push": { type: "boolean" } },
   async run({ configPath, values }) {
     const loaded = loadConfigFile(configPath);

@@ -4,7 +4,6 @@ import type { Command } from "./command.ts";
 
 /** `gridbox serve`: run the appliance until SIGTERM/SIGINT, then flush and stop cleanly. */
 export const serve: Command = {
-  summary: "run gridbox (the default command)",
   async run({ configPath }) {
     const loaded = loadConfigFile(configPath);
     const gridbox = await startGridbox(loaded);

@@ -6,7 +6,6 @@ import { pollPowerwallOnce } from "./powerwall-once.ts";
 
 /** `gridbox strings [--json]`: one poll, the PV strings A-F as a table (power = V x I). */
 export const strings: Command = {
-  summary: "poll the Powerwall once and print the PV strings A-F as a table (--json)",
   options: { json: { type: "boolean" } },
   async run({ configPath, values }) {
     const loaded = loadConfigFile(configPath);

@@ -1,10 +1,22 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { clientIdFor, topicFor } from "../../firmware-protocol/topics.ts";
+import { REPO_ROOT } from "../../runtime/config/paths.ts";
+import type { ChildLaunch } from "../integration/store-and-forward/gridbox-child.ts";
 import { VictoriaMetrics } from "../support/victoria-metrics.ts";
 import { delay, getJson, percentile, print, rssMb, startGridboxChild } from "./bench-kit.ts";
+
+/** The ExecStart and Environment of image/systemd/gridbox.service, pointed at this checkout's bundle. */
+function productionLaunch(): ChildLaunch {
+  const unit = readFileSync(join(REPO_ROOT, "image/systemd/gridbox.service"), "utf8");
+  const exec = /^ExecStart=\S+ (.*?) \S+gridbox\.mjs serve/m.exec(unit);
+  const env = Object.fromEntries([...unit.matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]));
+  const bundle = join(REPO_ROOT, "dist/runtime/gridbox.mjs");
+  if (!existsSync(bundle)) throw new Error("dist/runtime/gridbox.mjs is missing: run `make build` (make bench does)");
+  return { args: [...(exec?.[1]?.split(" ") ?? []), bundle], env };
+}
 
 /**
  * The whole appliance (`gridbox serve` as a child process) with 20 simulated devices publishing one
@@ -17,7 +29,10 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 120);
 const DEVICES = Array.from({ length: 20 }, (_, d) => ({ id: `bench${String(d).padStart(7, "0")}`, password: `bench-device-${d}` }));
 const dir = mkdtempSync(join(tmpdir(), "gridbox-bench-rss-"));
 const vm = await new VictoriaMetrics().start();
-const gb = await startGridboxChild(dir, { devices: Object.fromEntries(DEVICES.map((d) => [d.id, d.password])), influxUrl: vm.url, storePath: join(dir, "outbox.db") });
+// run gridbox as the Pi does (image/systemd/gridbox.service): the built bundle (make build) under plain
+// node with the same memory flags; BENCH_RSS_DEV=1 measures the development entry (tsx) instead
+const launch = process.env.BENCH_RSS_DEV ? undefined : productionLaunch();
+const gb = await startGridboxChild(dir, { devices: Object.fromEntries(DEVICES.map((d) => [d.id, d.password])), influxUrl: vm.url, storePath: join(dir, "outbox.db"), ...(launch ? { launch } : {}) });
 const pid = gb.proc.pid as number;
 const cpuTicks = (): number => { const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []; return Number(f[11]) + Number(f[12]); };
 
@@ -67,7 +82,7 @@ await gb.stop();
 await vm.destroy();
 rmSync(dir, { recursive: true, force: true });
 const elapsed = (Date.now() - t0) / 1000;
-print("rss_mb", rss, `gridbox serve after ${DURATION_S} s at ${Math.round(published / elapsed)} readings/s (20 devices x 50 Hz, one reading per MQTT message); goal <= 80`);
+print("rss_mb", rss, `${launch ? "built bundle with the systemd unit's flags" : "development entry (tsx)"}: gridbox serve after ${DURATION_S} s at ${Math.round(published / elapsed)} readings/s (20 devices x 50 Hz, one reading per MQTT message); goal <= 80`);
 print("gridbox_cpu_percent", (100 * cpuS) / elapsed, "of one core, same run");
 print("publish_to_visible_p99_ms", percentile(latencies, 99), `p50 ${percentile(latencies, 50)} ms, max ${Math.max(...latencies)} ms over ${latencies.length} readings (poll every 100 ms); goal <= 2000`);
 print("rss_run_delivered_ratio", status.outbox.delivered / Math.max(1, status.outbox.accepted), `accepted ${status.outbox.accepted}, delivered ${status.outbox.delivered}, dropped ${status.outbox.dropped}, stored ${status.outbox.store.readings}`);

@@ -16,8 +16,11 @@ export interface GridboxChild { proc: ChildProcess; http: string; mqtt: string; 
 
 export interface ChildPorts { http: number; mqtt: number; ws: number }
 
+/** How to run gridbox: by default the development entry (tsx); benchmarks may run the built bundle as systemd does. */
+export interface ChildLaunch { args: string[]; env?: NodeJS.ProcessEnv }
+
 /** Starts `gridbox serve` with the given devices and sink; `extra` lines go under `outbox:`. */
-export async function startGridboxChild(dir: string, o: { devices: Record<string, string>; influxUrl?: string; storePath: string; extra?: string; ports?: ChildPorts }): Promise<GridboxChild> {
+export async function startGridboxChild(dir: string, o: { devices: Record<string, string>; influxUrl?: string; storePath: string; extra?: string; ports?: ChildPorts; launch?: ChildLaunch }): Promise<GridboxChild> {
   const ports = o.ports ?? { http: await freePort(), mqtt: await freePort(), ws: await freePort() };
   const httpPort = ports.http;
   const mqttPort = ports.mqtt;
@@ -40,7 +43,8 @@ export async function startGridboxChild(dir: string, o: { devices: Record<string
     `  store: { path: ${o.storePath} }`,
     o.extra ?? "",
   ].join("\n") + "\n", { mode: 0o600 });
-  const proc = spawn(process.execPath, [join(REPO_ROOT, "runtime/cli/bin.js"), "serve", "--config", cfg], { stdio: ["ignore", "ignore", "pipe"] });
+  const launch = o.launch ?? { args: [join(REPO_ROOT, "runtime/cli/bin.js")] };
+  const proc = spawn(process.execPath, [...launch.args, "serve", "--config", cfg], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...launch.env } });
   let err = "";
   proc.stderr?.on("data", (d: Buffer) => { err = (err + d.toString()).slice(-4000); if (process.env.BENCH_CHILD_STDERR) process.stderr.write(d); });
   const http = `http://127.0.0.1:${httpPort}`;
