@@ -1,5 +1,7 @@
 # gridbox — the single entry point. `make run` and `make test` work on a fresh clone.
 SHELL := /bin/bash
+# Debian puts mosquitto (the broker) in /usr/sbin, which a non-login PATH may lack
+export PATH := $(PATH):/usr/sbin:/sbin
 .DEFAULT_GOAL := help
 NODE_MODULES := node_modules/.installed
 CONFIG ?= gridbox.example.yaml
