@@ -1,5 +1,6 @@
 import { Kind, type TSchema } from "@sinclair/typebox";
 import { Value, ValueErrorType } from "@sinclair/typebox/value";
+import { isSecretSchema } from "./schema-helpers.ts";
 
 /**
  * Validates a config document against the schema: fills defaults, then reports every problem as
@@ -20,13 +21,15 @@ export function validateConfig(schema: TSchema, value: unknown): string[] {
     // a union reports each branch; keep the first message per path
     if (seen.has(path)) continue;
     seen.add(path);
-    problems.push(`${path}: ${describe(e.type, e.schema, e.value, e.message)}`);
+    // never echo a secret, nor a password hash (users paste plaintext passwords there)
+    const hidden = isSecretSchema(e.schema) || path.endsWith("/password_hash");
+    problems.push(`${path}: ${describe(e.type, e.schema, e.value, e.message, hidden)}`);
   }
   return problems;
 }
 
-function describe(type: ValueErrorType, schema: TSchema, value: unknown, message: string): string {
-  const got = value === undefined ? "nothing" : JSON.stringify(value);
+function describe(type: ValueErrorType, schema: TSchema, value: unknown, message: string, hidden: boolean): string {
+  const got = value === undefined ? "nothing" : hidden ? `a hidden ${typeof value}` : JSON.stringify(value);
   const help = schema.description ? ` (${schema.description})` : "";
   switch (type) {
     case ValueErrorType.ObjectRequiredProperty:
@@ -45,7 +48,7 @@ function describe(type: ValueErrorType, schema: TSchema, value: unknown, message
     case ValueErrorType.Literal:
       return `expected ${JSON.stringify(schema.const)}, got ${got}${help}`;
     case ValueErrorType.StringPattern:
-      return `${got} does not match ${String(schema.pattern)}${help}`;
+      return `${hidden ? "the value" : got} does not match ${String(schema.pattern)}${help}`;
     default:
       return `${message}, got ${got}${help}`;
   }

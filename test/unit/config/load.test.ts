@@ -95,3 +95,16 @@ test("redaction masks password hashes in a dump", () => {
   const text = JSON.stringify(redactConfig(ConfigSchema, config));
   assert.ok(!text.includes("scrypt$"), "hash leaked into the redacted dump");
 });
+
+test("config errors never echo a secret or a password hash value (a plaintext password put in password_hash)", () => {
+  const problems = problemsOf({
+    broker: { devices: { aabbccddeeff: { password_hash: "hunter2-plaintext" } } },
+    influx: { token: 12345678 },
+  });
+  assert.equal(problems.length, 2, problems.join("\n"));
+  for (const p of problems) {
+    assert.ok(!p.includes("hunter2") && !p.includes("12345678"), p);
+  }
+  assert.match(problems.join("\n"), /\/broker\/devices\/aabbccddeeff\/password_hash: .*does not match/);
+  assert.match(problems.join("\n"), /\/influx\/token: expected a string/);
+});
