@@ -85,7 +85,10 @@ class NamedLogger implements Logger {
       if (s && s.length >= 4 && !this.shared.secrets.has(s)) { this.shared.secrets.add(s); added = true; }
     }
     if (added) {
-      const alternatives = [...this.shared.secrets].sort((a, b) => b.length - a.length).map(escapeRe);
+      // in JSON output a secret with quotes, backslashes or control characters appears escaped
+      const forms = new Set<string>();
+      for (const v of this.shared.secrets) { forms.add(v); forms.add(JSON.stringify(v).slice(1, -1)); }
+      const alternatives = [...forms].sort((a, b) => b.length - a.length).map(escapeRe);
       this.shared.pattern = new RegExp(alternatives.join("|"), "g");
     }
     return this;

@@ -48,3 +48,11 @@ test("RateLimitedLog: one line per key per interval, counting what it held back"
   assert.equal(log.lines.length, 3);
   assert.equal((JSON.parse(log.lines[2] ?? "{}") as { suppressed?: number }).suppressed, 49);
 });
+
+test("secrets with quotes or backslashes are masked in JSON lines too (where they appear escaped)", () => {
+  const log = memoryLogger().redact('pa"ss\\word-1');
+  log.error('login with pa"ss\\word-1 failed', { body: 'user=x&pass=pa"ss\\word-1' });
+  const line = (log as ReturnType<typeof memoryLogger>).lines[0] ?? "";
+  assert.ok(!line.includes("ss\\\\word-1"), line);
+  assert.equal(line.split("***").length - 1, 2, line);
+});
