@@ -31,13 +31,18 @@ export interface Snapshot { reading: PowerwallReading; point: Point; polledAtMs:
 
 export interface PollResult { ok: boolean; snapshot?: Snapshot; error?: string }
 
+const WRITE_RANK: Record<PollWrite, number> = { none: 0, mqtt: 1, all: 2 };
+
+/** One poll in flight: what its callers asked to be written (the strongest wins) and what was. */
+interface PollJob { write: PollWrite; written: PollWrite; promise: Promise<PollResult> }
+
 export class PowerwallPoller implements Component {
   private readonly log: Logger;
   private readonly breaker: PowerwallBreaker;
   private timer: TimerHandle | undefined;
   private running = false;
   private lifetime: AbortController | undefined;
-  private inFlight: Promise<PollResult> | undefined;
+  private inFlight: PollJob | undefined;
   private last: Snapshot | undefined;
   private readonly stats = { polls: 0, successes: 0, failures: 0, lastPollMs: undefined as number | undefined, lastSuccessMs: undefined as number | undefined };
   private readonly polled;
@@ -63,7 +68,7 @@ export class PowerwallPoller implements Component {
     this.running = false;
     if (this.timer) this.ctx.clock.clearTimeout(this.timer);
     this.lifetime?.abort();
-    await this.inFlight?.catch(() => undefined);
+    await this.inFlight?.promise.catch(() => undefined);
     this.client.close();
   }
 
@@ -78,10 +83,30 @@ export class PowerwallPoller implements Component {
     return this.last ? { ...this.last, ageMs: this.ctx.clock.nowMs() - this.last.polledAtMs } : undefined;
   }
 
-  /** Polls now (or joins the poll in flight). */
+  /**
+   * Polls now (or joins the poll in flight). A caller that joins asking for more writes than the
+   * poll in flight (the timer's "all" joining a /snapshot/live "none") still gets them: the point is
+   * written once at the strongest level asked for, never lost and never written twice.
+   */
   pollNow(write: PollWrite = "all"): Promise<PollResult> {
-    this.inFlight ??= this.pollOnce(write).finally(() => { this.inFlight = undefined; });
-    return this.inFlight;
+    const job = this.inFlight;
+    if (!job) {
+      const j: PollJob = { write, written: "none", promise: Promise.resolve({ ok: false }) };
+      j.promise = this.pollOnce(j).finally(() => { if (this.inFlight === j) this.inFlight = undefined; });
+      this.inFlight = j;
+      return j.promise;
+    }
+    if (WRITE_RANK[write] <= WRITE_RANK[job.write]) return job.promise;
+    job.write = write;
+    // the poll may already have written at its weaker level: make up the difference when it is done
+    return job.promise.then((r) => { if (r.ok && r.snapshot) this.writeUp(job, r.snapshot.point); return r; });
+  }
+
+  private writeUp(job: PollJob, point: Point): void {
+    if (WRITE_RANK[job.write] <= WRITE_RANK[job.written]) return;
+    if (job.write === "all") this.ctx.points.write([point]);
+    else { this.ctx.latest.update([point]); this.ctx.bus.emit("points", [point]); }
+    job.written = job.write;
   }
 
   status(): Record<string, unknown> {
@@ -119,7 +144,7 @@ export class PowerwallPoller implements Component {
     this.timer.unref?.();
   }
 
-  private async pollOnce(write: PollWrite): Promise<PollResult> {
+  private async pollOnce(job: PollJob): Promise<PollResult> {
     const now = this.ctx.clock.nowMs();
     const endTimer = this.pollSeconds.startTimer();
     this.stats.polls++;
@@ -136,8 +161,7 @@ export class PowerwallPoller implements Component {
       if (this.breaker.state !== "closed") this.log.info(`Powerwall back (${this.breaker.state} -> closed)`);
       this.breaker.onSuccess(snapshot.polledAtMs);
       this.polled.inc({ result: "ok" });
-      if (write === "all") this.ctx.points.write([point]);
-      else if (write === "mqtt") { this.ctx.latest.update([point]); this.ctx.bus.emit("points", [point]); }
+      this.writeUp(job, point);
       return { ok: true, snapshot };
     } catch (err) {
       this.stats.failures++;
