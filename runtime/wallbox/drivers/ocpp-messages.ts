@@ -21,6 +21,9 @@ export interface MeterReading { energyWh?: number; powerW?: number; currentA?: n
 export function readSampledValues(values: readonly SampledValue[]): MeterReading {
   const out: MeterReading = {};
   const phaseCurrents: number[] = [];
+  // boxes that send per-phase powers often send the total beside them: the total wins, never both
+  let totalPowerW: number | undefined;
+  let phasePowerW: number | undefined;
   for (const sv of values) {
     const n = Number(sv.value);
     if (typeof sv.value !== "string" || sv.value.trim() === "" || !Number.isFinite(n)) continue;
@@ -32,8 +35,8 @@ export function readSampledValues(values: readonly SampledValue[]): MeterReading
         if (sv.phase === undefined) out.energyWh = n * kilo;
         break;
       case "Power.Active.Import":
-        if (sv.phase === undefined) out.powerW = n * kilo;
-        else out.powerW = (out.powerW ?? 0) + n * kilo;
+        if (sv.phase === undefined) totalPowerW = n * kilo;
+        else phasePowerW = (phasePowerW ?? 0) + n * kilo;
         break;
       case "Current.Import":
         if (sv.phase === undefined || (typeof sv.phase === "string" && /^L[123]$/.test(sv.phase))) phaseCurrents.push(n);
@@ -43,6 +46,8 @@ export function readSampledValues(values: readonly SampledValue[]): MeterReading
       default: break;
     }
   }
+  const powerW = totalPowerW ?? phasePowerW;
+  if (powerW !== undefined) out.powerW = powerW;
   if (phaseCurrents.length > 0) out.currentA = Math.max(...phaseCurrents);
   return out;
 }

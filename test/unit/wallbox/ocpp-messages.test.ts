@@ -37,3 +37,18 @@ test("TxDefaultProfile in amps with limit 0 for a pause", () => {
   assert.equal(p.csChargingProfiles.chargingSchedule.startSchedule, "2025-06-14T08:41:00.000Z");
   assert.deepEqual(p.csChargingProfiles.chargingSchedule.chargingSchedulePeriod, [{ startPeriod: 0, limit: 0, numberPhases: 3 }]);
 });
+
+test("a total Power.Active.Import wins over per-phase values sent beside it (no double count)", () => {
+  const perPhase = [
+    { value: "2300", measurand: "Power.Active.Import", phase: "L1" },
+    { value: "2300", measurand: "Power.Active.Import", phase: "L2" },
+    { value: "2300", measurand: "Power.Active.Import", phase: "L3" },
+  ];
+  const total = { value: "6900", measurand: "Power.Active.Import" };
+  assert.equal(readSampledValues([total, ...perPhase]).powerW, 6900, "total first");
+  assert.equal(readSampledValues([...perPhase, total]).powerW, 6900, "total last");
+  assert.equal(readSampledValues([
+    { value: "2.3", measurand: "Power.Active.Import", phase: "L1-N", unit: "kW" },
+    { value: "2.3", measurand: "Power.Active.Import", phase: "L2-N", unit: "kW" },
+  ]).powerW, 4600, "per-phase only: the sum");
+});
