@@ -114,7 +114,7 @@ export function webhookRoutes(deps: WebhookDeps) {
           audit.record({ source: "grafana", client: req.ip, ...base, result: "ignored", detail: "neither firing nor resolved" });
           return { ...base, action: null, outcome: "ignored" };
         }
-        if (repeats.isRepeat(a.fingerprint, a.status)) {
+        if (repeats.isRepeat(a.fingerprint, a.status, a.startsAt)) {
           audit.record({ source: "grafana", client: req.ip, ...base, ...(mapped ? { action: mapped.text } : {}), result: "duplicate", detail: "repeat notification suppressed" });
           return { ...base, action: mapped?.text ?? null, outcome: "duplicate" };
         }

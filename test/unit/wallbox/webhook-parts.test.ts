@@ -55,6 +55,9 @@ test("repeat filter per fingerprint and status, bounded; rate limiter refills", 
   f.isRepeat("b", "firing");
   f.isRepeat("c", "firing"); // "a" is forgotten
   assert.equal(f.isRepeat("a", "firing"), false);
+  // a new firing episode (new startsAt) whose resolved notice never came (disabled or lost) acts again
+  const g = new RepeatFilter();
+  assert.deepEqual([g.isRepeat("a", "firing", "T1"), g.isRepeat("a", "firing", "T1"), g.isRepeat("a", "firing", "T2"), g.isRepeat("a", "firing", "T2")], [false, true, false, true]);
   let now = 0;
   const r = new RateLimiter(2, () => now);
   assert.deepEqual([r.take("x"), r.take("x"), r.take("y")], [0, 0, 0]);
