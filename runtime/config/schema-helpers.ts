@@ -1,4 +1,4 @@
-import { Type, type TObject, type TProperties, type TString, type StringOptions, type TSchema, type NumberOptions } from "@sinclair/typebox";
+import { FormatRegistry, Type, type TObject, type TProperties, type TString, type StringOptions, type TSchema, type NumberOptions } from "@sinclair/typebox";
 
 /**
  * Building blocks for the config schema. Every section is a closed object (unknown keys are errors)
@@ -37,3 +37,9 @@ export function pollingSchema(defaults: { intervalMs: number; timeoutMs: number 
 }
 
 export const isSecretSchema = (s: TSchema): boolean => (s as { secret?: unknown }).secret === true;
+
+/** An ISO 8601 date or date-time that Date.parse accepts (checked at validation, not at start). */
+FormatRegistry.Set("iso-date", (v) => /^\d{4}-\d{2}-\d{2}/.test(v) && Number.isFinite(Date.parse(v)));
+export function isoDate(defaultValue: string, description: string): TString {
+  return Type.String({ format: "iso-date", default: defaultValue, description });
+}

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { DEVICE_ID_PATTERN, LIMITS } from "../../../firmware-protocol/topics.ts";
-import { durationMs, hostAddress, port, section } from "../schema-helpers.ts";
+import { durationMs, hostAddress, isoDate, port, section } from "../schema-helpers.ts";
 
 const PasswordHash = Type.String({
   pattern: "^scrypt\\$",
@@ -43,6 +43,6 @@ export const broker = section({
 }, "embedded MQTT broker (aedes, MQTT 3.1.1)");
 
 export const ingest = section({
-  min_valid_time: Type.String({ default: "2020-01-01T00:00:00Z", description: "device timestamps before this mean an unsynced clock: receive time is used and the point flagged" }),
+  min_valid_time: isoDate("2020-01-01T00:00:00Z", "an ISO date such as 2020-01-01T00:00:00Z; device timestamps before this mean an unsynced clock: receive time is used and the point flagged"),
   max_future_skew_s: Type.Integer({ minimum: 0, default: 300, description: "device timestamps further ahead than this are replaced by receive time" }),
 }, "ESP32 message ingest");

@@ -108,3 +108,11 @@ test("config errors never echo a secret or a password hash value (a plaintext pa
   assert.match(problems.join("\n"), /\/broker\/devices\/aabbccddeeff\/password_hash: .*does not match/);
   assert.match(problems.join("\n"), /\/influx\/token: expected a string/);
 });
+
+test("an ingest.min_valid_time that is not a date is a config error (config check passed it, serve then refused to start)", () => {
+  const problems = problemsOf({ ingest: { min_valid_time: "2020-13-01" } });
+  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.match(problems[0] ?? "", /^\/ingest\/min_valid_time: .*"2020-13-01"/);
+  assert.deepEqual(problemsOf({ ingest: { min_valid_time: "2021-06-01" } }), []);
+  assert.deepEqual(problemsOf({ ingest: { min_valid_time: "2021-06-01T00:00:00+02:00" } }), []);
+});
