@@ -48,6 +48,8 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
   private startTimer: TimerHandle | undefined;
   private lastSessionWh: number | undefined;
   private wanted = { enabled: false, currentA: 6 };
+  /** the box answered NotSupported to SetChargingProfile */
+  private noSmartCharging = false;
   private listeners: Array<() => void> = [];
   private detail: string | undefined = "no charge point connected yet";
   /** counters for /status */
@@ -118,6 +120,7 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
     this.wanted.enabled = on;
     const accepted = await this.sendProfile(signal);
     if (!on && !accepted && this.tx) await this.remoteStop(signal); // no smart charging: end the session instead
+    // (and start a new one to resume: a box without smart charging must not stay stopped)
     if (on && !this.tx && vehicleStatus(this.connectorStatus) === "B") await this.remoteStart(signal);
   }
 
@@ -139,6 +142,12 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
     this.stats.profilesSent++;
     if (res.status === "Accepted") return true;
     this.stats.profilesRejected++;
+    if (res.status === "NotSupported") {
+      // no smart charging: the box charges at its own limit; start/stop go through remote transactions
+      if (!this.noSmartCharging) this.opts.log.warn("charge point does not support smart charging: the current cannot be set, charging is started and stopped with remote transactions");
+      this.noSmartCharging = true;
+      return false;
+    }
     if (this.wanted.enabled) throw new GridboxError("GRIDBOX_CHARGER_FAILED", `charge point answered ${String(res.status)} to a ${limitA} A charging profile`);
     return false;
   }
@@ -285,8 +294,7 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
         }
       }
       try {
-        await this.sendProfile(signal);
-        this.opts.log.info(`limit re-applied after ${why}: ${this.wanted.enabled ? `${this.wanted.currentA} A` : "paused"}`);
+        if (await this.sendProfile(signal)) this.opts.log.info(`limit re-applied after ${why}: ${this.wanted.enabled ? `${this.wanted.currentA} A` : "paused"}`);
       } catch (err) {
         this.opts.log.warn(`re-applying the limit after ${why} failed: ${errorMessage(err)}`);
       }

@@ -110,7 +110,12 @@ test("a charge point without smart charging is paused with RemoteStopTransaction
   await cs.enable(false, signal());
   await until("remote stop", () => cs.transactionId === undefined && sim.transactionId === undefined);
   assert.ok(sim.log.some((m) => m.dir === "in" && m.method === "RemoteStopTransaction"));
-  await assert.rejects(cs.enable(true, signal()), /NotSupported/);
+  // and resumed with RemoteStartTransaction: a box without smart charging is not stuck once paused
+  await cs.setCurrentA(10, signal());
+  await cs.enable(true, signal());
+  await until("remote start", () => cs.transactionId !== undefined && sim.status === "Charging");
+  assert.ok(sim.log.some((m) => m.dir === "in" && m.method === "RemoteStartTransaction"));
+  await cs.setCurrentA(12, signal()); // the box cannot take a limit: not an error every control cycle
 });
 
 test("wrong password, no password and an unknown identity are refused at the WebSocket upgrade", async () => {
