@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Document, parseDocument, Scalar, stringify } from "yaml";
 import { loadConfigFile } from "../config/load.ts";
@@ -98,6 +98,7 @@ export const importWebhook: Command = {
     } catch (err) {
       writeFileSync(configPath, original);
       if (secretsBefore !== undefined) writeFileSync(secretsPath, secretsBefore);
+      else if (imp.token) rmSync(secretsPath, { force: true }); // the file we created holds the token
       process.stderr.write(`gridbox import: the merged config does not validate; nothing changed\n`);
       throw err;
     }

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -59,4 +59,17 @@ test("gridbox import prints the section without the token, --write merges it and
   assert.equal(loaded.config.wallbox.grafana.token, TOKEN);
   assert.equal(loaded.config.wallbox.grafana.alerts["GridImportHigh.firing"], "stop");
   assert.equal(readFileSync(`${config}.bak`, "utf8"), "site:\n  name: test # keep me\nhttp:\n  port: 8080\n");
+});
+
+test("gridbox import --write into a config that does not validate changes nothing, not even secrets.yaml", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "gridbox-import-"));
+  writeFileSync(join(dir, "webhook.conf"), INI);
+  const config = join(dir, "gridbox.yaml");
+  const original = "site:\n  name: test\nwallbox:\n  max_current_a: 99\n";
+  writeFileSync(config, original);
+  const failed = await run(process.execPath, [BIN, "import", join(dir, "webhook.conf"), "--write", "--config", config], { timeout: 30_000 }).then(() => undefined, (err: { code?: number; stdout: string; stderr: string }) => err);
+  assert.ok(failed && failed.code !== 0, "the import fails");
+  assert.ok(!failed.stdout.includes(TOKEN) && !failed.stderr.includes(TOKEN), "the token is never printed");
+  assert.equal(readFileSync(config, "utf8"), original);
+  assert.equal(existsSync(join(dir, "secrets.yaml")), false, "no secrets.yaml with the token left behind");
 });
