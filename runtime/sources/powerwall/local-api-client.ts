@@ -81,7 +81,7 @@ export class LocalApiClient implements PowerwallClient {
   }
 
   reconnect(): void {
-    this.session.forget();
+    this.session.reset();
     this.identity = undefined;
     this.notFoundUntil.clear();
     this.transport.reset();

@@ -40,6 +40,23 @@ export class LocalApiSession {
   /** Forget the session (full reconnect). The login block stays: a reconnect is not a reason to storm. */
   forget(): void { this.token = undefined; this.userRecord = undefined; }
 
+  /**
+   * The breaker's full reconnect: forget the session, but while an endpoint is still refused even
+   * with a fresh session (forbiddenUntil), the next login waits until then as well: a new session
+   * would be refused the same way, and one login per reconnect is a login storm at 5 s polls.
+   */
+  reset(): void {
+    this.forget();
+    const now = this.opts.clock.nowMs();
+    for (const [path, until] of this.forbiddenUntil) {
+      if (until <= now) { this.forbiddenUntil.delete(path); continue; }
+      if (until > this.loginBlockedUntil) {
+        this.loginBlockedUntil = until;
+        this.lastLoginError = new GatewayError("GRIDBOX_SOURCE_AUTH", `GET ${path} was refused even with a fresh session`);
+      }
+    }
+  }
+
   /** GET a JSON endpoint with the session, re-logging in once on 401/403. */
   async getJson(path: string, signal: AbortSignal): Promise<unknown> {
     if (!this.token && !this.restored) this.restore();

@@ -206,6 +206,19 @@ describe("local API client", () => {
     c.close();
   });
 
+  test("a required endpoint refused even with a fresh session: the breaker's reconnects do not log in every 3 polls", async () => {
+    const c = localClient(sim, { authRetryMs: 60_000 });
+    await c.poll(signal());
+    sim.control.addFault({ kind: "status", status: 403, path: "/api/meters/aggregates" });
+    const logins = sim.state.stats.logins;
+    for (let i = 1; i <= 12; i++) {
+      await rejects(c.poll(signal()), "GRIDBOX_SOURCE_AUTH");
+      if (i % 3 === 0) c.reconnect(); // what the poller does after reconnect_after_auth_failures
+    }
+    assert.equal(sim.state.stats.logins - logins, 1, "at most one login per auth_retry_ms");
+    c.close();
+  });
+
   test("session_file: a restart reuses the saved session instead of logging in", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gridbox-pw-session-"));
     try {
