@@ -14,6 +14,8 @@ export class BrokerStats {
   messagesReceived = 0;
   bytesReceived = 0;
   oversizedDropped = 0;
+  /** retained PUBLISHes stored as non-retained (a device may retain only its status) */
+  retainRefused = 0;
   packetsTooLarge = 0;
   subscribeDenied = 0;
   clientErrors = 0;
@@ -36,6 +38,7 @@ export class BrokerStats {
     total("gridbox_broker_messages_received_total", "PUBLISH packets received from clients", () => stats.messagesReceived);
     total("gridbox_broker_bytes_received_total", "PUBLISH payload bytes received from clients", () => stats.bytesReceived);
     total("gridbox_broker_oversized_dropped_total", "PUBLISH packets over max_payload_bytes, not delivered", () => stats.oversizedDropped);
+    total("gridbox_broker_retain_refused_total", "retained PUBLISH packets not stored (devices retain only their status topic)", () => stats.retainRefused);
     total("gridbox_broker_packets_too_large_total", "connections closed for announcing a packet far over max_payload_bytes (memory bound)", () => stats.packetsTooLarge);
     total("gridbox_broker_subscribe_denied_total", "subscriptions refused by the ACL (SUBACK 0x80)", () => stats.subscribeDenied);
     total("gridbox_broker_client_errors_total", "connections ended by an error (keepalive or connect timeout, protocol error, denied publish)", () => stats.clientErrors);
@@ -58,6 +61,7 @@ export class BrokerStats {
       messagesReceived: this.messagesReceived,
       bytesReceived: this.bytesReceived,
       oversizedDropped: this.oversizedDropped,
+      retainRefused: this.retainRefused,
       packetsTooLarge: this.packetsTooLarge,
       subscribeDenied: this.subscribeDenied,
       clientErrors: this.clientErrors,

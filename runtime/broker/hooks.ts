@@ -1,7 +1,7 @@
 import type { Aedes, AuthenticateError, Client } from "aedes";
 import { RateLimitedLog, type Logger } from "../core/log.ts";
 import { authenticate, type AuthenticateDeps } from "./authenticate.ts";
-import { authorizePublish } from "./authorize-publish.ts";
+import { authorizePublish, mayRetain } from "./authorize-publish.ts";
 import { authorizeSubscribe } from "./authorize-subscribe.ts";
 import type { BrokerStats } from "./broker-stats.ts";
 import { TooManyLogins } from "./credential-cache.ts";
@@ -64,6 +64,10 @@ export function installHooks(broker: Aedes, deps: HookDeps): void {
         limited.warn(`publish:${identity.username ?? "anonymous"}`, `publish to ${packet.topic} refused (${denial}); closing the connection`, { username: identity.username ?? null });
         done(new Error(`publish refused: ${denial}`)); // MQTT 3.1.1: closes the connection
         return;
+      }
+      if (packet.retain && !mayRetain(identity, packet.topic)) {
+        stats.retainRefused++; // delivered as a normal message, not stored
+        packet.retain = false;
       }
       if (packet.payload.length > maxPayloadBytes) {
         // dropped, not fatal: never retained ([MQTT-3.3.1-5] would store it) and never forwarded (authorizeForward)

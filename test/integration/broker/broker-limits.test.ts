@@ -270,3 +270,24 @@ test("over WebSocket, a message above the packet bound closes the connection; on
     assert.equal(gb.health.snapshot().components.broker?.state, "ok");
   } finally { await gb.stop(); }
 });
+
+test("devices can retain only their status (birth/will): retained junk on other topics would grow memory without bound", async () => {
+  const gb = await startTestGridbox({
+    broker: {
+      devices: await deviceAccounts({ [A]: PW }),
+      clients: { watcher: { password_hash: (await deviceAccounts({ w: "watcher-password" })).w?.password_hash, publish: [], subscribe: ["open_grid_monitor/#"] } },
+    },
+  });
+  const dev = await mqtt.connectAsync(gb.addresses.mqtt as string, { username: A, password: PW, reconnectPeriod: 0 });
+  try {
+    for (let i = 0; i < 3; i++) await dev.publishAsync(`open_grid_monitor/${A}/junk/${i}`, Buffer.alloc(4000, 0x61), { qos: 1, retain: true });
+    await dev.publishAsync(`open_grid_monitor/${A}/measurement`, '{"timestamp":1764072000000000,"frequency":50,"voltage":230}', { qos: 1, retain: true });
+    await dev.publishAsync(`open_grid_monitor/${A}/status`, '{"online":true,"protocol":1}', { qos: 1, retain: true });
+    assert.ok(dev.connected, "a retained publish is not a reason to disconnect");
+    const late = await mosquitto("mosquitto_sub", [...hostPort(gb.addresses.mqtt as string), "-u", "watcher", "-P", "watcher-password", "-t", `open_grid_monitor/${A}/#`, "-v", "-W", "1"]);
+    assert.deepEqual(late.stdout.trim().split("\n"), [`open_grid_monitor/${A}/status {"online":true,"protocol":1}`]);
+    assert.equal((gb.status.snapshot().broker as { retainRefused: number }).retainRefused, 4);
+  } finally {
+    await dev.endAsync(true); await gb.stop();
+  }
+});
