@@ -131,10 +131,13 @@ export class WallboxController implements Component {
     const { clock } = this.deps.ctx;
     const s = this.settings();
     const chargerState = this.chargerState();
-    const decision = decide({
+    let decision = decide({
       nowMs: clock.nowMs(), mode: this.mode, reading: this.reading(), chargePowerW: this.chargePowerW(chargerState, s),
       enabled: this.applied.enabled, currentA: this.applied.currentA, memory: this.memory,
     }, s);
+    // a relay wallbox draws its fixed current: above the configured maximum it is never switched on
+    const overMax = this.fixedOverMax();
+    if (overMax && decision.enabled) decision = { ...decision, enabled: false, reason: `${overMax}: not switched on` };
     this.memory = decision.memory;
     if (decision.reason !== this.lastDecision?.reason) this.deps.ctx.log.debug(() => `decision: ${decision.reason} -> ${decision.enabled ? `${decision.currentA} A` : "paused"}`);
     this.lastDecision = decision;
@@ -187,6 +190,13 @@ export class WallboxController implements Component {
       this.applied.enabled = false;
       this.deps.audit.record({ source: "controller", action: "disable", result: "applied", detail: d.reason });
     }
+  }
+
+  /** Set when the charger cannot limit its current and its fixed current is above max_current_a. */
+  private fixedOverMax(): string | undefined {
+    const c = this.deps.config;
+    if (!this.deps.charger || hasCurrentLimiter(this.deps.charger) || c.gpio.fixed_current_a <= c.max_current_a) return undefined;
+    return `wallbox.gpio.fixed_current_a (${c.gpio.fixed_current_a} A) is above max_current_a (${c.max_current_a} A)`;
   }
 
   settings(): PolicySettings {
@@ -259,6 +269,8 @@ export class WallboxController implements Component {
       problems.push(`${age}: current is not raised, fallback ${this.deps.config.stale_fallback === "stop" ? "stop" : "hold minimum current"}`);
     }
     if (this.lastError) problems.push(`last charger command failed: ${this.lastError}`);
+    const overMax = this.fixedOverMax();
+    if (overMax) problems.push(`${overMax}: the wallbox is not switched on`);
     if (this.deps.config.min_current_a > this.deps.config.max_current_a) problems.push(`wallbox.min_current_a (${this.deps.config.min_current_a} A) is above max_current_a (${this.deps.config.max_current_a} A): charging stays at the maximum`);
     if (problems.length > 0) return { state: "degraded", message: problems.join("; "), ...(this.lastError ? { lastError: this.lastError } : {}), details };
     return { state: "ok", message: `mode ${snap.mode}, ${snap.enabled ? `${snap.current_a} A allowed` : "paused"}`, details };

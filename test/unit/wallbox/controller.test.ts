@@ -145,3 +145,23 @@ test("Home Assistant: select sets the mode, switch starts and stops, states are 
   assert.deepEqual([charger.enabled, ha.last("mode")], [false, "off"]);
   await controller.stop();
 });
+
+test("a relay wallbox whose fixed current is above max_current_a is never switched on, and /health says why", async () => {
+  const t = testContext();
+  const config = wallboxConfig({ mode: "full", max_current_a: 10, gpio: { fixed_current_a: 16 } });
+  const switched: boolean[] = [];
+  const relay = {
+    kind: "gpio", async start() {}, async stop() {}, onChange() {},
+    state: () => ({ online: true, status: "B" as const, enabled: switched.at(-1) ?? false, offeredCurrentA: switched.at(-1) ? 16 : 0 }),
+    async enable(on: boolean) { switched.push(on); },
+  };
+  const controller = new WallboxController({ ctx: t.ctx, config, charger: relay, audit: new AuditLog(t.ctx.log, () => t.clock.nowMs()) });
+  await controller.start(new AbortController().signal);
+  await controller.command({ action: "start" }, "api");
+  assert.ok(!switched.includes(true), `the 16 A relay was closed with a 10 A maximum: ${switched.join(",")}`);
+  assert.equal(controller.snapshot().current_a, 0);
+  const h = controller.health();
+  assert.equal(h.state, "degraded");
+  assert.match(h.message ?? "", /fixed_current_a \(16 A\) is above max_current_a \(10 A\)/);
+  await controller.stop();
+});
