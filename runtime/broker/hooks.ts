@@ -33,8 +33,20 @@ export function installHooks(broker: Aedes, deps: HookDeps): void {
   const { stats, log, identities, maxPayloadBytes } = deps;
   const limited = new RateLimitedLog(log);
 
+  // [MQTT-3.1.4-2] a new connection with a client id in use disconnects the old one: allowed for the
+  // same user (a device reconnecting over a half-open connection), refused with 0x02 for anyone else,
+  // or two devices sharing a firmware-default client id would knock each other off forever
+  const takenByOther = (client: Client, identity: Identity): boolean => {
+    const current = (broker as unknown as { clients: Record<string, Client | undefined> }).clients[client.id];
+    if (!current || current === client) return false;
+    const other = identities.get(current);
+    return other === undefined || other.kind !== identity.kind || other.username !== identity.username;
+  };
+
   broker.authenticate = (client, username, password, done) => {
-    settle(log, "authenticate", authenticate(deps.auth, client.id ?? "", username, password), (r) => {
+    settle(log, "authenticate", authenticate(deps.auth, client.id ?? "", username, password), (result) => {
+      let r = result;
+      if (r.ok && takenByOther(client, r.identity)) r = { ok: false, returnCode: 2, reason: "client_id_taken" };
       if (r.ok) {
         identities.set(client, r.identity);
         stats.connect("accepted");

@@ -176,3 +176,18 @@ test("no password, right or wrong, ever appears in the log", () => {
   assert.ok(gb.logLines.some((l) => l.includes("bad_password")), "the refusals were logged");
   for (const secret of [PW_A, PW_B, PW_HA, WRONG_PW]) assert.ok(!text.includes(secret), `log contains ${secret}`);
 });
+
+test("a client id in use by another user is refused (0x02) instead of kicking that user off; the same user may take over", async () => {
+  const clientId = "esp32-default-client";
+  const a = await mqtt.connectAsync(tcp(), { username: A, password: PW_A, clientId, reconnectPeriod: 0 });
+  try {
+    const err = await mqtt.connectAsync(tcp(), { username: B, password: PW_B, clientId, reconnectPeriod: 0 }).then(
+      (c) => { void c.endAsync(); return undefined; }, (e: Error) => e);
+    assert.ok(err, "device B took over device A's connection");
+    assert.match(err.message, /identifier rejected/i);
+    await sleep(200);
+    assert.ok(a.connected, "device A keeps its connection");
+    const again = await mqtt.connectAsync(tcp(), { username: A, password: PW_A, clientId, reconnectPeriod: 0 });
+    await again.endAsync();
+  } finally { await a.endAsync(true); }
+});
