@@ -99,7 +99,11 @@ export class PowerwallPoller implements Component {
     if (WRITE_RANK[write] <= WRITE_RANK[job.write]) return job.promise;
     job.write = write;
     // the poll may already have written at its weaker level: make up the difference when it is done
-    return job.promise.then((r) => { if (r.ok && r.snapshot) this.writeUp(job, r.snapshot.point); return r; });
+    return job.promise.then((r) => {
+      if (!r.ok || !r.snapshot) return r;
+      try { this.writeUp(job, r.snapshot.point); } catch (err) { this.log.error(`writing the Powerwall point failed: ${errorMessage(err)}`); }
+      return r;
+    });
   }
 
   private writeUp(job: PollJob, point: Point): void {
