@@ -29,16 +29,26 @@ export function serverMessage(body: string): string {
   return text.length > MAX_MESSAGE ? text.slice(0, MAX_MESSAGE) + "..." : text;
 }
 
-/** 1-based line numbers named in an error body: InfluxDB 2 "line 3: ...", InfluxDB 3 "line_number": 3. */
+/**
+ * 1-based line numbers named in an error body: InfluxDB 2 "line 3: ..." at the start of a line of its
+ * message, InfluxDB 3 `"line_number": 3` in its `data` list. Only those places: the
+ * server echoes bad lines ("unable to parse '...'"), and their text may read "line 5" too.
+ */
 export function namedBadLines(body: string): number[] {
   let text = body;
-  try {
-    const parsed = JSON.parse(body) as { message?: unknown };
-    if (typeof parsed.message === "string") text = parsed.message;
-  } catch { /* not JSON */ }
   const out = new Set<number>();
-  for (const m of text.matchAll(/\bline[ :]+(\d+)\b|"line_number"\s*:\s*(\d+)/gi)) out.add(Number(m[1] ?? m[2]));
-  return [...out].filter((n) => n > 0).sort((a, b) => a - b);
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown; error?: unknown; data?: unknown } | null;
+    if (parsed !== null && typeof parsed === "object") {
+      const m = parsed.message ?? parsed.error;
+      text = typeof m === "string" ? m : "";
+      if (Array.isArray(parsed.data)) {
+        for (const d of parsed.data as { line_number?: unknown }[]) if (typeof d?.line_number === "number") out.add(d.line_number);
+      }
+    }
+  } catch { /* not JSON */ }
+  for (const m of text.matchAll(/(?:^|\n)[ \t]*line[ :]+(\d+)\b|"line_number"\s*:\s*(\d+)/gi)) out.add(Number(m[1] ?? m[2]));
+  return [...out].filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
 }
 
 /** undefined for success; otherwise the error to throw. */

@@ -138,3 +138,12 @@ test("many writes under one long-lived signal (the outbox's) retain no memory pe
     srv.close();
   }
 });
+
+test("line numbers come from the server's own 'line N:' entries, not from the echoed text of a bad line", () => {
+  // InfluxDB echoes the bad line ("unable to parse '...'"); a string field in it that reads "line 5"
+  // must not get line 5 of the batch dead-lettered
+  const v2 = JSON.stringify({ code: "invalid", message: "failed to parse line protocol:\nerrors encountered on line(s):\nline 2: unable to parse 'status,site=a msg=\"tripped at line 5\" 1x': bad timestamp" });
+  assert.deepEqual(namedBadLines(v2), [2]);
+  assert.deepEqual(namedBadLines(JSON.stringify({ error: "parsing failed", data: [{ original_line: "m msg=\"line 9: x\" 1x", line_number: 4, error_message: "bad" }] })), [4]);
+  assert.deepEqual(namedBadLines("unable to parse 'm note=\"line 3\" x': invalid number"), []);
+});
