@@ -15,7 +15,7 @@ export const powerwall = section({
   }),
   host: hostAddress("192.168.91.1", "gateway address: its LAN IP (local mode) or 192.168.91.1 on its Wi-Fi AP (tedapi)"),
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 443, description: "gateway HTTPS port" }),
-  tls_servername: Type.String({ default: "", description: "SNI to send; empty sends none when host is an IP (the gateway accepts no SNI, `powerwall` or `teg`)" }),
+  tls_servername: Type.String({ default: "", description: "SNI to send; empty sends none when host is an IP and `powerwall` when it is a DNS name (the gateway accepts no SNI, `powerwall` or `teg`)" }),
   password: Type.Optional(secret("local mode: the customer password (often the last 5 characters of the gateway password)")),
   session_file: Type.String({ default: "", description: "local mode: keep the gateway session across restarts in this file (mode 600), e.g. /var/lib/gridbox/powerwall-session.json; empty: memory only" }),
   email: Type.String({ default: "gridbox@localhost", description: "local mode: sent at login, not checked by the gateway" }),

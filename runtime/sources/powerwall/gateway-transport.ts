@@ -21,7 +21,7 @@ export interface RequestOptions {
 
 export interface GatewayTransportOptions {
   baseUrl: string;
-  /** SNI name; empty: none for an IP host, the host name otherwise */
+  /** SNI name; empty: none for an IP host, `powerwall` for a DNS name (the gateway aborts the handshake for any name not its own) */
   servername?: string;
   timeoutMs: number;
   rateLimitPauseMs: number;
@@ -37,6 +37,8 @@ export class GatewayError extends SourceError {
 }
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** a name the gateway accepts as SNI (it knows only powerwall, teg, powerpack; go-powerwall always sends this one) */
+const GATEWAY_SNI = "powerwall";
 
 export class GatewayTransport {
   private agent: http.Agent;
@@ -92,7 +94,7 @@ export class GatewayTransport {
     const body = typeof ro.body === "string" ? Buffer.from(ro.body) : ro.body;
     const headers: Record<string, string> = { accept: "*/*", ...ro.headers };
     if (body) headers["content-length"] = String(body.length);
-    const servername = this.opts.servername || (isIP(host) ? undefined : host);
+    const servername = this.opts.servername || (isIP(host) ? undefined : GATEWAY_SNI);
     this.sent++;
     return new Promise<GatewayResponse>((resolve, reject) => {
       const options: https.RequestOptions = {

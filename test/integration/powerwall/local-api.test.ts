@@ -261,6 +261,10 @@ describe("local API client", () => {
     const ok = localClient(sim, { servername: "powerwall" });
     await ok.poll(signal());
     ok.close();
+    // by a DNS name without tls_servername: SNI `powerwall`, not the name (the gateway would abort)
+    const byName = localClient(sim, { baseUrl: sim.url.replace("127.0.0.1", "localhost") });
+    await byName.poll(signal());
+    byName.close();
     const bad = localClient(sim, { servername: "gateway.example.invalid" });
     await rejects(bad.poll(signal()), "GRIDBOX_SOURCE_UNAVAILABLE");
     bad.close();
