@@ -70,6 +70,9 @@ export function installHooks(broker: Aedes, deps: HookDeps): void {
     if (!client) { done(null); return; } // published by the broker itself
     const identity = identities.get(client);
     if (!identity) { done(new Error("not authenticated")); return; }
+    // aedes.close() ends every connection without DISCONNECT, which would publish each device's
+    // last will: the devices are fine, gridbox is the one going away, so nothing says "offline"
+    if ((broker as unknown as { closed?: boolean }).closed && packet === (client as unknown as { will?: unknown }).will) { done(new Error("broker shutting down")); return; }
     settle(log, "authorizePublish", authorizePublish(identity, packet.topic), (denial) => {
       if (denial) {
         stats.denyPublish(denial);

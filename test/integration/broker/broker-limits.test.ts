@@ -291,3 +291,18 @@ test("devices can retain only their status (birth/will): retained junk on other 
     await dev.endAsync(true); await gb.stop();
   }
 });
+
+test("stopping gridbox does not publish the connected devices' wills: they are not offline, gridbox is", async () => {
+  const gb = await startTestGridbox({ broker: { devices: await deviceAccounts({ [A]: PW }) } });
+  const offline: string[] = [];
+  gb.ctx.bus.on("device.offline", (id: string) => offline.push(id));
+  const dev = await mqtt.connectAsync(gb.addresses.mqtt as string, {
+    username: A, password: PW, reconnectPeriod: 0,
+    will: { topic: `open_grid_monitor/${A}/status`, payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
+  });
+  await dev.publishAsync(`open_grid_monitor/${A}/status`, '{"online":true,"protocol":1}', { qos: 1, retain: true });
+  await waitFor(() => (gb.status.snapshot().ingest as IngestStatus).accepted === 1, 3000, "the birth");
+  await gb.stop();
+  assert.deepEqual(offline, []);
+  assert.equal((gb.status.snapshot().ingest as { devices: Record<string, { online: boolean | null }> }).devices[A]?.online, true);
+});
