@@ -24,7 +24,7 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   if (read.data !== null && (typeof read.data !== "object" || Array.isArray(read.data))) {
     throw new ConfigError(`${path} is not a YAML mapping`, [`/: expected keys like \`broker:\` at the top level (hint: see gridbox.example.yaml)`]);
   }
-  if ((read.configMode & 0o077) !== 0 && hasInlineSecrets(ConfigSchema, read.data)) {
+  if ((read.configMode & 0o077) !== 0 && hasInlineSecrets(ConfigSchema, read.raw)) {
     warnings.push(`${path} holds secrets but has mode ${read.configMode.toString(8)} (hint: chmod 600 ${path}, or move them to secrets.yaml)`);
   }
   if (read.secretsMode !== undefined && (read.secretsMode & 0o077) !== 0) {

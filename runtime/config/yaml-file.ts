@@ -9,6 +9,8 @@ import { ConfigError } from "../core/errors.ts";
  */
 export interface YamlRead {
   data: unknown;
+  /** the config file's own document, `!secret` references not resolved (what the file itself holds) */
+  raw: unknown;
   usedSecretsFile: boolean;
   /** permission bits of the config and secrets file */
   configMode: number;
@@ -38,7 +40,7 @@ export function readYamlConfig(path: string): YamlRead {
   const data = parseYaml(text, path);
   const secretsPath = join(dirname(path), "secrets.yaml");
   const refs = collectRefs(data);
-  if (refs.length === 0) return { data, usedSecretsFile: false, configMode, secretsMode: undefined, secretsPath };
+  if (refs.length === 0) return { data, raw: data, usedSecretsFile: false, configMode, secretsMode: undefined, secretsPath };
 
   let secrets: Record<string, unknown>;
   let secretsMode: number;
@@ -54,7 +56,7 @@ export function readYamlConfig(path: string): YamlRead {
   const problems: string[] = [];
   const resolved = resolveRefs(data, secrets, problems, "");
   if (problems.length > 0) throw new ConfigError("config references missing secrets", problems);
-  return { data: resolved, usedSecretsFile: true, configMode, secretsMode, secretsPath };
+  return { data: resolved, raw: data, usedSecretsFile: true, configMode, secretsMode, secretsPath };
 }
 
 function parseYaml(text: string, path: string): unknown {

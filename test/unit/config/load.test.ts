@@ -116,3 +116,17 @@ test("an ingest.min_valid_time that is not a date is a config error (config chec
   assert.deepEqual(problemsOf({ ingest: { min_valid_time: "2021-06-01" } }), []);
   assert.deepEqual(problemsOf({ ingest: { min_valid_time: "2021-06-01T00:00:00+02:00" } }), []);
 });
+
+test("a config that takes its secrets from secrets.yaml is not warned about for its own mode; one with an inline secret is", () => {
+  const dir = mkdtempSync(join(tmpdir(), "gridbox-config-"));
+  const cfg = join(dir, "gridbox.yaml");
+  writeFileSync(cfg, "influx:\n  token: !secret influx_token\n");
+  chmodSync(cfg, 0o644);
+  writeFileSync(join(dir, "secrets.yaml"), "influx_token: t0ken-from-secrets\n", { mode: 0o600 });
+  chmodSync(join(dir, "secrets.yaml"), 0o600);
+  const loaded = loadConfigFile(cfg, {});
+  assert.equal(loaded.config.influx.token, "t0ken-from-secrets");
+  assert.deepEqual(loaded.warnings, []);
+  writeFileSync(cfg, "influx:\n  token: inline-t0ken\n");
+  assert.ok(loadConfigFile(cfg, {}).warnings.some((w) => /holds secrets but has mode 644/.test(w)));
+});
