@@ -45,6 +45,8 @@ export class BatchStore {
   /** ids being sent right now: the cap drops other batches first (a batch both dropped and delivered would spoil the count) */
   readonly busy = new Set<number>();
   private stmts!: ReturnType<BatchStore["prepare"]>;
+  /** PRAGMA data_version when the totals were last computed: it moves when another connection commits */
+  private seenVersion = 0;
 
   constructor(readonly path: string, readonly maxBytes: number, private readonly nowMs: () => number = Date.now, private readonly synchronous: "normal" | "full" = "normal") {}
 
@@ -92,6 +94,7 @@ export class BatchStore {
   /** Recomputes the totals from the file (another process, e.g. `gridbox buffer drain`, may have changed it). */
   refresh(): void {
     const db = this.handle;
+    this.seenVersion = this.stmts.dataVersion.get() as number;
     const row = db.prepare("SELECT count(*) AS n, coalesce(sum(lines), 0) AS lines, coalesce(sum(length(body)), 0) AS bytes, coalesce(max(id), 0) AS maxId FROM batches").get() as { n: number; lines: number; bytes: number; maxId: number };
     this.totals = { batches: row.n, readings: row.lines, bytes: row.bytes };
     this.nextId = Math.max(this.nextId, row.maxId + 1);
@@ -111,6 +114,7 @@ export class BatchStore {
       insertDead: rw(() => db.prepare("INSERT INTO dead_letters (created_ms, line, reason) VALUES (?, ?, ?)")),
       trimDead: rw(() => db.prepare("DELETE FROM dead_letters WHERE id <= (SELECT max(id) FROM dead_letters) - ?")),
       deadRows: db.prepare("SELECT count(*) AS n FROM dead_letters"),
+      dataVersion: db.prepare("PRAGMA data_version").pluck(),
       deadList: db.prepare("SELECT id, created_ms AS createdMs, line, reason FROM dead_letters ORDER BY id DESC LIMIT ?"),
     };
   }
@@ -127,6 +131,9 @@ export class BatchStore {
   append(body: Buffer, lines: number): DropEvent {
     const drop: DropEvent = { batches: 0, readings: 0, bytes: 0 };
     this.handle.transaction(() => {
+      // another process (`gridbox buffer drain`) may have sent and deleted batches: the cap must not
+      // count them, or it drops readings while the file has room
+      if (this.stmts.dataVersion.get() !== this.seenVersion) this.refresh();
       if (this.totals.bytes + body.length > this.maxBytes) {
         for (const victim of this.stmts.oldestMeta.all(64 + this.busy.size) as { id: number; lines: number; bytes: number }[]) {
           if (this.totals.bytes - drop.bytes + body.length <= this.maxBytes) break;
@@ -137,7 +144,7 @@ export class BatchStore {
         if (drop.readings > 0) this.stmts.addCounter.run("dropped_readings", drop.readings);
       }
       this.insertRow(lines, body);
-    })();
+    }).immediate(); // the write lock first: the cap reads before it writes, and waits out busy_timeout
     this.totals.batches += 1 - drop.batches;
     this.totals.readings += lines - drop.readings;
     this.totals.bytes += body.length - drop.bytes;

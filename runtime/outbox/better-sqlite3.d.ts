@@ -7,13 +7,14 @@ declare module "better-sqlite3" {
       run(...params: unknown[]): RunResult;
       get(...params: unknown[]): unknown;
       all(...params: unknown[]): unknown[];
+      pluck(toggle?: boolean): this;
     }
     interface Options { readonly?: boolean; fileMustExist?: boolean; timeout?: number }
     interface Database {
       prepare(sql: string): Statement;
       exec(sql: string): this;
       pragma(sql: string, opts?: { simple?: boolean }): unknown;
-      transaction<F extends (...args: never[]) => unknown>(fn: F): F;
+      transaction<F extends (...args: never[]) => unknown>(fn: F): F & { deferred: F; immediate: F; exclusive: F };
       close(): this;
       readonly open: boolean;
     }

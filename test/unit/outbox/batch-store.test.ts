@@ -112,6 +112,21 @@ test("refresh() picks up what another process changed", () => {
   s.close();
 });
 
+test("the cap counts what is really stored: batches another process (buffer drain) sent are not held against it", () => {
+  const bodies = Array.from({ length: 10 }, (_, k) => batch(k, 50));
+  const size = bodies.reduce((a, b) => a + b.length, 0);
+  const s = fresh(size + 100);
+  for (const b of bodies) s.append(b, 50);
+  const cli = new BatchStore(s.path, size + 100).open();
+  for (const b of cli.oldest(5)) cli.remove(b.id); // `gridbox buffer drain` sent the oldest half, then failed
+  cli.close();
+  const drop = s.append(batch(99, 50), 50); // half the cap is free: nothing may be dropped
+  assert.deepEqual(drop, { batches: 0, readings: 0, bytes: 0 });
+  assert.equal(s.stats().dropped, 0);
+  assert.deepEqual([s.totalsNow.batches, s.totalsNow.readings], [6, 300]);
+  s.close();
+});
+
 test("two processes on one file never collide on an id", () => {
   const a = fresh();
   const b = new BatchStore(a.path, 1 << 20).open();
