@@ -119,6 +119,17 @@ describe("TEDAPI client (Powerwall 3)", () => {
     } finally { rmSync(badDir, { recursive: true, force: true }); }
   });
 
+  test("the gateway answers only the signals the query's variables name (a file asking for string A gets A only)", async () => {
+    const onlyA = mkdtempSync(join(tmpdir(), "gridbox-tedapi-a-"));
+    try {
+      const c = client(pw3, { queries: loadQueryFile(writeQueryFile(onlyA, signer, { pchSignals: ["PCH_PvState_A", "PCH_PvVoltageA", "PCH_PvCurrentA"] })) });
+      const r = await c.poll(signal());
+      assert.equal(r.strings.a?.state, "Pv_Active");
+      assert.deepEqual(r.strings.b, { voltageV: 0, currentA: 0, powerW: 0, connected: false, state: "Unknown" });
+      c.close();
+    } finally { rmSync(onlyA, { recursive: true, force: true }); }
+  });
+
   test("a partial query answer (status 2) still gives its data", async () => {
     assert.equal(await controlPost(pw3, "options", { partial_queries: true }), 204);
     const c = client(pw3);

@@ -21,7 +21,10 @@ export const DEVICE_CONTROLLER_QUERY = " query DeviceControllerQuery {\n  contro
 export const COMPONENTS_QUERY = " query ComponentsQuery (\n  $pchComponentsFilter: ComponentFilter,\n  $pchSignalNames: [String!]\n) {\n  components { pch: components(filter: $pchComponentsFilter) { signals(names: $pchSignalNames) { name value textValue } } }\n}\n";
 
 /** Writes a query file in gridbox's documented format; returns its path. */
-export function writeQueryFile(dir: string, signer: QuerySigner, opts: { components?: boolean; badSignature?: boolean } = {}): string {
+/** The PCH signals gridbox reads: state, voltage and current of strings A-F. */
+export const PCH_STRING_SIGNALS: readonly string[] = ["A", "B", "C", "D", "E", "F"].flatMap((x) => [`PCH_PvState_${x}`, `PCH_PvVoltage${x}`, `PCH_PvCurrent${x}`]);
+
+export function writeQueryFile(dir: string, signer: QuerySigner, opts: { components?: boolean; badSignature?: boolean; pchSignals?: readonly string[] } = {}): string {
   const entry = (name: string, text: string, variables: unknown): unknown => {
     const sig = signer.sign(text);
     if (opts.badSignature) sig[sig.length - 1] = (sig[sig.length - 1] ?? 0) ^ 0xff;
@@ -29,7 +32,7 @@ export function writeQueryFile(dir: string, signer: QuerySigner, opts: { compone
   };
   const queries = [entry("device_controller", DEVICE_CONTROLLER_QUERY, {})];
   if (opts.components !== false) {
-    queries.push(entry("components", COMPONENTS_QUERY, { pchComponentsFilter: { types: ["PCH"] }, pchSignalNames: ["PCH_PvState_A", "PCH_PvVoltageA", "PCH_PvCurrentA"] }));
+    queries.push(entry("components", COMPONENTS_QUERY, { pchComponentsFilter: { types: ["PCH"] }, pchSignalNames: opts.pchSignals ?? PCH_STRING_SIGNALS }));
   }
   const path = join(dir, "tedapi-queries.json");
   writeFileSync(path, JSON.stringify({ format: "gridbox-tedapi-queries", version: 1, queries }, null, 2));

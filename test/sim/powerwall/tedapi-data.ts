@@ -64,7 +64,7 @@ export function deviceControllerJson(s: SimState): unknown {
 const signal = (name: string, v: { value?: number | null; textValue?: string | null; boolValue?: boolean | null }): unknown =>
   ({ name, value: v.value ?? null, textValue: v.textValue ?? null, boolValue: v.boolValue ?? null, timestamp: new Date().toISOString() });
 
-export function componentsJson(s: SimState): unknown {
+export function componentsJson(s: SimState, pchSignalNames?: ReadonlySet<string>): unknown {
   const p = s.physics;
   const f = p.read();
   const pch = [
@@ -76,10 +76,11 @@ export function componentsJson(s: SimState): unknown {
     const X = "ABCDEF"[i] as string;
     pch.push(signal(`PCH_PvState_${X}`, { textValue: st.state }), signal(`PCH_PvVoltage${X}`, { value: st.voltageV }), signal(`PCH_PvCurrent${X}`, { value: st.currentA }));
   });
+  const pchSignals = pchSignalNames ? pch.filter((x) => pchSignalNames.has((x as { name: string }).name)) : pch;
   return {
     components: {
       pws: [{ partNumber: "1707000-11-J", serialNumber: "TG0000000003", signals: [signal("PWS_SelfTest", { textValue: "PWS_SELFTEST_SUCCESS" })], activeAlerts: [] }],
-      pch: [{ partNumber: "1707000-11-J", serialNumber: "TG0000000003", signals: pch, activeAlerts: [] }],
+      pch: [{ partNumber: "1707000-11-J", serialNumber: "TG0000000003", signals: pchSignals, activeAlerts: [] }],
       bms: [{ partNumber: "1707000-11-J", serialNumber: s.din, signals: [
         signal("BMS_nominalEnergyRemaining", { value: p.remainingWh / 1000 }), signal("BMS_nominalFullPackEnergy", { value: p.fullPackWh / 1000 }),
       ], activeAlerts: [] }],

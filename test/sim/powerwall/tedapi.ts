@@ -82,6 +82,17 @@ function runQuery(s: SimState, q: QuerySend): { status: number; data?: string; e
     const data = JSON.stringify(deviceControllerJson(s));
     return s.partialQueries ? { status: 2, data, errors: [{ path: "esCan.bus.PVAC", code: 14, message: "component unavailable" }] } : { status: 1, data };
   }
-  if (op === "ComponentsQuery" && s.model === "pw3") return { status: 1, data: JSON.stringify(componentsJson(s)) };
+  // as the gateway does: only the signals the variables name (a query asking for string A gets string A)
+  if (op === "ComponentsQuery" && s.model === "pw3") return { status: 1, data: JSON.stringify(componentsJson(s, signalNames(q.variables?.value, "pchSignalNames"))) };
   return { status: 3, errors: [{ path: "", code: 5, message: `unsupported query ${op ?? "?"}` }] };
+}
+
+/** The signal names a query's variables select (`pchSignalNames`, ...); undefined = the query names none. */
+function signalNames(variablesJson: string | undefined, key: string): ReadonlySet<string> | undefined {
+  try {
+    const v = (JSON.parse(variablesJson ?? "{}") as Record<string, unknown>)[key];
+    return Array.isArray(v) ? new Set(v.filter((x): x is string => typeof x === "string")) : undefined;
+  } catch {
+    return undefined;
+  }
 }
