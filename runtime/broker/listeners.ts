@@ -32,22 +32,36 @@ export class Listeners {
 
   constructor(private readonly handle: Handle, private readonly stats: BrokerStats, private readonly opts: ListenerOptions) {}
 
-  private admit(conn: Duplex): boolean {
-    if (this.open.size >= this.opts.maxConnections) {
+  /** TCP connections on the MQTT port; with httpSockets, what max_connections bounds */
+  private readonly tcpSockets = new Set<Socket>();
+
+  private updateOpen(): void { this.stats.connectionsOpen = this.tcpSockets.size + this.httpSockets.size; }
+
+  /** Counts a network connection against maxConnections (both ports, upgraded or not), or refuses it. */
+  private admit(socket: Socket, set: Set<Socket>): boolean {
+    if (this.tcpSockets.size + this.httpSockets.size >= this.opts.maxConnections) {
       this.stats.connectionsRefused++;
-      conn.destroy();
+      socket.destroy();
       return false;
     }
-    this.open.add(conn);
-    this.stats.connectionsOpen = this.open.size;
-    conn.once("close", () => { this.open.delete(conn); this.stats.connectionsOpen = this.open.size; });
+    set.add(socket);
+    this.updateOpen();
+    socket.once("close", () => { set.delete(socket); this.updateOpen(); });
     return true;
+  }
+
+  /** Remembers an MQTT stream so destroyAll can end it. */
+  private track(conn: Duplex): void {
+    this.open.add(conn);
+    conn.once("close", () => this.open.delete(conn));
   }
 
   async listenTcp(host: string, port: number): Promise<string> {
     const server = createNetServer((socket: Socket) => {
       socket.setNoDelay(true);
-      if (this.admit(socket)) this.handle(socket);
+      if (!this.admit(socket, this.tcpSockets)) return;
+      this.track(socket);
+      this.handle(socket);
     });
     this.tcp = server;
     const bound = await listen(server, host, port);
@@ -59,15 +73,14 @@ export class Listeners {
     const http = createHttpServer((_req, res) => { res.writeHead(426, { "content-type": "text/plain" }).end("MQTT over WebSocket only\n"); });
     http.headersTimeout = this.opts.upgradeTimeoutMs;
     http.requestTimeout = this.opts.upgradeTimeoutMs;
-    http.on("connection", (socket: Socket) => {
-      this.httpSockets.add(socket);
-      socket.once("close", () => this.httpSockets.delete(socket));
-    });
+    // counted when accepted, not when upgraded: connections that never send an upgrade count too
+    http.on("connection", (socket: Socket) => { this.admit(socket, this.httpSockets); });
     const wss = new WebSocketServer({ server: http, maxPayload: this.opts.maxWsMessageBytes });
     wss.on("connection", (ws: WebSocket, req: IncomingMessage) => {
       const stream = createWebSocketStream(ws);
       stream.on("error", () => stream.destroy());
-      if (this.admit(stream)) this.handle(stream, req);
+      this.track(stream);
+      this.handle(stream, req);
     });
     wss.on("error", (err) => this.opts.onError("ws", err));
     this.http = http;
@@ -95,8 +108,10 @@ export class Listeners {
   destroyAll(): void {
     for (const conn of this.open) conn.destroy();
     for (const socket of this.httpSockets) socket.destroy();
+    for (const socket of this.tcpSockets) socket.destroy();
     this.open.clear();
     this.httpSockets.clear();
+    this.tcpSockets.clear();
     this.stats.connectionsOpen = 0;
   }
 }

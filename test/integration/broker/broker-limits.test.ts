@@ -306,3 +306,21 @@ test("stopping gridbox does not publish the connected devices' wills: they are n
   assert.deepEqual(offline, []);
   assert.equal((gb.status.snapshot().ingest as { devices: Record<string, { online: boolean | null }> }).devices[A]?.online, true);
 });
+
+test("max_connections also bounds connections on the WebSocket port that never finish their upgrade", async () => {
+  const gb = await startTestGridbox({ broker: { devices: await deviceAccounts({ [A]: PW }), limits: { max_connections: 3 } } });
+  const sockets: Socket[] = [];
+  try {
+    for (let i = 0; i < 10; i++) sockets.push(await openSocket(gb.addresses.ws as string));
+    await sleep(300);
+    const open = sockets.filter((s) => !s.destroyed && !s.readableEnded).length;
+    assert.ok(open <= 3, `${open} idle connections held open on the WebSocket port`);
+    for (const s of sockets) s.destroy();
+    await waitFor(() => (gb.status.snapshot().broker as { connectionsOpen: number }).connectionsOpen === 0, 2000, "all closed");
+    const c = await mqtt.connectAsync(gb.addresses.ws as string, { username: A, password: PW, reconnectPeriod: 0, connectTimeout: 2000 });
+    await c.endAsync();
+  } finally {
+    for (const s of sockets) s.destroy();
+    await gb.stop();
+  }
+});
