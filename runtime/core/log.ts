@@ -38,20 +38,31 @@ interface Shared {
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 class NamedLogger implements Logger {
-  constructor(readonly name: string, private readonly shared: Shared) {}
+  /** the configured level for this name, decided once (levels do not change after creation) */
+  private readonly minRank: number;
 
-  private enabled(level: LogLevel): boolean {
-    const { levels } = this.shared;
-    let configured = this.shared.level;
+  constructor(readonly name: string, private readonly shared: Shared) {
+    const { levels } = shared;
+    // keys name components below the root ("broker", "source:powerwall") or in full ("gridbox:broker")
+    const colon = name.indexOf(":");
+    const rel = colon < 0 ? undefined : name.slice(colon + 1);
+    const covers = (n: string | undefined, key: string): boolean => n !== undefined && (n === key || n.startsWith(key + ":"));
+    let configured = shared.level;
     // the most specific configured prefix wins: "source:powerwall" > "source"
     let best = -1;
     for (const key of Object.keys(levels)) {
-      if ((this.name === key || this.name.startsWith(key + ":")) && key.length > best) {
-        best = key.length;
+      // a full-name key is as specific as the same key without the root
+      const score = covers(rel, key) ? key.length : covers(name, key) ? Math.max(0, key.length - (colon + 1)) : -1;
+      if (score > best) {
+        best = score;
         configured = levels[key] as LogLevel;
       }
     }
-    return RANK[level] >= RANK[configured];
+    this.minRank = RANK[configured];
+  }
+
+  private enabled(level: LogLevel): boolean {
+    return RANK[level] >= this.minRank;
   }
 
   private emit(level: LogLevel, msg: LogMessage, extra?: LogExtra): void {

@@ -56,3 +56,15 @@ test("secrets with quotes or backslashes are masked in JSON lines too (where the
   assert.ok(!line.includes("ss\\\\word-1"), line);
   assert.equal(line.split("***").length - 1, 2, line);
 });
+
+test("per-name levels as documented (broker, source:powerwall) apply below the root name too", () => {
+  const lines: string[] = [];
+  const root = createLogger("gridbox", { level: "info", levels: { broker: "debug", "source:powerwall": "warn" }, format: "json", write: (l) => lines.push(l) });
+  root.child("broker").debug("broker debug kept");
+  root.child("broker").child("auth").debug("broker:auth debug kept");
+  root.child("source:powerwall").info("powerwall info dropped");
+  root.child("source:powerwall").warn("powerwall warn kept");
+  root.child("ingest").debug("ingest debug dropped");
+  root.child("brokerage").debug("a longer name is not a child: dropped");
+  assert.deepEqual(lines.map((l) => (JSON.parse(l) as { msg: string }).msg), ["broker debug kept", "broker:auth debug kept", "powerwall warn kept"]);
+});
