@@ -42,6 +42,8 @@ export class BatchStore {
   private totals = { batches: 0, readings: 0, bytes: 0 };
   /** ids only grow while open (no AUTOINCREMENT: its sqlite_sequence page would be rewritten on every commit) */
   private nextId = 1;
+  /** the id of the batch the last append() stored */
+  lastAppendedId = 0;
   /** ids being sent right now: the cap drops other batches first (a batch both dropped and delivered would spoil the count) */
   readonly busy = new Set<number>();
   private stmts!: ReturnType<BatchStore["prepare"]>;
@@ -153,7 +155,8 @@ export class BatchStore {
 
   private insertRow(lines: number, body: Buffer): void {
     const r = this.stmts.insert.run(this.nextId, this.nowMs(), lines, body);
-    this.nextId = Number(r.lastInsertRowid) + 1;
+    this.lastAppendedId = Number(r.lastInsertRowid);
+    this.nextId = this.lastAppendedId + 1;
   }
 
   /** Up to `limit` of the oldest batches with id > afterId. */

@@ -15,7 +15,7 @@ export interface DrainEvents {
   delivered(readings: number): void;
   deadLettered(readings: number): void;
 }
-export type StepResult = { sent: number; stopped?: "empty" | "sink" | "aborted"; outcome?: SendOutcome };
+export type StepResult = { sent: number; stopped?: "empty" | "busy" | "sink" | "aborted"; outcome?: SendOutcome };
 
 export class Drainer {
   private wakeUp: (() => void) | undefined;
@@ -42,6 +42,7 @@ export class Drainer {
         const step = await this.step(signal);
         // the totals said "not empty" but nothing was there: someone else (buffer drain) emptied it
         if (step.stopped === "empty") { this.store.refresh(); await sleep(this.clock, 100, signal); }
+        if (step.stopped === "busy") await sleep(this.clock, 100, signal);
       } catch (err) {
         if (signal.aborted) return;
         this.log.error(`drainer: ${errorMessage(err)}`);
@@ -60,8 +61,11 @@ export class Drainer {
 
   /** Sends the oldest batches once (one while the sink is not known to be up). */
   async step(signal: AbortSignal): Promise<StepResult> {
-    const window = this.store.oldest(this.link.state === "up" ? this.concurrency : 1);
-    if (window.length === 0) return { sent: 0, stopped: "empty" };
+    const want = this.link.state === "up" ? this.concurrency : 1;
+    const oldest = this.store.oldest(want + this.store.busy.size);
+    // busy here: a batch whose live send is still running (stored in case it never ends); not sent twice
+    const window = oldest.filter((b) => !this.store.busy.has(b.id)).slice(0, want);
+    if (window.length === 0) return oldest.length > 0 ? { sent: 0, stopped: "busy" } : { sent: 0, stopped: "empty" };
     const results = await Promise.all(window.map((b) => this.sendOne(b, signal)));
     let sent = 0;
     for (const r of results) {

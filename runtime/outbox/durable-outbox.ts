@@ -116,25 +116,47 @@ export class DurableOutbox implements Outbox {
   private dispatch(body: Buffer, lines: number): void {
     const canSend = this.o.link.open && this.live.size < (this.o.maxLiveSends ?? 2) && !this.sendAbort.signal.aborted;
     if (!canSend) { this.persist(body, lines); return; }
-    const job = this.o.link.send(body, this.sendAbort.signal).then((outcome) => {
-      if (outcome.kind === "ok") this.counts.delivered += lines;
-      else this.persist(body, lines); // down, refused, or rejected lines: the drainer sorts it out
-    }).catch((err: unknown) => {
+    // not confirmed within one more flush interval (a slow or hanging sink): store it as well, so a
+    // kill -9 loses no more than the readings in memory; the drainer leaves it alone while this send
+    // runs, and the stored copy is deleted when the sink confirms it
+    let storedId: number | undefined;
+    const guard = this.o.clock.setTimeout(() => {
+      storedId = this.persist(body, lines, false);
+      if (storedId !== undefined) this.o.store.busy.add(storedId);
+    }, this.o.flushIntervalMs);
+    guard.unref?.();
+    const settle = (ok: boolean): void => {
+      this.o.clock.clearTimeout(guard);
+      if (storedId === undefined) {
+        if (ok) this.counts.delivered += lines;
+        else this.persist(body, lines); // down, refused, or rejected lines: the drainer sorts it out
+        return;
+      }
+      this.o.store.busy.delete(storedId);
+      if (!ok) { this.drainer?.wake(); return; } // already stored: the drainer sends it
+      // a no-op when the cap dropped it meanwhile (counted dropped) or the store is closed
+      if (this.o.store.isOpen && this.o.store.remove(storedId)) this.counts.delivered += lines;
+    };
+    const job = this.o.link.send(body, this.sendAbort.signal).then((outcome) => settle(outcome.kind === "ok")).catch((err: unknown) => {
       this.o.log.error(`live send failed unexpectedly: ${errorMessage(err)}`);
-      this.persist(body, lines);
+      settle(false);
     }).finally(() => this.live.delete(job));
     this.live.add(job);
   }
 
-  private persist(body: Buffer, lines: number): void {
+  /** Stores a batch; undefined when it could not be stored (then counted dropped, unless `countLoss` is false). */
+  private persist(body: Buffer, lines: number, countLoss = true): number | undefined {
     const store = this.o.store;
     if (!store.isOpen) {
+      if (!countLoss) return undefined;
       this.counts.dropped += lines;
       this.o.log.error(`dropped ${lines} readings: the sink cannot take them and the store is not open (${this.storeError ?? "closed"})`);
-      return;
+      return undefined;
     }
+    let id: number;
     try {
       const drop = store.append(body, lines);
+      id = store.lastAppendedId;
       this.storeError = undefined;
       if (drop.readings > 0) {
         this.counts.dropped += drop.readings;
@@ -142,11 +164,13 @@ export class DurableOutbox implements Outbox {
       }
     } catch (err) {
       this.storeError = errorMessage(err);
+      if (!countLoss) return undefined; // still in flight: counted when it ends
       this.counts.dropped += lines;
       this.o.log.error(`dropped ${lines} readings: storing the batch failed: ${this.storeError}`);
-      return;
+      return undefined;
     }
     this.drainer?.wake();
+    return id;
   }
 
   stop(): Promise<void> {

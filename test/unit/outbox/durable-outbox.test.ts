@@ -190,3 +190,19 @@ test("a stalled sink: two sends hang, later batches do not wait behind them in m
   for (let i = 0; i < 50; i++) assert.ok(influx.points.has(`stalled,device=d0,site=test ${t0 + i}`), `reading ${i}`);
   assert.equal(h.store.totalsNow.readings, 0);
 });
+
+test("a live send the sink has not confirmed within one flush interval is on disk too (a kill -9 cannot lose it for a hanging request's whole timeout)", async () => {
+  influx.enqueue("stall", "stall");
+  const h = await start({ flushIntervalMs: 100, timeoutMs: 2500, retry: { initialMs: 50, maxMs: 200 } });
+  h.outbox.write(Array.from({ length: 10 }, (_, i) => reading(i, t0, 1, "slowlive")));
+  // at most one flush interval in memory, then at most one more unconfirmed in flight: by ~200 ms the
+  // batch must be in the store (allowing for a busy machine: well before the 2.5 s timeout), although
+  // its request still hangs (a kill -9 now must not lose it)
+  await until(() => h.store.totalsNow.readings === 10, 1000);
+  assert.equal(h.outbox.stats().delivered, 0);
+  await until(() => h.outbox.stats().delivered === 10, 8000);
+  for (let i = 0; i < 10; i++) assert.ok(influx.points.has(`slowlive,device=d0,site=test ${t0 + i}`), `reading ${i}`);
+  await delay(300);
+  assert.equal(h.outbox.stats().delivered, 10, "counted once");
+  assert.equal(h.store.totalsNow.readings, 0, "the stored copy is gone once the sink confirmed it");
+});
