@@ -140,10 +140,10 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
     const broker = new EmbeddedBroker({ config: config.broker, log: log.child("broker"), metrics, verifyPassword, sink: ingest });
     health.register("broker", () => broker.health(), { critical: true });
     status.register("broker", () => broker.status());
+    // live views: a broker that could not listen at boot retries and binds later
+    for (const key of ["mqtt", "ws"] as const) Object.defineProperty(addresses, key, { get: () => broker.addresses[key], enumerable: true, configurable: true });
     try {
       await broker.start(lifetime.signal);
-      if (broker.addresses.mqtt) addresses.mqtt = broker.addresses.mqtt;
-      if (broker.addresses.ws) addresses.ws = broker.addresses.ws;
     } catch (err) {
       log.error(`MQTT broker not started: ${String(err)}`);
     }

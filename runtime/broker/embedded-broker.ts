@@ -44,6 +44,8 @@ export class EmbeddedBroker implements Component {
   /** bound listener URLs, e.g. mqtt://127.0.0.1:1883 */
   readonly addresses: { mqtt?: string; ws?: string } = {};
   readonly cache = new CredentialCache();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = 1_000;
 
   constructor(private readonly deps: EmbeddedBrokerDeps) {}
 
@@ -98,14 +100,48 @@ export class EmbeddedBroker implements Component {
     });
     this.listeners = listeners;
     try {
-      if (config.tcp.enabled) this.addresses.mqtt = await listeners.listenTcp(config.tcp.host, config.tcp.port);
-      if (config.ws.enabled) this.addresses.ws = await listeners.listenWs(config.ws.host, config.ws.port);
+      await this.listenAll();
     } catch (err) {
-      this.state = { state: "down", message: "could not listen", lastError: String(err) };
+      this.listenFailed(err);
       throw err;
     }
+    this.listening();
+  }
+
+  /** Binds the listeners not bound yet (a retry binds only what failed). */
+  private async listenAll(): Promise<void> {
+    const { config } = this.deps;
+    const listeners = this.listeners as Listeners;
+    if (config.tcp.enabled && !this.addresses.mqtt) this.addresses.mqtt = await listeners.listenTcp(config.tcp.host, config.tcp.port);
+    if (config.ws.enabled && !this.addresses.ws) this.addresses.ws = await listeners.listenWs(config.ws.host, config.ws.port);
+  }
+
+  /** A port that is taken now (an old process still exiting, another broker) may be free later: retry with backoff. */
+  private listenFailed(err: unknown): void {
+    const delayMs = this.retryDelayMs;
+    this.retryDelayMs = Math.min(delayMs * 2, 60_000);
+    this.state = { state: "down", message: `could not listen; retrying in ${Math.round(delayMs / 1000)} s`, lastError: String(err) };
+    this.deps.log.warn(`broker could not listen (${String(err)}); retrying in ${Math.round(delayMs / 1000)} s`);
+    this.retryTimer = setTimeout(() => { this.retryTimer = undefined; void this.retryListen(); }, delayMs);
+    this.retryTimer.unref();
+  }
+
+  private async retryListen(): Promise<void> {
+    if (!this.aedes) return;
+    try {
+      await this.listenAll();
+    } catch (err) {
+      if (this.aedes) this.listenFailed(err);
+      return;
+    }
+    if (this.aedes) this.listening();
+    else await this.listeners?.stopAccepting(); // stopped while binding
+  }
+
+  private listening(): void {
+    this.retryDelayMs = 1_000;
     this.state = { state: "ok", message: `listening on ${[this.addresses.mqtt, this.addresses.ws].filter(Boolean).join(", ") || "no listener"}` };
-    log.info(this.state.message ?? "");
+    this.deps.log.info(this.state.message ?? "");
   }
 
   private watch(aedes: Aedes): void {
@@ -144,6 +180,8 @@ export class EmbeddedBroker implements Component {
     const listeners = this.listeners;
     if (!aedes) return;
     this.aedes = undefined;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     await listeners?.stopAccepting();
     const timeoutMs = this.deps.stopTimeoutMs ?? 3_000;
     let timer: NodeJS.Timeout | undefined;

@@ -324,3 +324,21 @@ test("max_connections also bounds connections on the WebSocket port that never f
     await gb.stop();
   }
 });
+
+test("a broker that could not listen retries with backoff and comes up once the port is free", async () => {
+  const { createServer } = await import("node:net");
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
+  const port = (blocker.address() as { port: number }).port;
+  const gb = await startTestGridbox({ broker: { devices: await deviceAccounts({ [A]: PW }), tcp: { port } } });
+  try {
+    assert.equal(gb.health.snapshot().components.broker?.state, "down");
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    await waitFor(() => gb.health.snapshot().components.broker?.state === "ok", 5000, "the broker to come up after the port was freed");
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { username: A, password: PW, reconnectPeriod: 0, connectTimeout: 2000 });
+    await c.endAsync();
+  } finally {
+    await gb.stop();
+    blocker.close();
+  }
+});
