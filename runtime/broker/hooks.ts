@@ -60,7 +60,7 @@ export function installHooks(broker: Aedes, deps: HookDeps): void {
       const busy = err instanceof TooManyLogins;
       stats.connect(busy ? "busy" : "error");
       if (busy) limited.warn("auth:busy", "MQTT connection refused: too many logins being verified (0x03)", { username: username ?? null });
-      else log.error(`authentication failed: ${String(err)}`);
+      else limited.error(`auth:error:${username ?? ""}`, `authentication failed: ${String(err)}`, { username: username ?? null });
       // 0x03 "server unavailable": our fault, not the client's
       done(connackError(3, "server unavailable"), false);
     });

@@ -139,13 +139,16 @@ export class RateLimitedLog {
   private readonly last = new Map<string, { at: number; suppressed: number }>();
   constructor(private readonly log: Logger, private readonly intervalMs = 10_000, private readonly now: () => number = Date.now) {}
 
-  warn(key: string, msg: string, extra?: LogExtra): void {
+  warn(key: string, msg: string, extra?: LogExtra): void { this.emit("warn", key, msg, extra); }
+  error(key: string, msg: string, extra?: LogExtra): void { this.emit("error", key, msg, extra); }
+
+  private emit(level: "warn" | "error", key: string, msg: string, extra?: LogExtra): void {
     const t = this.now();
     const entry = this.last.get(key);
     if (entry && t - entry.at < this.intervalMs) { entry.suppressed++; return; }
     const suppressed = entry?.suppressed ?? 0;
     this.last.set(key, { at: t, suppressed: 0 });
     if (this.last.size > 10_000) this.last.clear();
-    this.log.warn(msg, suppressed > 0 ? { ...extra, suppressed } : extra);
+    this.log[level](msg, suppressed > 0 ? { ...extra, suppressed } : extra);
   }
 }

@@ -342,3 +342,17 @@ test("a broker that could not listen retries with backoff and comes up once the 
     blocker.close();
   }
 });
+
+test("a hash that scrypt cannot verify (memory over the cap) refuses with 0x03 and logs once per interval, not per attempt", async () => {
+  const hash = "scrypt$131072$8$1$c2FsdA$" + "A".repeat(43); // 128 MiB of scrypt memory: over the 64 MiB cap
+  const gb = await startTestGridbox({ broker: { devices: { [A]: { password_hash: hash } } } });
+  try {
+    for (let i = 0; i < 4; i++) {
+      const err = await mqtt.connectAsync(gb.addresses.mqtt as string, { username: A, password: PW, reconnectPeriod: 0, connectTimeout: 2000 }).then(
+        (c) => { void c.endAsync(); return undefined; }, (e: Error) => e);
+      assert.match(String(err?.message), /server unavailable/i);
+    }
+    const lines = gb.logLines.filter((l) => l.includes("authentication failed"));
+    assert.equal(lines.length, 1, lines.join("\n"));
+  } finally { await gb.stop(); }
+});

@@ -130,3 +130,10 @@ test("a config that takes its secrets from secrets.yaml is not warned about for 
   writeFileSync(cfg, "influx:\n  token: inline-t0ken\n");
   assert.ok(loadConfigFile(cfg, {}).warnings.some((w) => /holds secrets but has mode 644/.test(w)));
 });
+
+test("a password_hash that is not a whole scrypt hash is a config error, not a login failure later", () => {
+  const problems = problemsOf({ broker: { devices: { aabbccddeeff: { password_hash: "scrypt$1000$8$1$c2FsdA$aGFzaA" } }, clients: { ha: { password_hash: "scrypt$16384$8$1$c2FsdA" } } } });
+  assert.equal(problems.length, 2, problems.join("\n"));
+  assert.match(problems.join("\n"), /\/broker\/devices\/aabbccddeeff\/password_hash: the value does not match/);
+  assert.deepEqual(problemsOf({ broker: { devices: { aabbccddeeff: { password_hash: "scrypt$16384$8$1$5D2kaVQH9lQfeuxx58jR1A$2tAGvQOjMeGqIgdvQHlKBboXhU2kKrptPjB9ZZ_UjT0" } } } }), []);
+});
