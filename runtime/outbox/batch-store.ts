@@ -172,12 +172,13 @@ export class BatchStore {
     return true;
   }
 
-  addDeadLetters(lines: readonly string[], reason: string): void {
+  /** `count`: the readings they stand for (a line each, unless a whole undecodable batch is one entry) */
+  addDeadLetters(lines: readonly string[], reason: string, count = lines.length): void {
     if (lines.length === 0) return;
     this.handle.transaction(() => {
       const now = this.nowMs();
       for (const line of lines) this.stmts.insertDead.run(now, line, reason);
-      this.stmts.addCounter.run("dead_lettered", lines.length);
+      this.stmts.addCounter.run("dead_lettered", count);
       this.stmts.trimDead.run(MAX_DEAD_LETTER_ROWS);
     })();
   }

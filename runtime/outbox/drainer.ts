@@ -88,7 +88,20 @@ export class Drainer {
       return outcome;
     }
     if (outcome.kind !== "rejected") return outcome;
-    const lines = await gunzipLines(batch.body);
+    let lines: string[];
+    try {
+      lines = await gunzipLines(batch.body);
+    } catch (err) {
+      if (!this.store.isOpen) return { kind: "retry" };
+      // the sink refused it and it does not decompress here either (a failing SD card): it can never
+      // be sent, and as the oldest it would block every batch after it; set aside as one dead letter
+      const reason = `stored batch cannot be decompressed (${errorMessage(err)}): its ${batch.lines} readings are lost`;
+      this.store.addDeadLetters([`(stored batch ${batch.id}: ${batch.lines} readings, ${batch.body.length} bytes, undecodable)`], reason, batch.lines);
+      this.store.remove(batch.id);
+      this.events.deadLettered(batch.lines);
+      this.log.error(`batch ${batch.id}: ${reason}`);
+      return { kind: "ok" };
+    }
     const settled = await settleRejected(lines, outcome.error, (body) => this.link.send(body, signal));
     if (settled.kind === "retry" || !this.store.isOpen) return { kind: "retry" };
     this.store.addDeadLetters(settled.dead.map((d) => d.line), outcome.error.message);
