@@ -101,6 +101,11 @@ export function installHooks(broker: Aedes, deps: HookDeps): void {
         stats.subscribeDenied++;
         limited.warn(`subscribe:${identity.username ?? "anonymous"}`, `subscription to ${sub.topic} refused (SUBACK 0x80)`, { username: identity.username ?? null });
       }
+      // A persistent session (clean session 0) makes aedes queue every QoS 1/2 match in memory while
+      // the client is away, without bound (aedes has no max_queued_messages): at 50 Hz per device that
+      // exhausts the Pi. QoS 0 keeps the subscription and queues nothing. Changed in place: aedes stores
+      // the packet's own subscription objects (its SUBACK still reports the requested QoS).
+      if (ok && sub.qos > 0 && (client as unknown as { clean?: boolean }).clean === false) sub.qos = 0;
       done(null, ok ? sub : null); // null -> return code 0x80 in the SUBACK, section 3.9.3
     }, () => done(null, null));
   };

@@ -356,3 +356,36 @@ test("a hash that scrypt cannot verify (memory over the cap) refuses with 0x03 a
     assert.equal(lines.length, 1, lines.join("\n"));
   } finally { await gb.stop(); }
 });
+
+test("a persistent session (clean session 0) is served at QoS 0, so nothing piles up in memory while that client is away", async () => {
+  const gb = await startTestGridbox({
+    broker: {
+      devices: await deviceAccounts({ [A]: PW }),
+      clients: { watcher: { password_hash: (await deviceAccounts({ w: "watcher-password" })).w?.password_hash, publish: [], subscribe: ["open_grid_monitor/#"] } },
+    },
+  });
+  const opts = { username: "watcher", password: "watcher-password", clientId: "watcher-persistent", clean: false, reconnectPeriod: 0, resubscribe: false };
+  try {
+    const w = await mqtt.connectAsync(gb.addresses.mqtt as string, opts);
+    await w.subscribeAsync("open_grid_monitor/#", { qos: 1 });
+    await w.endAsync();
+    const dev = await mqtt.connectAsync(gb.addresses.mqtt as string, { username: A, password: PW, reconnectPeriod: 0 });
+    for (let i = 0; i < 20; i++) await dev.publishAsync(`open_grid_monitor/${A}/measurement`, '{"timestamp":1764072000000000,"frequency":50,"voltage":230}', { qos: 1 });
+    await dev.endAsync();
+    const queued: string[] = [];
+    const back = mqtt.connect(gb.addresses.mqtt as string, opts);
+    back.on("message", (t) => queued.push(t));
+    await new Promise<void>((resolve) => back.once("connect", () => resolve()));
+    await sleep(300);
+    await back.endAsync();
+    assert.deepEqual(queued, [], "messages were queued for the absent client");
+    const clean = await mqtt.connectAsync(gb.addresses.mqtt as string, { ...opts, clientId: "watcher-clean", clean: true });
+    await clean.subscribeAsync("open_grid_monitor/#", { qos: 1 });
+    const qos = new Promise<number>((resolve) => clean.once("message", (_t, _p, packet) => resolve(packet.qos)));
+    const dev2 = await mqtt.connectAsync(gb.addresses.mqtt as string, { username: A, password: PW, reconnectPeriod: 0 });
+    await dev2.publishAsync(`open_grid_monitor/${A}/measurement`, '{"timestamp":1764072000000000,"frequency":50,"voltage":230}', { qos: 1 });
+    assert.equal(await qos, 1, "clean sessions keep QoS 1");
+    await dev2.endAsync();
+    await clean.endAsync();
+  } finally { await gb.stop(); }
+});
