@@ -33,6 +33,7 @@ export class GoeCharger implements Charger, CurrentLimiter, ChargePowerMeter, Se
   private lastWriteMs: number | undefined;
   private wanted: { frc?: 1 | 2; amp?: number; psm?: 1 | 2 } = {};
   private timer: TimerHandle | undefined;
+  private stopped = false;
   private signal: AbortSignal = new AbortController().signal;
   private listeners: Array<() => void> = [];
   readonly stats = { polls: 0, pollErrors: 0, writes: 0, rewrites: 0 };
@@ -41,11 +42,13 @@ export class GoeCharger implements Charger, CurrentLimiter, ChargePowerMeter, Se
 
   async start(signal: AbortSignal): Promise<void> {
     this.signal = signal;
+    this.stopped = false;
     if (!this.opts.config.url) throw new GridboxError("GRIDBOX_CONFIG_INVALID", "wallbox.goe.url is empty: set the charger's address, e.g. http://go-echarger.local");
     await this.poll();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true; // a poll in flight must not arm a new timer
     if (this.timer) this.opts.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -138,7 +141,7 @@ export class GoeCharger implements Charger, CurrentLimiter, ChargePowerMeter, Se
       this.lastError = errorMessage(err);
     }
     if (JSON.stringify(this.state()) !== before) for (const fn of this.listeners) fn();
-    if (!this.signal.aborted) this.timer = this.opts.clock.setTimeout(() => void this.poll(), this.opts.config.interval_ms);
+    if (!this.signal.aborted && !this.stopped) this.timer = this.opts.clock.setTimeout(() => void this.poll(), this.opts.config.interval_ms);
   }
 
   /** After a charger reboot frc/amp/psm are back to defaults: write what we want again. */

@@ -103,3 +103,19 @@ test("controller + go-e: a charger left in neutral is paused at start; start, ph
     await sim.stop();
   }
 });
+
+test("go-e: stop() while a poll is in flight leaves no timer polling on", async () => {
+  const sim = new SimulatedGoe({ car: new Car({ pluggedIn: false, phases: 3 }), applyDelayMs: 100 });
+  const url = await sim.start();
+  const config = wallboxConfig({ goe: { url, interval_ms: 1000, timeout_ms: 200 } }).goe;
+  const driver = new GoeCharger({ config: { ...config, interval_ms: 20 }, log: memoryLogger("debug"), clock: systemClock });
+  await driver.start(new AbortController().signal); // a signal that is never aborted: stop() alone must end it
+  sim.hang = true;
+  await until("a poll in flight", () => sim.requests.length >= 2);
+  await driver.stop();
+  const seen = sim.requests.length;
+  sim.hang = false;
+  await new Promise((r) => setTimeout(r, 400)); // the hanging poll times out; nothing may follow it
+  assert.equal(sim.requests.length, seen, `polled ${sim.requests.length - seen} more times after stop()`);
+  await sim.stop();
+});
