@@ -4,7 +4,7 @@ import { hostAddress, port, section } from "../schema-helpers.ts";
 const Level = Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error"), Type.Literal("silent")]);
 
 export const site = section({
-  name: Type.String({ minLength: 1, default: "home", description: "the `site` tag on every point" }),
+  name: Type.String({ minLength: 1, default: "home", description: "the `site` tag of the Powerwall points (ESP32 and wallbox points are tagged by host and device)" }),
   host: Type.String({ default: "", description: "the `host` tag on every point; empty means the machine's hostname" }),
 }, "where this gridbox is");
 
