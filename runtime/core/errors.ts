@@ -53,14 +53,4 @@ export class CommandRefused extends GridboxError {
   constructor(message: string) { super("GRIDBOX_COMMAND_REFUSED", message, { retryable: false }); }
 }
 
-/** Network-level failures (refused, reset, timeout, DNS) are worth retrying. */
-export function isTransientNetworkError(err: unknown): boolean {
-  if (err instanceof GridboxError) return err.retryable;
-  const e = err as { name?: string; code?: string; cause?: { code?: string } } | undefined;
-  if (!e) return false;
-  if (e.name === "TimeoutError" || e.name === "AbortError") return true;
-  const code = e.code ?? e.cause?.code;
-  return typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|UND_ERR_\w+)$/.test(code);
-}
-
 export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
