@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { EventEmitter } from "node:events";
 import { join } from "node:path";
+import { IoPluginBase } from "./io-plugin.ts";
 
 /**
  * A johnny-five IO plugin for the Raspberry Pi 3, 4 and 5 through the GPIO character device
@@ -13,17 +13,9 @@ import { join } from "node:path";
  */
 export interface GpiodIOOptions { chip: string; toolsDir?: string; lines?: number }
 
-interface Pin { supportedModes: number[]; mode: number; value: number; report: number; analogChannel: number }
-
-export class GpiodIO extends EventEmitter {
+export class GpiodIO extends IoPluginBase {
   readonly name = "GpiodIO";
-  readonly MODES = { INPUT: 0, OUTPUT: 1, ANALOG: 2, PWM: 3, SERVO: 4 } as const;
-  readonly HIGH = 1;
-  readonly LOW = 0;
   readonly RESOLUTION = { ADC: 1023, DAC: null, PWM: 1 };
-  isReady = false;
-  readonly pins: Pin[] = [];
-  readonly analogPins: number[] = [];
   private v2 = false;
   private readonly holders = new Map<number, ChildProcess>();
   private readonly monitors = new Map<number, ChildProcess>();
@@ -33,7 +25,7 @@ export class GpiodIO extends EventEmitter {
 
   constructor(private readonly opts: GpiodIOOptions) {
     super();
-    for (let i = 0; i < (opts.lines ?? 54); i++) this.pins.push({ supportedModes: [0, 1], mode: 1, value: 0, report: 1, analogChannel: 127 });
+    this.addDigitalPins(opts.lines ?? 54, this.MODES.OUTPUT);
     execFile(this.tool("gpioset"), ["--version"], { timeout: 5000 }, (err, stdout) => {
       if (err) { this.emit("error", new Error(`libgpiod tools not usable (install Debian package gpiod): ${err.message}`)); return; }
       this.v2 = /v2\./.test(stdout);

@@ -1,27 +1,19 @@
-import { EventEmitter } from "node:events";
+import { IoPluginBase } from "../../../runtime/wallbox/drivers/io-plugin.ts";
 
 /**
  * A virtual johnny-five IO board: records every pin write with its time and lets a test play the
  * hardware (press a button). Shape of an IO plugin: MODES/HIGH/LOW/pins/analogPins, pin methods,
  * `connect` then `ready` emitted asynchronously.
  */
-interface Pin { supportedModes: number[]; mode: number; value: number; report: number; analogChannel: number }
-
-export class VirtualIO extends EventEmitter {
+export class VirtualIO extends IoPluginBase {
   readonly name = "VirtualIO";
-  readonly MODES = { INPUT: 0, OUTPUT: 1, ANALOG: 2, PWM: 3, SERVO: 4 } as const;
-  readonly HIGH = 1;
-  readonly LOW = 0;
   readonly RESOLUTION = { ADC: 1023, DAC: null, PWM: 255 };
-  isReady = false;
-  readonly pins: Pin[] = [];
-  readonly analogPins: number[] = [];
   readonly writes: Array<{ pin: number; value: number; t: number }> = [];
   private readonly digitalCbs = new Map<number, (v: number) => void>();
 
   constructor(n = 30) {
     super();
-    for (let i = 0; i < n; i++) this.pins.push({ supportedModes: [0, 1], mode: 0, value: 0, report: 1, analogChannel: 127 });
+    this.addDigitalPins(n, this.MODES.INPUT);
     setImmediate(() => { this.isReady = true; this.emit("connect"); this.emit("ready"); });
   }
 
