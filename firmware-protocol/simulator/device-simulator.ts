@@ -7,7 +7,8 @@ import { GridSignal } from "./grid-signal.ts";
  * connects with its own credentials and client id `open_grid_monitor_{id}`, sets its last will,
  * publishes the retained birth message, then measurements at `rateHz` in messages of `batch`
  * readings, status telemetry every `statusEveryS` and a log line now and then. Like a real device
- * it may start with an unsynced clock (1970 timestamps) and it reconnects when the broker drops it.
+ * it may start with an unsynced clock (1970 timestamps) and it reconnects when the broker drops it,
+ * keeping only its last DEVICE_QUEUE_READINGS readings from the time it was offline.
  */
 export interface SimulatedDevice { id: string; password: string }
 
@@ -39,7 +40,12 @@ export interface SimulatorResult {
   connects: number;
   /** connection or publish errors seen (a refused CONNECT, a dropped connection, ...) */
   errors: string[];
+  /** readings a disconnected device could not keep: its queue holds DEVICE_QUEUE_READINGS, the rest is lost */
+  droppedOffline: number;
 }
+
+/** Like open-grid-monitor's firmware: 100 readings wait while the broker is gone; older ones are dropped. */
+export const DEVICE_QUEUE_READINGS = 100;
 
 export interface RunningSimulator {
   readonly result: SimulatorResult;
@@ -65,7 +71,7 @@ export function startSimulator(opts: SimulatorOptions): RunningSimulator {
   const rateHz = opts.rateHz ?? 50;
   const batch = Math.max(1, opts.batch ?? 1);
   const qos = opts.qos ?? 0;
-  const result: SimulatorResult = { messages: 0, readings: 0, statusMessages: 0, logMessages: 0, connects: 0, errors: [] };
+  const result: SimulatorResult = { messages: 0, readings: 0, statusMessages: 0, logMessages: 0, connects: 0, errors: [], droppedOffline: 0 };
   const startedMs = Date.now();
   const rnd = mulberry32(opts.seed ?? 1);
   const json = (v: unknown): string => (opts.pretty ? JSON.stringify(v, null, "\t") : JSON.stringify(v));
@@ -111,8 +117,17 @@ export function startSimulator(opts: SimulatorOptions): RunningSimulator {
     let lastStatus = Date.now();
     let ended = false;
     const tick = (): void => {
-      if (stopped || ended || !client.connected) return;
+      if (stopped || ended) return;
       const now = Date.now();
+      if (!client.connected) {
+        // a real device samples on while the broker is gone and keeps only its last queue's worth
+        if (t0 !== undefined) {
+          const owed = Math.floor(((Math.min(now, t0 + (opts.durationMs ?? Infinity)) - t0) * rateHz) / 1000);
+          const keepFrom = owed - DEVICE_QUEUE_READINGS;
+          if (keepFrom > sentReadings) { result.droppedOffline += keepFrom - sentReadings; sentReadings = keepFrom; }
+        }
+        return;
+      }
       t0 ??= now;
       const end = opts.durationMs === undefined ? now : Math.min(now, t0 + opts.durationMs);
       due = Math.floor(((end - t0) * rateHz) / 1000);

@@ -55,6 +55,26 @@ test("a cut connection publishes the will; the device reconnects with a new birt
   } finally { await sim.stop(); await b.close(); }
 });
 
+test("a device offline longer than its queue loses the older readings, as a real ESP32 does", async () => {
+  const b = await bareBroker();
+  const [id] = simulatedDeviceIds(1) as [string];
+  const sim = startSimulator({ url: b.url, devices: [{ id, password: "x" }], rateHz: 400, batch: 20 });
+  try {
+    await sim.connected;
+    while (sim.result.readings < 100) await new Promise((r) => setTimeout(r, 20)); // sampling has started
+    sim.dropConnection(id); // ~1 s offline at 400 Hz: about 400 readings due, the queue keeps 100
+    const until = Date.now() + 5000;
+    while (sim.result.connects < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+  } finally { await sim.stop(); await b.close(); }
+  const r = sim.result;
+  assert.equal(r.connects, 2, "reconnected");
+  assert.ok(r.droppedOffline >= 150, `dropped ${r.droppedOffline} of ~400 owed while offline`);
+  let received = 0;
+  for (const m of b.messages) { const x = readMessage(m.topic, m.payload); if (!isFault(x) && x.type === "measurement") received += x.readings.length; }
+  assert.ok(received <= r.readings, "never more arrives than was sent");
+});
+
 test("the CLI runs N devices for a duration and prints a JSON summary; bad arguments exit 2", async () => {
   const b = await bareBroker();
   try {
