@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { FormatRegistry, Type, type TObject, type TProperties, type TString, type StringOptions, type TSchema, type NumberOptions } from "@sinclair/typebox";
 
 /**
@@ -17,8 +18,25 @@ export function port(defaultPort: number, description: string): ReturnType<typeo
   return Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description });
 }
 
+/** An IPv4/IPv6 address or a DNS name, checked at validation (a space or a scheme here fails only at listen or connect). */
+FormatRegistry.Set("host", (v) => isIP(v.replace(/^\[(.*)\]$/, "$1")) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(v));
 export function hostAddress(defaultHost: string, description: string): TString {
-  return Type.String({ minLength: 1, default: defaultHost, description });
+  return Type.String({ minLength: 1, format: "host", default: defaultHost, description });
+}
+
+/**
+ * An http:// or https:// base URL with a host (what fetch and the InfluxDB client accept); with
+ * `optional`, "" too (meaning "not used"). `127.0.0.1:8086` without a scheme is refused here, at
+ * validation, rather than by the client when gridbox starts.
+ */
+FormatRegistry.Set("http-url", (v) => isHttpUrl(v));
+FormatRegistry.Set("http-url-or-empty", (v) => v === "" || isHttpUrl(v));
+export function isHttpUrl(v: string): boolean {
+  if (!/^https?:\/\//i.test(v)) return false;
+  try { return new URL(v).hostname !== ""; } catch { return false; }
+}
+export function httpUrl(defaultUrl: string, description: string, opts: { optional?: boolean } = {}): TString {
+  return Type.String({ format: opts.optional ? "http-url-or-empty" : "http-url", default: defaultUrl, description });
 }
 
 export function durationMs(defaultMs: number, description: string, opts: NumberOptions = {}): ReturnType<typeof Type.Integer> {

@@ -47,12 +47,21 @@ function describe(type: ValueErrorType, schema: TSchema, value: unknown, message
       return `expected ${schema[Kind] === "Integer" ? "an integer" : `a ${String(schema.type)}`}, got ${got}${help}`;
     case ValueErrorType.Literal:
       return `expected ${JSON.stringify(schema.const)}, got ${got}${help}`;
+    case ValueErrorType.StringFormat:
+      return `${hidden ? "the value" : got} is not ${FORMATS[String(schema.format)] ?? `in the format ${String(schema.format)}`}${help}`;
     case ValueErrorType.StringPattern:
       return `${hidden ? "the value" : got} does not match ${String(schema.pattern)}${help}`;
     default:
       return `${message}, got ${got}${help}`;
   }
 }
+
+const FORMATS: Record<string, string> = {
+  "http-url": "an http:// or https:// URL (hint: write the scheme, e.g. http://127.0.0.1:8086)",
+  "http-url-or-empty": "an http:// or https:// URL, or empty (hint: write the scheme, e.g. http://127.0.0.1:8086)",
+  host: "an IP address or a host name (hint: no scheme, port or path, e.g. 192.168.1.10 or gridbox.local)",
+  "iso-date": "an ISO date (hint: e.g. 2020-01-01T00:00:00Z)",
+};
 
 function unknownKeys(schema: TSchema, value: unknown, path: string, problems: string[]): void {
   if (!value || typeof value !== "object" || Array.isArray(value)) return;

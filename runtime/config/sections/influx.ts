@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { durationMs, secret, section } from "../schema-helpers.ts";
+import { durationMs, httpUrl, secret, section } from "../schema-helpers.ts";
 
 /**
  * The InfluxDB sink: the v2 write API (`POST /api/v2/write?org=&bucket=&precision=`). InfluxDB 2,
@@ -7,7 +7,7 @@ import { durationMs, secret, section } from "../schema-helpers.ts";
  * An empty url means "no sink": readings are kept in memory only (see the outbox section).
  */
 export const influx = section({
-  url: Type.String({ default: "", description: "base URL, e.g. http://127.0.0.1:8086; empty: no sink (readings stay in memory, newest kept)" }),
+  url: httpUrl("", "base URL with its scheme, e.g. http://127.0.0.1:8086; empty: no sink (readings stay in memory, newest kept)", { optional: true }),
   org: Type.String({ default: "", description: "InfluxDB 2 organisation (name or id); ignored by InfluxDB 3 and VictoriaMetrics" }),
   bucket: Type.String({ default: "gridbox", description: "InfluxDB 2 bucket, or the InfluxDB 3 database name" }),
   token: Type.Optional(secret("API token (Authorization: Token ...); leave out for servers without auth")),

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { durationMs, hostAddress, pollingSchema, section, secret } from "../schema-helpers.ts";
+import { durationMs, hostAddress, httpUrl, pollingSchema, section, secret } from "../schema-helpers.ts";
 
 /**
  * The Tesla Powerwall source. Three modes:
@@ -25,7 +25,7 @@ export const powerwall = section({
     components: Type.Boolean({ default: true, description: "also run the PW3 components query (PV strings A-F, battery packs)" }),
     config_refresh_ms: durationMs(300_000, "how often config.json is re-read", { minimum: 5000 }),
   }, "TEDAPI options"),
-  proxy_url: Type.String({ default: "http://127.0.0.1:8675", description: "proxy mode: base URL of the pypowerwall proxy" }),
+  proxy_url: httpUrl("http://127.0.0.1:8675", "proxy mode: base URL of the pypowerwall proxy"),
   ...pollingSchema({ intervalMs: 5000, timeoutMs: 4000 }),
   rate_limit_pause_ms: durationMs(300_000, "after a 429 no call at all goes to the gateway for this long"),
   auth_retry_ms: durationMs(60_000, "after the gateway refused the password, wait this long before the next login"),

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { durationMs, hostAddress, port, secret, section } from "../schema-helpers.ts";
+import { durationMs, hostAddress, httpUrl, port, secret, section } from "../schema-helpers.ts";
 
 /**
  * The EV wallbox controller: charge policy (modes off/full/eco/solar), the Grafana webhook, and one
@@ -39,7 +39,7 @@ const ocpp = section({
 }, "OCPP 1.6J central system");
 
 const goe = section({
-  url: Type.String({ default: "", description: "base URL of the go-e charger, e.g. http://go-echarger.local" }),
+  url: httpUrl("", "base URL of the go-e charger with its scheme, e.g. http://go-echarger.local", { optional: true }),
   interval_ms: durationMs(5_000, "status poll interval", { minimum: 1000 }),
   timeout_ms: durationMs(2_000, "timeout of each HTTP request", { minimum: 100 }),
   phase_switching: Type.Boolean({ default: false, description: "the charger supports psm (1/3-phase switching)" }),
