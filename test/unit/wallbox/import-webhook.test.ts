@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { parseFlaskIni } from "../../../runtime/cli/import-webhook.ts";
+import { parseFlaskIni } from "../../../runtime/config/imports/flask-webhook.ts";
 import { loadConfigFile } from "../../../runtime/config/load.ts";
 
 /** `gridbox import webhook.conf`: the Flask server's INI into wallbox.grafana, the token never printed. */

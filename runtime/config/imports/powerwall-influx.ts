@@ -1,0 +1,105 @@
+import { isSecretSchema } from "../schema-helpers.ts";
+import { parseEnvFile, envTrue } from "./env-file.ts";
+import { dotted, type ImportResult } from "./import-result.ts";
+import { schemaAt } from "./schema-paths.ts";
+
+/**
+ * The `.env` of powerwall-influx (zenoran/powerwall-influx, .env.example) and of the Hoymiles
+ * bridge: the same INFLUX_* block, the Powerwall (PW_*) or DTU (DTU_*) settings, Wi-Fi and MQTT.
+ * Each known variable maps to one config path; seconds become milliseconds; the example file's
+ * placeholders ("your-...-here") are skipped and reported. A path this gridbox's schema does not
+ * have (a source not built into it) is reported instead of written.
+ */
+type Rule = { path: string; convert?: (v: string) => unknown };
+
+const seconds = (v: string): number | string => (Number.isFinite(Number(v)) && v.trim() !== "" ? Math.round(Number(v) * 1000) : v);
+const int = (v: string): number | string => (/^\d+$/.test(v.trim()) ? Number(v) : v);
+
+const INFLUX: Record<string, Rule> = {
+  INFLUX_URL: { path: "influx.url" },
+  INFLUX_ORG: { path: "influx.org" },
+  INFLUX_BUCKET: { path: "influx.bucket" },
+  INFLUX_TOKEN: { path: "influx.token" },
+  INFLUX_TIMEOUT: { path: "influx.timeout_ms", convert: seconds },
+};
+
+const POWERWALL: Record<string, Rule> = {
+  ...INFLUX,
+  PW_HOST: { path: "powerwall.host" },
+  PW_POLL_INTERVAL: { path: "powerwall.interval_ms", convert: seconds },
+  PW_REQUEST_TIMEOUT: { path: "powerwall.timeout_ms", convert: seconds },
+  PW_CUSTOMER_PASSWORD: { path: "powerwall.password" },
+  PW_GATEWAY_PASSWORD: { path: "powerwall.gateway_password" },
+  PW_WIFI_SSID: { path: "wifi.ssid" },
+  PW_WIFI_PASSWORD: { path: "wifi.password" },
+  PW_WIFI_INTERFACE: { path: "wifi.interface" },
+};
+
+const HOYMILES: Record<string, Rule> = {
+  ...INFLUX,
+  DTU_HOST: { path: "hoymiles.host" },
+  DTU_PORT: { path: "hoymiles.port", convert: int },
+  DTU_POLL_INTERVAL: { path: "hoymiles.interval_ms", convert: seconds },
+  POLL_INTERVAL: { path: "hoymiles.interval_ms", convert: seconds },
+};
+
+const PLACEHOLDER = /^your[-_]|[-_]here$|^x{4,}$|^TeslaPW_X+$/i;
+
+export function isPowerwallInfluxEnv(text: string): boolean { return /^\s*(export\s+)?PW_[A-Z_]+\s*=/m.test(text); }
+export function isHoymilesEnv(text: string): boolean { return /^\s*(export\s+)?(DTU|HOYMILES)_[A-Z_]+\s*=/m.test(text); }
+
+export function importPowerwallInfluxEnv(text: string): ImportResult {
+  const env = parseEnvFile(text);
+  const out = mapRules("powerwall-influx .env", env.values, POWERWALL, env.problems);
+  const has = (k: string): boolean => Boolean(env.values.get(k)) && !PLACEHOLDER.test(env.values.get(k) ?? "");
+  if (has("PW_HOST") || has("PW_CUSTOMER_PASSWORD") || has("PW_GATEWAY_PASSWORD")) {
+    // powerwall-influx talks TEDAPI when it has the gateway password, the customer login otherwise
+    const tedapi = has("PW_GATEWAY_PASSWORD") && !has("PW_CUSTOMER_PASSWORD");
+    out.changes.push({ path: ["powerwall", "enabled"], value: true }, { path: ["powerwall", "mode"], value: tedapi ? "tedapi" : "local" });
+    if (tedapi) out.notes.push("TEDAPI mode also needs the Tesla-signed query file (powerwall.tedapi.query_file); see the README");
+  }
+  if (envTrue(env.values.get("PW_CONNECT_WIFI"))) out.changes.push({ path: ["wifi", "enabled"], value: true });
+  if (envTrue(env.values.get("MQTT_ENABLED")) && has("MQTT_HOST")) {
+    out.changes.push(
+      { path: ["homeassistant", "enabled"], value: true },
+      { path: ["homeassistant", "mqtt", "broker"], value: "external" },
+      { path: ["homeassistant", "mqtt", "host"], value: env.values.get("MQTT_HOST") },
+    );
+    if (has("MQTT_PORT")) out.changes.push({ path: ["homeassistant", "mqtt", "port"], value: int(env.values.get("MQTT_PORT") ?? "") });
+    if (has("MQTT_USERNAME")) out.changes.push({ path: ["homeassistant", "mqtt", "username"], value: env.values.get("MQTT_USERNAME") });
+    if (has("MQTT_PASSWORD")) { out.changes.push({ path: ["homeassistant", "mqtt", "password"], value: env.values.get("MQTT_PASSWORD") }); out.secretPaths.push("homeassistant.mqtt.password"); }
+    out.notes.push("Home Assistant now gets its entities by MQTT discovery under homeassistant/ (not powerwall-influx's homeassistant/sensor/powerwall/<metric>/state topics)");
+  }
+  const measurement = env.values.get("INFLUX_MEASUREMENT");
+  if (measurement && measurement !== "powerwall") out.notes.push(`powerwall-influx wrote measurement "${measurement}"; gridbox writes "powerwall": adjust Grafana queries`);
+  if (env.values.has("PW_TIMEZONE")) out.notes.push("PW_TIMEZONE is not needed: gridbox stores UTC timestamps");
+  return out;
+}
+
+export function importHoymilesEnv(text: string): ImportResult {
+  const env = parseEnvFile(text);
+  const values = new Map(env.values);
+  for (const [k, v] of env.values) if (k.startsWith("HOYMILES_")) values.set(k.replace(/^HOYMILES_/, ""), v);
+  if (!values.has("DTU_HOST") && values.has("DTU_IP")) values.set("DTU_HOST", values.get("DTU_IP") ?? "");
+  const out = mapRules("Hoymiles bridge .env", values, HOYMILES, env.problems);
+  if (values.get("DTU_HOST") && out.changes.some((c) => c.path[0] === "hoymiles")) out.changes.push({ path: ["hoymiles", "enabled"], value: true });
+  return out;
+}
+
+function mapRules(format: string, values: Map<string, string>, rules: Record<string, Rule>, problems: string[]): ImportResult {
+  const out: ImportResult = { format, changes: [], secretPaths: [], problems: [...problems], notes: [] };
+  const seen = new Set<string>();
+  for (const [key, raw] of values) {
+    const rule = rules[key];
+    if (!rule || raw === "") continue;
+    if (PLACEHOLDER.test(raw)) { out.problems.push(`${key} still holds the example's placeholder: not imported`); continue; }
+    if (seen.has(rule.path)) continue;
+    const path = rule.path.split(".");
+    const node = schemaAt(path);
+    if (!node) { out.problems.push(`${key}: this gridbox has no ${rule.path} setting (is that source built in?): not imported`); continue; }
+    seen.add(rule.path);
+    out.changes.push({ path, value: rule.convert ? rule.convert(raw) : raw });
+    if (isSecretSchema(node)) out.secretPaths.push(dotted(path));
+  }
+  return out;
+}

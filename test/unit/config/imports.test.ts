@@ -1,0 +1,61 @@
+import { strict as assert } from "node:assert";
+import { test } from "node:test";
+import { importForeignConfig } from "../../../runtime/config/imports/detect.ts";
+import { parseEnvFile } from "../../../runtime/config/imports/env-file.ts";
+import { schemaAt } from "../../../runtime/config/imports/schema-paths.ts";
+
+/** Imports of what owners ran before: recognised by content, mapped to config paths, secrets marked. */
+const PW_ENV = `# powerwall-influx
+INFLUX_URL=http://influxdb.home:8086
+INFLUX_ORG=homeassistant
+INFLUX_BUCKET="powerwall"
+INFLUX_TOKEN=tok-123456   # comment
+INFLUX_TIMEOUT=10
+PW_POLL_INTERVAL=5
+PW_HOST=192.168.91.1
+PW_CUSTOMER_PASSWORD=
+PW_GATEWAY_PASSWORD=your-gateway-password
+PW_CONNECT_WIFI=true
+PW_WIFI_SSID=TeslaPW_123456
+export PW_WIFI_PASSWORD='ABC DEF'
+PW_TIMEZONE=America/New_York
+garbage line
+`;
+
+const get = (r: ReturnType<typeof importForeignConfig>, path: string): unknown => r.changes.find((c) => c.path.join(".") === path)?.value;
+
+test("parseEnvFile: quotes, export, comments, bad lines by number", () => {
+  const env = parseEnvFile(PW_ENV);
+  assert.equal(env.values.get("INFLUX_BUCKET"), "powerwall");
+  assert.equal(env.values.get("INFLUX_TOKEN"), "tok-123456");
+  assert.equal(env.values.get("PW_WIFI_PASSWORD"), "ABC DEF");
+  assert.deepEqual(env.problems, ["line 15: not KEY=value"]);
+});
+
+test("powerwall-influx .env: influx, powerwall, wifi; seconds to ms; placeholders refused; secrets marked", () => {
+  const r = importForeignConfig(PW_ENV);
+  assert.equal(r.format, "powerwall-influx .env");
+  assert.equal(get(r, "influx.url"), "http://influxdb.home:8086");
+  assert.equal(get(r, "influx.timeout_ms"), 10_000);
+  assert.equal(get(r, "powerwall.interval_ms"), 5000);
+  assert.equal(get(r, "powerwall.enabled"), true);
+  assert.equal(get(r, "powerwall.mode"), "local");
+  assert.equal(get(r, "powerwall.gateway_password"), undefined);
+  assert.equal(get(r, "wifi.enabled"), true);
+  assert.deepEqual(r.secretPaths.sort(), ["influx.token", "wifi.password"]);
+  assert.ok(r.problems.some((p) => /PW_GATEWAY_PASSWORD still holds the example's placeholder/.test(p)));
+  assert.ok(r.notes.some((n) => /PW_TIMEZONE/.test(n)));
+});
+
+test("Hoymiles bridge .env and webhook.conf are recognised; an unknown file is refused", () => {
+  const h = importForeignConfig("DTU_HOST=192.168.1.50\nINFLUX_URL=http://x:8086\n");
+  assert.equal(h.format, "Hoymiles bridge .env");
+  assert.equal(get(h, "influx.url"), "http://x:8086");
+  if (schemaAt(["hoymiles", "host"])) assert.equal(get(h, "hoymiles.host"), "192.168.1.50");
+  else assert.ok(h.problems.some((p) => /no hoymiles.host setting/.test(p)), h.problems.join());
+  const w = importForeignConfig("[server]\nsecret_token = t0k\n[alerts]\nA.firing = start\n");
+  assert.equal(w.format, "Flask webhook.conf");
+  assert.deepEqual(w.secretPaths, ["wallbox.grafana.token"]);
+  assert.deepEqual(w.changes.find((c) => c.path[3] === "A.firing")?.path, ["wallbox", "grafana", "alerts", "A.firing"]);
+  assert.match(importForeignConfig("hello").problems[0] ?? "", /not a file gridbox can import/);
+});
