@@ -2,25 +2,29 @@ import { Type } from "@sinclair/typebox";
 import { durationMs, hostAddress, httpUrl, pollingSchema, section, secret } from "../schema-helpers.ts";
 
 /**
- * The Tesla Powerwall source. Three modes:
+ * The Tesla Powerwall source. Four modes:
  * - `local`: the Powerwall 2 / Powerwall+ gateway's local HTTPS API (customer login),
  * - `tedapi`: the gateway's TEDAPI over its Wi-Fi AP (Powerwall 3, and 2/+), Basic auth with the
  *   gateway password and Tesla-signed queries loaded from `tedapi.query_file`,
+ * - `hybrid`: Powerwall 2/+ as pypowerwall reads it with both passwords: local API for power flows,
+ *   SOE and grid status, TEDAPI (at `tedapi.host`, default: `host`) for PV strings, alerts and vitals,
  * - `proxy`: an existing pypowerwall proxy (plain HTTP, usually port 8675).
  */
 export const powerwall = section({
   enabled: Type.Boolean({ default: false }),
-  mode: Type.Union([Type.Literal("local"), Type.Literal("tedapi"), Type.Literal("proxy")], {
-    default: "local", description: "local (PW2/+ HTTPS API), tedapi (PW3 or 2/+ over the gateway AP), proxy (pypowerwall proxy)",
+  mode: Type.Union([Type.Literal("local"), Type.Literal("tedapi"), Type.Literal("hybrid"), Type.Literal("proxy")], {
+    default: "local", description: "local (PW2/+ HTTPS API), tedapi (PW3 or 2/+ over the gateway AP), hybrid (PW2/+: local API + TEDAPI for strings and vitals), proxy (pypowerwall proxy)",
   }),
   host: hostAddress("192.168.91.1", "gateway address: its LAN IP (local mode) or 192.168.91.1 on its Wi-Fi AP (tedapi)"),
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 443, description: "gateway HTTPS port" }),
   tls_servername: Type.String({ default: "", description: "SNI to send; empty sends none when host is an IP and `powerwall` when it is a DNS name (the gateway accepts no SNI, `powerwall` or `teg`)" }),
-  password: Type.Optional(secret("local mode: the customer password (often the last 5 characters of the gateway password)")),
+  password: Type.Optional(secret("local and hybrid mode: the customer password (often the last 5 characters of the gateway password)")),
   session_file: Type.String({ default: "", description: "local mode: keep the gateway session across restarts in this file (mode 600), e.g. /var/lib/gridbox/powerwall-session.json; empty: memory only" }),
   email: Type.String({ default: "gridbox@localhost", description: "local mode: sent at login, not checked by the gateway" }),
-  gateway_password: Type.Optional(secret("tedapi mode: the full gateway password printed on the label (also the AP's Wi-Fi password)")),
+  gateway_password: Type.Optional(secret("tedapi and hybrid mode: the full gateway password printed on the label (also the AP's Wi-Fi password)")),
   tedapi: section({
+    host: Type.String({ default: "", description: "hybrid mode: TEDAPI address, e.g. 192.168.91.1 on the gateway's Wi-Fi AP; empty: the same as `host` (pypowerwall's layout, both on 192.168.91.1)" }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: "hybrid mode: TEDAPI HTTPS port; 0: the same as `port`" }),
     query_file: Type.String({ default: "/etc/gridbox/tedapi-queries.json", description: "file with the Tesla-signed TEDAPI queries (see README: Tesla Powerwall)" }),
     components: Type.Boolean({ default: true, description: "also run the PW3 components query (PV strings A-F, battery packs)" }),
     config_refresh_ms: durationMs(300_000, "how often config.json is re-read", { minimum: 5000 }),

@@ -6,7 +6,7 @@ import type { PowerwallReading } from "./reading.ts";
  * bad response), which is all the circuit breaker looks at.
  */
 export interface PowerwallClient {
-  readonly mode: "local" | "tedapi" | "proxy";
+  readonly mode: "local" | "tedapi" | "hybrid" | "proxy";
   poll(signal: AbortSignal): Promise<PowerwallReading>;
   /** A full reconnect: forget the session and cached identity, drop pooled connections. */
   reconnect(): void;

@@ -114,7 +114,10 @@ export class TedapiClient implements PowerwallClient {
     // status 2 = partial error: the data that came back is still good (missing parts stay undefined)
     if (recv.status === QUERY_STATUS_PARTIAL && recv.data) {
       this.opts.log.debug(() => `${name} query partly failed: ${(recv.errors ?? []).map((e) => `${e.path ?? ""} ${e.message ?? ""}`).join("; ")}`);
-    } else if ((recv.status ?? 0) !== QUERY_STATUS_SUCCESS || !recv.data) {
+    } else if (!recv.status && recv.data) {
+      // some gateways leave the status unset (0 on the wire) and still send the data: use it, as pypowerwall does
+      this.opts.log.debug(() => `${name} query: status unset, using the ${recv.data?.length ?? 0}-character payload`);
+    } else if (recv.status !== QUERY_STATUS_SUCCESS || !recv.data) {
       const why = (recv.errors ?? []).map((e) => e.message).filter(Boolean).join("; ") || `status ${recv.status ?? 0}`;
       // a refused signature means Tesla no longer accepts this query text: an access problem, not a glitch
       throw new GatewayError("GRIDBOX_SOURCE_AUTH", `${name} query refused by the gateway: ${why} (query file out of date?)`, { retryable: false });

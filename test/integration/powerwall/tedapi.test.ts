@@ -25,7 +25,7 @@ before(async () => {
   pw3 = await startPowerwallSimulator({ model: "pw3", queryPublicKey: signer.publicKeyPem, loadW: 900, solarPeakW: 3000, soePercent: 80 });
 });
 after(async () => { await pw3.stop(); rmSync(dir, { recursive: true, force: true }); });
-beforeEach(() => { pw3.control.powerCycle(); pw3.state.gzip = false; pw3.state.routedClient = false; pw3.state.partialQueries = false; pw3.state.physics.setScenario("day"); });
+beforeEach(() => { pw3.control.powerCycle(); pw3.state.gzip = false; pw3.state.routedClient = false; pw3.state.partialQueries = false; pw3.state.unsetQueryStatus = false; pw3.state.physics.setScenario("day"); });
 
 function client(sim: PowerwallSimulator, over: Partial<TedapiClientOptions> = {}): TedapiClient {
   return new TedapiClient({
@@ -137,6 +137,28 @@ describe("TEDAPI client (Powerwall 3)", () => {
     assert.equal(typeof r.sitePowerW, "number");
     assert.equal(r.gridStatus, "UP");
     c.close();
+  });
+
+  test("an answer whose status is unset but whose payload is there is used, and noted at debug", async () => {
+    assert.equal(await controlPost(pw3, "options", { unset_query_status: true }), 204);
+    const log = memoryLogger("debug");
+    const c = client(pw3, { log });
+    const r = await c.poll(signal());
+    assert.equal(r.gridStatus, "UP");
+    assert.ok(Math.abs((r.batteryPercent ?? 0) - pw3.state.physics.soePercent) < 0.5);
+    assert.equal(Object.keys(r.strings).length, 6, "the components answer, also without status, is used too");
+    assert.ok(log.lines.some((l) => /device_controller query: status unset, using the \d+-character payload/.test(l)), log.lines.join("\n"));
+    c.close();
+  });
+
+  test("a refused query with the status unset (no payload) is still refused", async () => {
+    assert.equal(await controlPost(pw3, "options", { unset_query_status: true }), 204);
+    const badDir = mkdtempSync(join(tmpdir(), "gridbox-tedapi-unset-"));
+    try {
+      const c = client(pw3, { queries: loadQueryFile(writeQueryFile(badDir, makeQuerySigner())) });
+      await rejects(c.poll(signal()), "GRIDBOX_SOURCE_AUTH", /signature verification failed/);
+      c.close();
+    } finally { rmSync(badDir, { recursive: true, force: true }); }
   });
 
   test("HTML where protobuf or a DIN should be (captive portal, wrong content type) is a bad response", async () => {

@@ -21,8 +21,16 @@ export interface SimOptions extends PhysicsOptions {
   loginLimit?: { max: number; windowMs: number; lockoutMs: number };
   /** TEDAPI: gzip every body without Content-Encoding (fw 25.42.2+) */
   gzip?: boolean;
-  /** PEM public key (EC) that signs valid TEDAPI queries; unset: every signed query is refused */
+  /** PEM public key (EC) that signs valid TEDAPI queries; a query it does not verify is refused */
   queryPublicKey?: string;
+  /**
+   * Without a queryPublicKey: answer signed queries from a signer the simulator has no key for
+   * (a stand-in for Tesla's key, so the field's clients with Tesla-signed queries read it). The
+   * query must still be SIGNED (format 2) with a DER ECDSA signature. Unset: refused.
+   */
+  acceptUnknownSigners?: boolean;
+  /** TEDAPI: leave the query response's status unset (0) while sending the data */
+  unsetQueryStatus?: boolean;
   /** TEDAPI personality: refuse every client as routed from the LAN (fw >= 25.10) */
   routedClient?: boolean;
 }
@@ -43,6 +51,8 @@ export class SimState {
   partialQueries = false;
   expiredStatus: 401 | 403;
   queryPublicKey: string | undefined;
+  acceptUnknownSigners: boolean;
+  unsetQueryStatus: boolean;
   readonly loginLimit: { max: number; windowMs: number; lockoutMs: number };
   readonly sessions = new Map<string, string>(); // token -> UserRecord
   private loginTimes: number[] = [];
@@ -62,6 +72,8 @@ export class SimState {
     this.loginLimit = o.loginLimit ?? { max: 10, windowMs: 60_000, lockoutMs: 300_000 };
     this.gzip = o.gzip ?? false;
     this.queryPublicKey = o.queryPublicKey;
+    this.acceptUnknownSigners = o.acceptUnknownSigners ?? false;
+    this.unsetQueryStatus = o.unsetQueryStatus ?? false;
     this.routedClient = o.routedClient ?? false;
   }
 

@@ -10,7 +10,8 @@ import { SimState, type SimOptions } from "./sim-state.ts";
 import { handleTedapi } from "./tedapi.ts";
 
 /**
- * A Tesla gateway simulator over real HTTPS (fresh self-signed certificate, 127.0.0.1 only):
+ * A Tesla gateway simulator over real HTTPS (fresh self-signed certificate, on any address given,
+ * 127.0.0.1 by default; 0.0.0.0 or 192.168.91.1 in a network namespace stand in for the real one):
  * local API (/api), TEDAPI (/tedapi), and a control endpoint (/__control) outside both to steer the
  * scenario and arm faults. Also used by `make demo`.
  *
@@ -21,7 +22,8 @@ import { handleTedapi } from "./tedapi.ts";
  *   POST /__control/password {rejected?: bool, customer_password?, gateway_password?}
  *   POST /__control/sessions/expire       every session becomes invalid
  *   POST /__control/power-cycle           clears password rejection, login lockout, faults, sessions
- *   POST /__control/options  {gzip?: bool, routed_client?: bool, partial_queries?: bool, expired_status?: 401|403}
+ *   POST /__control/options  {gzip?: bool, routed_client?: bool, partial_queries?: bool, unset_query_status?: bool,
+ *                             accept_unknown_signers?: bool, expired_status?: 401|403}
  */
 const GATEWAY_NAMES = new Set(["powerwall", "teg", "powerpack"]);
 
@@ -44,7 +46,8 @@ export interface SimControl {
   powerCycle(): void;
 }
 
-export async function startPowerwallSimulator(opts: SimOptions & { port?: number } = {}): Promise<PowerwallSimulator> {
+export async function startPowerwallSimulator(opts: SimOptions & { host?: string; port?: number } = {}): Promise<PowerwallSimulator> {
+  const bindHost = opts.host ?? "127.0.0.1";
   const state = new SimState(opts);
   const { key, cert } = selfSignedCertificate();
   const sockets = new Set<Socket>();
@@ -58,7 +61,7 @@ export async function startPowerwallSimulator(opts: SimOptions & { port?: number
   server.on("tlsClientError", () => { /* a client that gives up mid-handshake is not our problem */ });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
+    server.listen(opts.port ?? 0, bindHost, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const control: SimControl = {
@@ -71,7 +74,7 @@ export async function startPowerwallSimulator(opts: SimOptions & { port?: number
     powerCycle: () => state.powerCycle(),
   };
   return {
-    url: `https://127.0.0.1:${port}`, host: "127.0.0.1", port, state, control,
+    url: `https://${bindHost.includes(":") ? `[${bindHost}]` : bindHost}:${port}`, host: bindHost, port, state, control,
     stop: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
@@ -140,6 +143,8 @@ function control(s: SimState, req: IncomingMessage, res: ServerResponse, path: s
         if (typeof b.gzip === "boolean") s.gzip = b.gzip;
         if (typeof b.routed_client === "boolean") s.routedClient = b.routed_client;
         if (typeof b.partial_queries === "boolean") s.partialQueries = b.partial_queries;
+        if (typeof b.unset_query_status === "boolean") s.unsetQueryStatus = b.unset_query_status;
+        if (typeof b.accept_unknown_signers === "boolean") s.acceptUnknownSigners = b.accept_unknown_signers;
         if (b.expired_status === 401 || b.expired_status === 403) s.expiredStatus = b.expired_status;
         return reply(204);
       default: return reply(404, { error: `no control route ${req.method} ${path}` });

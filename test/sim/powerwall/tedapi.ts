@@ -9,7 +9,8 @@ import { componentsJson, configJson, deviceControllerJson } from "./tedapi-data.
  * The TEDAPI personality (reference §2, §5 items 6-9): Basic auth `Tesla_Energy_Device:<gateway
  * password>` on every /tedapi call (wrong -> 403), GET /tedapi/din as text, POST /tedapi/v1 with the
  * protobuf envelope dispatched on field 15 (config.json), 4 (system info) and 16 (signed query:
- * the signature must verify against the test's public key over the query text, else status 3).
+ * the signature must verify against the given public key over the query text, or, configured so,
+ * any signer is taken as Tesla's; else status 3).
  * Optional gzip bodies without Content-Encoding, and "routed client" mode (403 for everyone).
  */
 const ACCESS_DENIED = { code: 403, error: "Access Denied", message: "User does not have adequate access rights" };
@@ -69,14 +70,31 @@ function answer(s: SimState, msg: TedapiMessage): TedapiMessage {
 
 type QuerySend = NonNullable<NonNullable<TedapiEnvelope["payload"]>["send"]>;
 
-function runQuery(s: SimState, q: QuerySend): { status: number; data?: string; errors?: { path: string; code: number; message: string }[] } {
-  const text = q.payload?.query ?? "";
+type QueryAnswer = { status?: number; data?: string; errors?: { path: string; code: number; message: string }[] };
+
+function runQuery(s: SimState, q: QuerySend): QueryAnswer {
+  const answer = answerQuery(s, q);
+  if (s.unsetQueryStatus && answer.data !== undefined) delete answer.status;
+  return answer;
+}
+
+/**
+ * The signature gate. With a public key: the DER ECDSA signature must verify over the query text.
+ * Without one and `acceptUnknownSigners`: any signed query (format 2, a DER SEQUENCE) is taken, as a
+ * real gateway takes Tesla's. Otherwise every query is refused.
+ */
+function signatureAccepted(s: SimState, q: QuerySend, text: string): boolean {
   const sig = q.signature ? Buffer.from(q.signature) : Buffer.alloc(0);
-  let valid = false;
-  if (s.queryPublicKey && sig.length > 0 && q.format === 2) {
-    try { valid = verify("sha256", Buffer.from(text, "utf8"), s.queryPublicKey, sig); } catch { valid = false; }
+  if (q.format !== 2 || sig.length < 8) return false;
+  if (s.queryPublicKey) {
+    try { return verify("sha256", Buffer.from(text, "utf8"), s.queryPublicKey, sig); } catch { return false; }
   }
-  if (!valid) return { status: 3, errors: [{ path: "", code: 16, message: "signature verification failed" }] };
+  return s.acceptUnknownSigners && sig[0] === 0x30;
+}
+
+function answerQuery(s: SimState, q: QuerySend): QueryAnswer {
+  const text = q.payload?.query ?? "";
+  if (!signatureAccepted(s, q, text)) return { status: 3, errors: [{ path: "", code: 16, message: "signature verification failed" }] };
   const op = /query\s+(\w+)/.exec(text)?.[1];
   if (op === "DeviceControllerQuery") {
     const data = JSON.stringify(deviceControllerJson(s));
