@@ -26,11 +26,12 @@ export function powerwallProblems(config: Readonly<Config>): string[] {
   const pw = config.powerwall;
   if (!pw.enabled) return [];
   const out: string[] = [];
-  if (pw.mode === "local" && !pw.password) {
-    out.push("/powerwall/password: required in local mode (hint: the customer password, often the last 5 characters of the gateway password)");
+  // hybrid (PW2/+: local API + TEDAPI) needs what both need
+  if ((pw.mode === "local" || pw.mode === "hybrid") && !pw.password) {
+    out.push(`/powerwall/password: required in ${pw.mode} mode (hint: the customer password, often the last 5 characters of the gateway password)`);
   }
-  if (pw.mode === "tedapi") {
-    if (!pw.gateway_password) out.push("/powerwall/gateway_password: required in tedapi mode (hint: the full password on the gateway label)");
+  if (pw.mode === "tedapi" || pw.mode === "hybrid") {
+    if (!pw.gateway_password) out.push(`/powerwall/gateway_password: required in ${pw.mode} mode (hint: the full password on the gateway label)`);
     const why = readable(pw.tedapi.query_file);
     if (why) out.push(`/powerwall/tedapi/query_file: cannot read ${pw.tedapi.query_file} (${why}) (hint: see README "Tesla Powerwall" for the query file)`);
   }

@@ -7,6 +7,7 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { systemClock } from "../../../runtime/core/clock.ts";
 import { ConfigError } from "../../../runtime/core/errors.ts";
 import { memoryLogger } from "../../../runtime/core/log.ts";
+import { powerwallProblems } from "../../../runtime/config/component-checks.ts";
 import { parseConfig } from "../../../runtime/config/load.ts";
 import { createPowerwallClient, type PowerwallConfig } from "../../../runtime/sources/powerwall/create-client.ts";
 import { makeQuerySigner, writeQueryFile } from "../../sim/powerwall/query-signing.ts";
@@ -105,10 +106,12 @@ describe("hybrid mode (Powerwall 2/+: local API + TEDAPI)", () => {
     client.close();
   });
 
-  test("hybrid without either password is a config error naming the key", () => {
+  test("hybrid without either password is a config error naming the key (serve and config check alike)", () => {
     for (const [key, over] of [["password", { password: undefined }], ["gateway_password", { gateway_password: undefined }]] as const) {
       assert.throws(() => createPowerwallClient(config(over), { clock: systemClock, log: memoryLogger("debug") }),
         (e: unknown) => e instanceof ConfigError && e.problems.some((p) => p.startsWith(`/powerwall/${key}: required in hybrid mode`)));
+      const problems = powerwallProblems(parseConfig({ powerwall: { ...config(over), tedapi: { query_file: queryFile } } }).config);
+      assert.ok(problems.some((p) => p.startsWith(`/powerwall/${key}: required in hybrid mode`)), problems.join("\n"));
     }
   });
 });
