@@ -1,4 +1,7 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "../../runtime/config/paths.ts";
+import type { ChildLaunch } from "../integration/store-and-forward/gridbox-child.ts";
 import type { Point } from "../../runtime/core/point.ts";
 
 /** Shared pieces of the outbox benchmarks (not a benchmark itself: make bench runs *.bench.ts only). */
@@ -55,4 +58,20 @@ export { startGridboxChild, type GridboxChild } from "../integration/store-and-f
 
 export async function getJson<T>(url: string): Promise<T> {
   return await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).json() as T;
+}
+
+/** The ExecStart and Environment of image/systemd/gridbox.service, pointed at this checkout's bundle. */
+export function productionLaunch(): ChildLaunch {
+  const unit = readFileSync(join(REPO_ROOT, "image/systemd/gridbox.service"), "utf8");
+  const exec = /^ExecStart=\S+ (.*?) \S+gridbox\.mjs serve/m.exec(unit);
+  const env = Object.fromEntries([...unit.matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]));
+  const bundle = join(REPO_ROOT, "dist/runtime/gridbox.mjs");
+  if (!existsSync(bundle)) throw new Error("dist/runtime/gridbox.mjs is missing: run `make build` (make bench does)");
+  return { args: [...(exec?.[1]?.split(" ") ?? []), bundle], env };
+}
+
+/** CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(f[11]) + Number(f[12])) / 100;
 }

@@ -1,22 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { clientIdFor, topicFor } from "../../firmware-protocol/topics.ts";
-import { REPO_ROOT } from "../../runtime/config/paths.ts";
-import type { ChildLaunch } from "../integration/store-and-forward/gridbox-child.ts";
 import { VictoriaMetrics } from "../support/victoria-metrics.ts";
-import { delay, getJson, percentile, print, rssMb, startGridboxChild } from "./bench-kit.ts";
+import { cpuSeconds, delay, getJson, percentile, print, productionLaunch, rssMb, startGridboxChild } from "./bench-kit.ts";
 
-/** The ExecStart and Environment of image/systemd/gridbox.service, pointed at this checkout's bundle. */
-function productionLaunch(): ChildLaunch {
-  const unit = readFileSync(join(REPO_ROOT, "image/systemd/gridbox.service"), "utf8");
-  const exec = /^ExecStart=\S+ (.*?) \S+gridbox\.mjs serve/m.exec(unit);
-  const env = Object.fromEntries([...unit.matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]));
-  const bundle = join(REPO_ROOT, "dist/runtime/gridbox.mjs");
-  if (!existsSync(bundle)) throw new Error("dist/runtime/gridbox.mjs is missing: run `make build` (make bench does)");
-  return { args: [...(exec?.[1]?.split(" ") ?? []), bundle], env };
-}
 
 /**
  * The whole appliance (`gridbox serve` as a child process) with 20 simulated devices publishing one
@@ -34,7 +23,6 @@ const vm = await new VictoriaMetrics().start();
 const launch = process.env.BENCH_RSS_DEV ? undefined : productionLaunch();
 const gb = await startGridboxChild(dir, { devices: Object.fromEntries(DEVICES.map((d) => [d.id, d.password])), influxUrl: vm.url, storePath: join(dir, "outbox.db"), ...(launch ? { launch } : {}) });
 const pid = gb.proc.pid as number;
-const cpuTicks = (): number => { const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []; return Number(f[11]) + Number(f[12]); };
 
 const clients: MqttClient[] = [];
 for (const d of DEVICES) clients.push(await mqtt.connectAsync(gb.mqtt, { username: d.id, password: d.password, clientId: clientIdFor(d.id), reconnectPeriod: 0 }));
@@ -53,7 +41,7 @@ const seen = new Map<number, number>();
 const latencies: number[] = [];
 const warmupUntil = Date.now() + 10_000;
 const endAt = Date.now() + DURATION_S * 1000;
-const cpu0 = cpuTicks();
+const cpu0 = cpuSeconds(pid);
 const t0 = Date.now();
 while (Date.now() < endAt) {
   const start = Math.floor((Date.now() - 10_000) / 1000);
@@ -73,7 +61,7 @@ while (Date.now() < endAt) {
   } catch { /* a slow poll: try again */ }
   await delay(100);
 }
-const cpuS = (cpuTicks() - cpu0) / 100;
+const cpuS = cpuSeconds(pid) - cpu0;
 const rss = rssMb(pid);
 clearInterval(timer);
 const status = await getJson<{ outbox: { accepted: number; delivered: number; dropped: number; store: { readings: number } } }>(`${gb.http}/status`);

@@ -12,7 +12,7 @@ import { freePort } from "../../support/victoria-metrics.ts";
  */
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export interface GridboxChild { proc: ChildProcess; http: string; mqtt: string; ports: ChildPorts; stop(): Promise<void>; kill9(): Promise<void> }
+export interface GridboxChild { proc: ChildProcess; http: string; mqtt: string; ports: ChildPorts; /** exec to /health answering */ startMs: number; stop(): Promise<void>; kill9(): Promise<void> }
 
 export interface ChildPorts { http: number; mqtt: number; ws: number }
 
@@ -20,7 +20,7 @@ export interface ChildPorts { http: number; mqtt: number; ws: number }
 export interface ChildLaunch { args: string[]; env?: NodeJS.ProcessEnv }
 
 /** Starts `gridbox serve` with the given devices and sink; `extra` lines go under `outbox:`. */
-export async function startGridboxChild(dir: string, o: { devices: Record<string, string>; influxUrl?: string; storePath: string; extra?: string; ports?: ChildPorts; launch?: ChildLaunch }): Promise<GridboxChild> {
+export async function startGridboxChild(dir: string, o: { devices: Record<string, string>; influxUrl?: string; storePath: string; extra?: string; ports?: ChildPorts; launch?: ChildLaunch; /** how often /health is tried while starting */ pollMs?: number }): Promise<GridboxChild> {
   const ports = o.ports ?? { http: await freePort(), mqtt: await freePort(), ws: await freePort() };
   const httpPort = ports.http;
   const mqttPort = ports.mqtt;
@@ -44,6 +44,7 @@ export async function startGridboxChild(dir: string, o: { devices: Record<string
     o.extra ?? "",
   ].join("\n") + "\n", { mode: 0o600 });
   const launch = o.launch ?? { args: [join(REPO_ROOT, "runtime/cli/bin.js")] };
+  const spawnedAt = performance.now();
   const proc = spawn(process.execPath, [...launch.args, "serve", "--config", cfg], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...launch.env } });
   let err = "";
   proc.stderr?.on("data", (d: Buffer) => { err = (err + d.toString()).slice(-4000); if (process.env.BENCH_CHILD_STDERR) process.stderr.write(d); });
@@ -53,10 +54,11 @@ export async function startGridboxChild(dir: string, o: { devices: Record<string
     if (proc.exitCode !== null) throw new Error(`gridbox exited ${proc.exitCode}: ${err}`);
     try { if ((await fetch(`${http}/health`, { signal: AbortSignal.timeout(500) })).status > 0) break; } catch { /* starting */ }
     if (Date.now() > deadline) throw new Error(`gridbox did not start: ${err}`);
-    await delay(100);
+    await delay(o.pollMs ?? 100);
   }
+  const startMs = performance.now() - spawnedAt;
   return {
-    proc, http, mqtt: `mqtt://127.0.0.1:${mqttPort}`, ports,
+    proc, http, startMs, mqtt: `mqtt://127.0.0.1:${mqttPort}`, ports,
     stop: () => new Promise<void>((r) => { if (proc.exitCode !== null) return r(); proc.once("exit", () => r()); proc.kill("SIGTERM"); }),
     kill9: () => new Promise<void>((r) => { if (proc.exitCode !== null) return r(); proc.once("exit", () => r()); proc.kill("SIGKILL"); }),
   };
