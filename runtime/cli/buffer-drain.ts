@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { loadConfigFile } from "../config/load.ts";
 import { systemClock } from "../core/clock.ts";
 import { createLogger } from "../core/log.ts";
+import { adoptPrecision } from "../outbox/store-precision.ts";
 import { BatchStore } from "../outbox/batch-store.ts";
 import { Drainer } from "../outbox/drainer.ts";
 import { SinkLink } from "../outbox/sink-link.ts";
@@ -29,6 +30,7 @@ export const bufferDrain: Command = {
     const sink = new InfluxSink({ url: ix.url, org: ix.org, bucket: ix.bucket, token: ix.token, precision: ix.precision, timeoutMs: ix.timeout_ms });
     const link = new SinkLink(sink, systemClock, log.child("sink"), { initialMs: config.outbox.retry.initial_ms, maxMs: config.outbox.retry.max_ms });
     const store = new BatchStore(path, config.outbox.store.max_bytes).open();
+    adoptPrecision(store, ix.precision, log);
     const total = store.totalsNow.readings;
     let delivered = 0;
     let dead = 0;

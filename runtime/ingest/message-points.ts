@@ -6,21 +6,21 @@ import { msToNs, usToNs, type TimePolicy } from "./time-policy.ts";
  * Turns a checked device message into points (PROTOCOL.md "What gridbox writes"):
  * grid_data {frequency, voltage, current?, power?} as floats; device_status {rssi, free_heap as
  * integers, online, protocol?}; device_logs {level, message, module}. Tags: device_id, source=mqtt,
- * host, and time_source=gateway when the device clock was not trusted. Tag objects are shared per
+ * host. A point whose device clock was not trusted carries the string field time_source="gateway":
+ * a field, not a tag, so a device whose clock syncs stays one series. Tag objects are shared per
  * device, so a reading costs one point, one field object and one bigint.
  */
 export type Tags = Readonly<Record<string, string>>;
 
 export class PointFactory {
-  private readonly tags = new Map<string, { device: Tags; gateway: Tags }>();
+  private readonly tags = new Map<string, Tags>();
 
   constructor(private readonly host: string, private readonly time: TimePolicy) {}
 
-  private tagsFor(deviceId: string): { device: Tags; gateway: Tags } {
+  private tagsFor(deviceId: string): Tags {
     let t = this.tags.get(deviceId);
     if (!t) {
-      const device = Object.freeze({ device_id: deviceId, host: this.host, source: "mqtt" });
-      t = { device, gateway: Object.freeze({ ...device, time_source: "gateway" }) };
+      t = Object.freeze({ device_id: deviceId, host: this.host, source: "mqtt" });
       if (this.tags.size > 10_000) this.tags.clear();
       this.tags.set(deviceId, t);
     }
@@ -32,8 +32,8 @@ export class PointFactory {
     const tags = this.tagsFor(deviceId);
     let gateway = 0;
     const point = (measurement: string, timestampUs: number | undefined, fields: Record<string, FieldValue>): void => {
-      if (this.time.trusted(timestampUs, receivedMs)) out.push({ measurement, tags: tags.device, fields, timeNs: usToNs(timestampUs) });
-      else { gateway++; out.push({ measurement, tags: tags.gateway, fields, timeNs: msToNs(receivedMs) }); }
+      if (this.time.trusted(timestampUs, receivedMs)) out.push({ measurement, tags, fields, timeNs: usToNs(timestampUs) });
+      else { gateway++; fields.time_source = "gateway"; out.push({ measurement, tags, fields, timeNs: msToNs(receivedMs) }); }
     };
     switch (msg.type) {
       case "measurement":

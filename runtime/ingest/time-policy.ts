@@ -1,7 +1,7 @@
 /**
  * Which time a device reading gets (PROTOCOL.md "Clocks"): the device's own timestamp (µs since
  * the epoch) when it is plausible; otherwise gridbox's receive time, and the point is flagged with
- * the tag `time_source=gateway`. An ESP32 runs unsynchronised until SNTP answers, so its first
+ * the string field `time_source="gateway"`. An ESP32 runs unsynchronised until SNTP answers, so its first
  * readings say 1970; a clock far ahead would write points into the future.
  */
 export interface TimePolicyOptions {

@@ -113,6 +113,8 @@ export class BatchStore {
       remove: rw(() => db.prepare("DELETE FROM batches WHERE id = ? RETURNING lines, length(body) AS bytes")),
       getCounter: db.prepare("SELECT value FROM counters WHERE name = ?"),
       addCounter: rw(() => db.prepare("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value")),
+      setCounter: rw(() => db.prepare("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")),
+      replaceBody: rw(() => db.prepare("UPDATE batches SET body = ? WHERE id = ?")),
       insertDead: rw(() => db.prepare("INSERT INTO dead_letters (created_ms, line, reason) VALUES (?, ?, ?)")),
       trimDead: rw(() => db.prepare("DELETE FROM dead_letters WHERE id <= (SELECT max(id) FROM dead_letters) - ?")),
       deadRows: db.prepare("SELECT count(*) AS n FROM dead_letters"),
@@ -184,6 +186,21 @@ export class BatchStore {
   }
 
   deadLetters(limit = 20): DeadLetter[] { return this.stmts.deadList.all(limit) as DeadLetter[]; }
+
+  /**
+   * The timestamp unit of the stored lines as decimal digits after the second (0 s, 3 ms, 6 µs,
+   * 9 ns); undefined for a store written before gridbox recorded it. See store-precision.ts.
+   */
+  get timeDigits(): number | undefined {
+    return (this.stmts.getCounter.get("time_digits") as { value: number } | undefined)?.value;
+  }
+  set timeDigits(digits: number) { this.stmts.setCounter.run("time_digits", digits); }
+
+  /** Rewrites batches' bodies in one transaction (their line counts stay), then recounts the bytes. */
+  replaceBodies(bodies: readonly { id: number; body: Buffer }[]): void {
+    this.handle.transaction(() => { for (const b of bodies) this.stmts.replaceBody.run(b.body, b.id); })();
+    this.refresh();
+  }
 
   private counter(name: string): number {
     return (this.stmts.getCounter.get(name) as { value: number } | undefined)?.value ?? 0;

@@ -7,6 +7,7 @@ import type { Point } from "../core/point.ts";
 import type { BatchStore, StoreStats } from "./batch-store.ts";
 import { Drainer } from "./drainer.ts";
 import { encodeLine, gzipLines, type Precision } from "./line-batch.ts";
+import { adoptPrecision } from "./store-precision.ts";
 import type { SinkLink } from "./sink-link.ts";
 
 /**
@@ -59,6 +60,7 @@ export class DurableOutbox implements Outbox {
     try {
       const { movedAside } = this.o.store.openRecovering();
       if (movedAside) this.o.log.error(`store ${this.o.store.path} was corrupt: moved to ${movedAside}, started a new one (what it held is not replayed)`);
+      adoptPrecision(this.o.store, this.o.precision, this.o.log);
       const s = this.o.store.totalsNow;
       if (s.batches > 0) this.o.log.info(`store ${this.o.store.path}: ${s.readings} readings in ${s.batches} batches waiting for the sink`);
     } catch (err) {

@@ -1,15 +1,10 @@
-import { HttpError, InfluxDB, RequestTimedOutError, type SendOptions, type Transport } from "@influxdata/influxdb-client";
-import { errorMessage, SinkError } from "../core/errors.ts";
 import type { BatchSink } from "../core/sink.ts";
-import { classifyResponse } from "./influx-response.ts";
+import { InfluxRequest } from "./influx-request.ts";
 
 /**
  * InfluxDB v2 write API: `POST {url}/api/v2/write?org=&bucket=&precision=` with a gzip'd
  * line-protocol body and `Authorization: Token ...`. InfluxDB 3 takes the same request (bucket = the
- * database), VictoriaMetrics too. The request goes through @influxdata/influxdb-client's transport
- * (its write path without the WriteApi): the WriteApi buffers and retries on its own, which would
- * hide failures from the outbox, and it gzips strings itself, while our stored batches are already
- * gzip'd and must be replayed byte for byte. The outbox owns retries, the store and dead letters.
+ * database), VictoriaMetrics too. The outbox owns retries, the store and dead letters.
  */
 export interface InfluxSinkOptions {
   url: string;
@@ -25,62 +20,18 @@ export class InfluxSink implements BatchSink {
   readonly name = "influx";
   readonly target: string;
   private readonly path: string;
-  private readonly headers: Record<string, string>;
-  private readonly transport: Transport;
-  private readonly nowMs: () => number;
+  private readonly request: InfluxRequest;
 
-  constructor(private readonly opts: InfluxSinkOptions) {
+  constructor(opts: InfluxSinkOptions) {
     const base = opts.url.replace(/\/+$/, "");
     const q = new URLSearchParams({ bucket: opts.bucket, precision: opts.precision });
     if (opts.org) q.set("org", opts.org);
     this.path = `/api/v2/write?${q.toString()}`;
     this.target = `${base} bucket ${opts.bucket}`;
-    this.headers = { "content-type": "text/plain; charset=utf-8", "content-encoding": "gzip", accept: "application/json" };
-    // the client adds `Authorization: Token ...`; its socket timeout backs up our own AbortSignal
-    this.transport = new InfluxDB({ url: base, timeout: opts.timeoutMs, ...(opts.token ? { token: opts.token } : {}) }).transport;
-    this.nowMs = opts.nowMs ?? Date.now;
+    this.request = new InfluxRequest({ base, token: opts.token, timeoutMs: opts.timeoutMs, target: this.target, ...(opts.nowMs ? { nowMs: opts.nowMs } : {}) });
   }
 
-  async write(gzipBody: Uint8Array, signal: AbortSignal): Promise<void> {
-    // one controller per request, tied to the caller's signal by a listener removed afterwards: not
-    // AbortSignal.any([signal, ...]), which on Node 20 keeps every request's signal (the transport
-    // listens on it) alive as long as the long-lived outbox signal, ~2.5 KB per write
-    const request = new AbortController();
-    const timeout = { aborted: false };
-    const timer = setTimeout(() => { timeout.aborted = true; request.abort(); }, this.opts.timeoutMs);
-    const onAbort = (): void => request.abort();
-    if (signal.aborted) request.abort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      await send(this.transport, this.path, gzipBody, { method: "POST", headers: this.headers, signal: request.signal });
-    } catch (err) {
-      if (err instanceof HttpError) {
-        const retryAfter = headerValue(err.headers?.["retry-after"]);
-        const classified = classifyResponse(err.statusCode, err.body ?? "", retryAfter, this.nowMs());
-        if (classified) throw classified;
-        return;
-      }
-      const why = timeout.aborted || err instanceof RequestTimedOutError ? `timed out after ${this.opts.timeoutMs} ms` : errorMessage(causeOf(err));
-      // only the transport failed (refused, reset, DNS, timeout, abort): the server may be back later
-      throw new SinkError("GRIDBOX_SINK_UNAVAILABLE", `write to ${this.target} failed: ${why}`, { cause: err, retryable: true });
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-    }
+  write(gzipBody: Uint8Array, signal: AbortSignal): Promise<void> {
+    return this.request.post(this.path, gzipBody, signal);
   }
 }
-
-/**
- * transport.send, the call the client's own WriteApi makes. Its body is typed as a string, but the
- * Node transport sends a Buffer as it is (Buffer.from copies it); request() would JSON-encode it.
- * No gzipThreshold: the client must not compress the already gzip'd batch again.
- */
-function send(transport: Transport, path: string, body: Uint8Array, options: SendOptions): Promise<void> {
-  const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  return new Promise((resolve, reject) => {
-    transport.send(path, buffer as unknown as string, options, { error: reject, complete: () => resolve() });
-  });
-}
-
-const headerValue = (v: string | string[] | undefined): string | null => (Array.isArray(v) ? v[0] ?? null : v ?? null);
-const causeOf = (err: unknown): unknown => (err instanceof Error && err.cause !== undefined ? err.cause : err);

@@ -25,6 +25,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** SIGTERM to a server we started, resolved when it has exited. */
+export async function terminate(proc: ChildProcess | undefined): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  await new Promise<void>((resolve) => { proc.once("exit", () => resolve()); proc.kill("SIGTERM"); });
+}
+
 export class VictoriaMetrics {
   readonly dataDir: string;
   private proc: ChildProcess | undefined;
@@ -64,10 +70,8 @@ export class VictoriaMetrics {
   /** Stops it (SIGTERM: it flushes its data) and waits for the exit; the port is then refused. */
   async stop(): Promise<void> {
     const proc = this.proc;
-    if (!proc) return;
     this.proc = undefined;
-    if (proc.exitCode !== null) return;
-    await new Promise<void>((resolve) => { proc.once("exit", () => resolve()); proc.kill("SIGTERM"); });
+    await terminate(proc);
   }
 
   async forceFlush(): Promise<void> {

@@ -12,7 +12,7 @@ export const influx = section({
   bucket: Type.String({ default: "gridbox", description: "InfluxDB 2 bucket, or the InfluxDB 3 database name" }),
   token: Type.Optional(secret("API token (Authorization: Token ...); leave out for servers without auth")),
   precision: Type.Union([Type.Literal("ns"), Type.Literal("us"), Type.Literal("ms"), Type.Literal("s")], {
-    default: "ms", description: "timestamp precision written; readings are truncated to it (ms matches the sensors and VictoriaMetrics)",
+    default: "us", description: "timestamp precision written; readings are truncated to it (us keeps the grid monitors' µs exactly; VictoriaMetrics stores ms whatever is sent)",
   }),
   timeout_ms: durationMs(10_000, "timeout of each write request", { minimum: 100 }),
 }, "InfluxDB sink (v2 write API)");

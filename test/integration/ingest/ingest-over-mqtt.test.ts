@@ -36,7 +36,7 @@ describe("every fixture, published over MQTT, is accepted or rejected as it says
       if ("accepted" in f.expect) {
         assert.equal(now.accepted, before.accepted + 1);
         assert.equal(points.length - p0, f.expect.accepted);
-        for (const p of points.slice(p0)) assert.equal(p.tags.time_source, f.expect.time_source);
+        for (const p of points.slice(p0)) { assert.equal(p.fields.time_source, f.expect.time_source); assert.equal(p.tags.time_source, undefined); }
       } else {
         const reason = f.expect.rejected;
         assert.equal(now.rejected[reason], (before.rejected[reason] ?? 0) + 1, `counted as ${reason}`);

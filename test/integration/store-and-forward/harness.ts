@@ -4,8 +4,10 @@ import { join } from "node:path";
 import { systemClock } from "../../../runtime/core/clock.ts";
 import { memoryLogger, type Logger } from "../../../runtime/core/log.ts";
 import type { Point } from "../../../runtime/core/point.ts";
+import type { BatchSink } from "../../../runtime/core/sink.ts";
 import { BatchStore } from "../../../runtime/outbox/batch-store.ts";
 import { DurableOutbox } from "../../../runtime/outbox/durable-outbox.ts";
+import type { Precision } from "../../../runtime/outbox/line-batch.ts";
 import { SinkLink } from "../../../runtime/outbox/sink-link.ts";
 import { InfluxSink } from "../../../runtime/sinks/influx-sink.ts";
 
@@ -22,6 +24,9 @@ export interface HarnessOptions {
   retry?: { initialMs: number; maxMs: number };
   timeoutMs?: number;
   log?: Logger;
+  /** another sink than the InfluxDB 2 one at `url` (e.g. InfluxDB 1.x) */
+  sink?: BatchSink;
+  precision?: Precision;
 }
 
 export interface Harness {
@@ -36,12 +41,13 @@ export interface Harness {
 export function buildOutbox(o: HarnessOptions): Harness {
   const dir = mkdtempSync(join(tmpdir(), "gridbox-outbox-"));
   const log = memoryLogger("debug");
-  const sink = new InfluxSink({ url: o.url, org: "home", bucket: "energy", token: "test-token", precision: "ms", timeoutMs: o.timeoutMs ?? 2000 });
+  const precision = o.precision ?? "ms";
+  const sink = o.sink ?? new InfluxSink({ url: o.url, org: "home", bucket: "energy", token: "test-token", precision, timeoutMs: o.timeoutMs ?? 2000 });
   const link = new SinkLink(sink, systemClock, log.child("sink"), o.retry ?? { initialMs: 100, maxMs: 1000 });
   const store = new BatchStore(o.storePath ?? join(dir, "outbox.db"), o.maxBytes ?? 64 * 1024 * 1024);
   const outbox = new DurableOutbox({
     link, store, clock: systemClock, log: log.child("outbox"),
-    flushIntervalMs: o.flushIntervalMs ?? 250, batchMaxLines: o.batchMaxLines ?? 5000, memoryMaxReadings: 50_000, precision: "ms",
+    flushIntervalMs: o.flushIntervalMs ?? 250, batchMaxLines: o.batchMaxLines ?? 5000, memoryMaxReadings: 50_000, precision,
   });
   return { outbox, store, link, dir, log, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

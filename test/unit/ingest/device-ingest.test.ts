@@ -41,7 +41,7 @@ describe("every shared fixture through ingest", async () => {
         const pts = written.flat();
         assert.equal(pts.length, f.expect.accepted);
         for (const p of pts) {
-          assert.equal(p.tags.time_source, f.expect.time_source, "time_source tag");
+          assert.equal(p.fields.time_source, f.expect.time_source, "time_source field");
           if (f.expect.time_source === "gateway") assert.equal(p.timeNs, BigInt(NOW_MS) * 1_000_000n);
         }
       } else {
@@ -79,6 +79,16 @@ describe("points", () => {
     assert.deepEqual(encodePoints(written.flat()), ['device_logs,device_id=aabbccddeeff,host=pi,source=mqtt level="warn",message="say \\"hi\\"",module="main" 1764072000000000000']);
   });
 });
+
+  test("a device whose clock syncs stays one series: time_source is a field on the receive-time points, not a tag", async () => {
+    const { ingest, written } = await setup();
+    ingest.published("open_grid_monitor/aabbccddeeff/measurement", bytes('{"timestamp":5000000,"frequency":50,"voltage":230}'), false);
+    ingest.published("open_grid_monitor/aabbccddeeff/measurement", bytes('{"timestamp":1764072000123456,"frequency":50.01,"voltage":230}'), false);
+    assert.deepEqual(encodePoints(written.flat()), [
+      `grid_data,device_id=aabbccddeeff,host=pi,source=mqtt frequency=50,time_source="gateway",voltage=230 ${BigInt(NOW_MS) * 1_000_000n}`,
+      "grid_data,device_id=aabbccddeeff,host=pi,source=mqtt frequency=50.01,voltage=230 1764072000123456000",
+    ]);
+  });
 
 describe("presence, robustness, accounting", () => {
   test("birth -> device.online, last will -> device.offline, and status remembers the protocol version", async () => {

@@ -7,10 +7,10 @@ import { ConfigError } from "../../../runtime/core/errors.ts";
 import { PI_STATE_DIR, resolveStorePath } from "../../../runtime/outbox/store-path.ts";
 
 /** The influx and outbox config sections: defaults, env overrides, secrets, and clear errors. */
-test("defaults: no sink, 1 s flush, 5000-line batches, 1 GiB store, ms precision", () => {
+test("defaults: no sink, 1 s flush, 5000-line batches, 1 GiB store, µs precision (the grid monitors' timestamps exactly)", () => {
   const { config } = parseConfig({});
   assert.equal(config.influx.url, "");
-  assert.equal(config.influx.precision, "ms");
+  assert.equal(config.influx.precision, "us");
   assert.equal(config.outbox.flush_interval_ms, 1000);
   assert.equal(config.outbox.batch_max_lines, 5000);
   assert.equal(config.outbox.store.max_bytes, 1024 ** 3);

@@ -1,0 +1,80 @@
+import { HttpError, InfluxDB, RequestTimedOutError, type SendOptions, type Transport } from "@influxdata/influxdb-client";
+import { errorMessage, SinkError } from "../core/errors.ts";
+import { classifyResponse } from "./influx-response.ts";
+
+/**
+ * One gzip'd line-protocol POST to an InfluxDB-compatible write endpoint, shared by every write API
+ * (v1 `/write`, v2 `/api/v2/write`, v3 `/api/v3/write_lp`). The request goes through
+ * @influxdata/influxdb-client's transport (its write path without the WriteApi): the WriteApi
+ * buffers and retries on its own, which would hide failures from the outbox, and it gzips strings
+ * itself, while our stored batches are already gzip'd and must be replayed byte for byte.
+ */
+export interface InfluxRequestOptions {
+  /** base URL without a trailing slash */
+  base: string;
+  /** sent as `Authorization: Token ...` by the client */
+  token?: string | undefined;
+  /** extra headers, e.g. `authorization: Basic ...` for InfluxDB 1.x users */
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  /** for error messages, without secrets */
+  target: string;
+  nowMs?: () => number;
+}
+
+export class InfluxRequest {
+  private readonly headers: Record<string, string>;
+  private readonly transport: Transport;
+  private readonly nowMs: () => number;
+
+  constructor(private readonly o: InfluxRequestOptions) {
+    this.headers = { "content-type": "text/plain; charset=utf-8", "content-encoding": "gzip", accept: "application/json", ...o.headers };
+    // the client adds `Authorization: Token ...`; its socket timeout backs up our own AbortSignal
+    this.transport = new InfluxDB({ url: o.base, timeout: o.timeoutMs, ...(o.token ? { token: o.token } : {}) }).transport;
+    this.nowMs = o.nowMs ?? Date.now;
+  }
+
+  /** Resolves when the server answered 2xx; otherwise rejects with the SinkError the outbox acts on. */
+  async post(path: string, gzipBody: Uint8Array, signal: AbortSignal): Promise<void> {
+    // one controller per request, tied to the caller's signal by a listener removed afterwards: not
+    // AbortSignal.any([signal, ...]), which on Node 20 keeps every request's signal (the transport
+    // listens on it) alive as long as the long-lived outbox signal, ~2.5 KB per write
+    const request = new AbortController();
+    const timeout = { aborted: false };
+    const timer = setTimeout(() => { timeout.aborted = true; request.abort(); }, this.o.timeoutMs);
+    const onAbort = (): void => request.abort();
+    if (signal.aborted) request.abort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      await send(this.transport, path, gzipBody, { method: "POST", headers: this.headers, signal: request.signal });
+    } catch (err) {
+      if (err instanceof HttpError) {
+        const retryAfter = headerValue(err.headers?.["retry-after"]);
+        const classified = classifyResponse(err.statusCode, err.body ?? "", retryAfter, this.nowMs());
+        if (classified) throw classified;
+        return;
+      }
+      const why = timeout.aborted || err instanceof RequestTimedOutError ? `timed out after ${this.o.timeoutMs} ms` : errorMessage(causeOf(err));
+      // only the transport failed (refused, reset, DNS, timeout, abort): the server may be back later
+      throw new SinkError("GRIDBOX_SINK_UNAVAILABLE", `write to ${this.o.target} failed: ${why}`, { cause: err, retryable: true });
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+}
+
+/**
+ * transport.send, the call the client's own WriteApi makes. Its body is typed as a string, but the
+ * Node transport sends a Buffer as it is (Buffer.from copies it); request() would JSON-encode it.
+ * No gzipThreshold: the client must not compress the already gzip'd batch again.
+ */
+function send(transport: Transport, path: string, body: Uint8Array, options: SendOptions): Promise<void> {
+  const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return new Promise((resolve, reject) => {
+    transport.send(path, buffer as unknown as string, options, { error: reject, complete: () => resolve() });
+  });
+}
+
+const headerValue = (v: string | string[] | undefined): string | null => (Array.isArray(v) ? v[0] ?? null : v ?? null);
+const causeOf = (err: unknown): unknown => (err instanceof Error && err.cause !== undefined ? err.cause : err);
