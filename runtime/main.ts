@@ -14,6 +14,7 @@ import type { LoadedConfig } from "./config/load.ts";
 import { ConfigSchema } from "./config/schema.ts";
 import { redactConfig } from "./config/secrets.ts";
 import { createHttpServer } from "./http/server.ts";
+import { WriteAuth } from "./http/write-auth.ts";
 import { EmbeddedBroker } from "./broker/embedded-broker.ts";
 import { verifyPassword } from "./core/password-hash.ts";
 import { DeviceIngest } from "./ingest/device-ingest.ts";
@@ -117,12 +118,14 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   const ctx: Context = { log, clock, bus, metrics, points, latest, ha, host };
   gauge(metrics, "gridbox_up", "1 while gridbox runs", [], function () { this.set(1); });
 
-  // ---- HTTP API
+  // ---- HTTP API; every route that changes something passes writeAuth (fails closed without http.api_token)
   let http: FastifyInstance | undefined;
   const addresses: Addresses = {};
+  const writeAuth = new WriteAuth({ token: config.http.api_token, log: log.child("http") });
   if (config.http.enabled) {
     const redactedConfig = redactConfig(ConfigSchema, config);
-    http = createHttpServer({ log: log.child("http"), health, status, metrics, version: VERSION, startedAtMs, redactedConfig });
+    const timeouts = { requestMs: config.http.request_timeout_ms, headersMs: config.http.headers_timeout_ms };
+    http = createHttpServer({ log: log.child("http"), health, status, metrics, version: VERSION, startedAtMs, redactedConfig, timeouts, writeAuth });
   }
 
   // ---- embedded MQTT broker + ESP32 ingest (issue 2)
@@ -161,7 +164,7 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
       const pw = new PowerwallPoller(ctx, createPowerwallClient(config.powerwall, { clock, log: log.child("source:powerwall") }), pollerOptionsFrom(config.powerwall, config.site.name));
       health.register("powerwall", () => pw.health());
       status.register("powerwall", () => pw.status());
-      if (http) await http.register(powerwallRoutes(pw));
+      if (http) await http.register(powerwallRoutes(pw, { nowMs: () => clock.nowMs(), minIntervalMs: config.powerwall.manual_poll_min_interval_ms, writeAuth }));
       await pw.start(lifetime.signal);
       stoppables.push({ name: "powerwall", stop: () => pw.stop() });
     } catch (err) {
@@ -207,7 +210,7 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
     status.register("wallbox", () => ({ ...controller.snapshot(), audit_events: audit.total, driver: (charger as { stats?: unknown } | undefined)?.stats ?? null }));
     if (http) {
       await http.register(webhookRoutes({ config: wb.grafana, controller, audit, clock, log: wbLog }));
-      await http.register(wallboxApiRoutes({ controller, audit, token: wb.grafana.token }));
+      await http.register(wallboxApiRoutes({ controller, audit }));
     }
     if (charger) {
       try {
@@ -229,6 +232,8 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   if (http) {
     addresses.http = await http.listen({ host: config.http.host, port: config.http.port });
     log.info(`HTTP API on ${addresses.http}`);
+    const noCredential = writeAuth.startupWarning();
+    if (noCredential) log.child("http").warn(noCredential);
     const server = http;
     stoppables.push({ name: "http", stop: () => server.close() });
   }

@@ -3,11 +3,14 @@ import type { HealthRegistry } from "../core/health.ts";
 import type { Logger } from "../core/log.ts";
 import type { Metrics } from "../core/metrics.ts";
 import type { StatusRegistry } from "../core/status.ts";
+import { guardWriteRoutes, type WriteAuth } from "./write-auth.ts";
 
 /**
  * The HTTP API (fastify). Core routes: / (banner), /health (200 or 503), /status, /metrics, /config
  * (secrets masked). Other areas add
  * their routes as plugins before listen(). Every error answers JSON: { error, code, statusCode }.
+ * Every route that changes something passes the write guard (write-auth.ts) unless it declares
+ * `config: { auth: "own" }` and authenticates itself.
  */
 export interface HttpDeps {
   log: Logger;
@@ -18,11 +21,27 @@ export interface HttpDeps {
   startedAtMs: number;
   /** the effective config with every secret masked (GET /config) */
   redactedConfig: unknown;
+  /** a request must arrive whole within requestMs, its headers within headersMs */
+  timeouts: { requestMs: number; headersMs: number };
+  /** the guard of every writing route */
+  writeAuth: WriteAuth;
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, return503OnClosing: true });
+  const { requestMs } = deps.timeouts;
+  const headersMs = Math.min(deps.timeouts.headersMs, requestMs);
+  const app = Fastify({
+    logger: false, bodyLimit: 1024 * 1024, return503OnClosing: true,
+    // no client may hold a socket open by trickling or never sending what it announced; Node
+    // checks the request/headers deadlines every connectionsCheckingInterval
+    requestTimeout: requestMs,
+    connectionTimeout: requestMs * 2,
+    keepAliveTimeout: 5000,
+    http: { headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: Math.max(250, Math.min(5000, Math.floor(headersMs / 4))) },
+  });
   const log = deps.log;
+  // registered before any route or plugin, so every route in every child context passes it
+  app.addHook("onRoute", guardWriteRoutes(deps.writeAuth));
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
     const statusCode = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;

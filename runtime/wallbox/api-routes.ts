@@ -3,18 +3,17 @@ import { CommandRefused, errorMessage } from "../core/errors.ts";
 import type { AuditLog } from "./audit-log.ts";
 import { describeCommand, parseCommandBody, type WallboxCommand } from "./command.ts";
 import type { WallboxController } from "./controller.ts";
-import { checkToken } from "./webhook-auth.ts";
 
 /**
  * The wallbox API: GET /api/wallbox (state), GET /api/wallbox/events (audit log, newest first),
  * and commands POST /api/wallbox/start | stop | mode {"mode"} | current {"current_a"} |
- * command {"action", ...}. When a webhook token is configured, commands need it as Bearer token
- * too. A refused command answers 422 and changes nothing.
+ * command {"action", ...}. Commands pass the HTTP server's write guard (http.api_token as Bearer
+ * token; without one configured they answer 403); refusals land in the audit log. A refused
+ * command answers 422 and changes nothing.
  */
 export interface ApiDeps {
   controller: Pick<WallboxController, "command" | "check" | "snapshot">;
   audit: AuditLog;
-  token: string | undefined;
 }
 
 const fail = (reply: FastifyReply, statusCode: number, code: string, error: string): FastifyReply =>
@@ -24,13 +23,6 @@ export function apiRoutes(deps: ApiDeps) {
   const { controller, audit } = deps;
 
   async function run(req: FastifyRequest, reply: FastifyReply, build: (body: Record<string, unknown>) => WallboxCommand): Promise<FastifyReply> {
-    if (deps.token) {
-      const problem = checkToken(req.headers.authorization, deps.token);
-      if (problem) {
-        audit.record({ source: "api", client: req.ip, result: "unauthorized", detail: problem });
-        return fail(reply, 401, "GRIDBOX_UNAUTHORIZED", problem);
-      }
-    }
     const body = req.body && typeof req.body === "object" && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
     let cmd: WallboxCommand;
     try {
@@ -54,6 +46,11 @@ export function apiRoutes(deps: ApiDeps) {
   }
 
   return async function plugin(app: FastifyInstance): Promise<void> {
+    // the write guard answers before our handlers run: record its refusals of commands here
+    app.addHook("onResponse", async (req, reply) => {
+      if (req.method !== "POST" || (reply.statusCode !== 401 && reply.statusCode !== 403)) return;
+      audit.record({ source: "api", client: req.ip, result: "unauthorized", detail: `HTTP ${reply.statusCode} on ${req.url.split("?")[0]}` });
+    });
     app.get("/api/wallbox", async () => controller.snapshot());
     app.get<{ Querystring: { limit?: string } }>("/api/wallbox/events", async (req) => {
       const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 100) || 100));

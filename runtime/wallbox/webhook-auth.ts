@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { secretEquals as safeEqual } from "../core/secret-equals.ts";
 
 /**
  * Checks of a Grafana webhook request. The token is compared in constant time (both sides hashed
@@ -14,8 +15,6 @@ export interface HmacSettings {
   toleranceMs: number;
 }
 
-const sha = (s: string | Buffer): Buffer => createHash("sha256").update(s).digest();
-const safeEqual = (a: string, b: string): boolean => timingSafeEqual(sha(a), sha(b));
 
 /**
  * Bearer (Grafana's Authorization header option, as the Flask server expected) or Basic with the

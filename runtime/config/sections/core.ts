@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { hostAddress, port, section } from "../schema-helpers.ts";
+import { durationMs, hostAddress, port, secret, section } from "../schema-helpers.ts";
 
 const Level = Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error"), Type.Literal("silent")]);
 
@@ -18,4 +18,7 @@ export const http = section({
   enabled: Type.Boolean({ default: true }),
   host: hostAddress("0.0.0.0", "address the HTTP API listens on"),
   port: port(8080, "port of the HTTP API (/health, /status, /metrics)"),
+  request_timeout_ms: durationMs(30_000, "a request whose headers and body have not all arrived by then is answered 408 and its connection closed (slow or stalled clients cannot hold sockets)", { minimum: 1000 }),
+  headers_timeout_ms: durationMs(10_000, "time a client has to send its request headers (at most request_timeout_ms)", { minimum: 500 }),
+  api_token: Type.Optional(secret("Bearer token every request that changes something must send (wallbox commands, POST /poll, ...); without it those endpoints answer 403. Make one with `openssl rand -hex 24`", { minLength: 16 })),
 }, "HTTP API");

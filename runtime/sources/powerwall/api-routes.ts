@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
-import type { PollResult, PowerwallPoller, PollWrite, Snapshot } from "./poller.ts";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ManualPollGate, type ManualPollResult } from "./manual-poll-gate.ts";
+import type { PowerwallPoller, PollWrite, Snapshot } from "./poller.ts";
 import { readingToJson } from "./points.ts";
 
 /**
@@ -10,8 +11,20 @@ import { readingToJson } from "./points.ts";
  *                        values + bus (Home Assistant), not InfluxDB. Both default to false.
  * - POST /poll           poll now and write the point like a background poll
  * A failed live poll answers 502 with the error and the breaker state. Shapes: README "Tesla Powerwall".
+ * Manual polls go through a ManualPollGate (at most a few gateway polls per minimum interval), and
+ * every request that writes passes the HTTP write guard: POST /poll through the server's own
+ * hook, /snapshot/live with a write flag through `writeAuth` here.
  */
-export function powerwallRoutes(poller: PowerwallPoller) {
+export interface PowerwallRouteDeps {
+  nowMs: () => number;
+  /** powerwall.manual_poll_min_interval_ms */
+  minIntervalMs: number;
+  /** the HTTP write guard: answers the refusal and returns true when the request may not write */
+  writeAuth: { refuse(req: FastifyRequest, reply: FastifyReply): Promise<boolean> };
+}
+
+export function powerwallRoutes(poller: PowerwallPoller, deps: PowerwallRouteDeps) {
+  const gate = new ManualPollGate((write) => poller.pollNow(write), deps.nowMs, deps.minIntervalMs);
   return async function routes(app: FastifyInstance): Promise<void> {
     app.get("/snapshot", async (_req, reply) => {
       const snap = poller.snapshot();
@@ -33,18 +46,20 @@ export function powerwallRoutes(poller: PowerwallPoller) {
       const push = req.query.push_to_influx === true;
       const mqtt = req.query.publish_mqtt === true;
       const write: PollWrite = push ? "all" : mqtt ? "mqtt" : "none";
-      const result = await poller.pollNow(write);
-      return answer(reply, result, { pushed_to_influx: push, published_mqtt: push || mqtt });
+      if (write !== "none" && await deps.writeAuth.refuse(req, reply)) return reply;
+      return answer(reply, await gate.poll(write));
     });
 
-    app.post("/poll", async (_req, reply) => answer(reply, await poller.pollNow("all"), { pushed_to_influx: true, published_mqtt: true }));
+    app.post("/poll", async (_req, reply) => answer(reply, await gate.poll("all")));
 
-    function answer(reply: FastifyReply, result: PollResult, flags: Record<string, boolean>): unknown {
+    function answer(reply: FastifyReply, result: ManualPollResult): unknown {
       if (!result.ok || !result.snapshot) {
         const status = poller.status() as { breaker: unknown };
         return reply.code(502).send({ error: `Powerwall poll failed: ${result.error ?? "unknown"}`, code: "GRIDBOX_SOURCE_UNAVAILABLE", statusCode: 502, breaker: status.breaker });
       }
-      return { ...body(result.snapshot), age_s: 0, ...flags };
+      // a joined answer is as old as the poll that made it, and says what that poll wrote
+      const ageS = result.fresh ? 0 : round1(Math.max(0, deps.nowMs() - result.snapshot.polledAtMs) / 1000);
+      return { ...body(result.snapshot), age_s: ageS, pushed_to_influx: result.wrote === "all", published_mqtt: result.wrote !== "none", fresh: result.fresh };
     }
   };
 }

@@ -7,19 +7,22 @@ import { startPowerwallSimulator, type PowerwallSimulator } from "../../sim/powe
 let sim: PowerwallSimulator;
 let gb: TestGridbox;
 let base: string;
+const API_TOKEN = "rest-api-token-77c1e0";
 
 before(async () => {
   sim = await startPowerwallSimulator({ loadW: 2000, solarPeakW: 500, customerPassword: "Cust0merPw" });
   gb = await startTestGridbox({
     site: { name: "rest-site", host: "testhost" },
-    powerwall: { enabled: true, mode: "local", host: "127.0.0.1", port: sim.port, password: "Cust0merPw", interval_ms: 60_000, timeout_ms: 1000 },
+    http: { api_token: API_TOKEN },
+    // each request here must really poll: the burst limit has its own test (manual-poll-limits)
+    powerwall: { enabled: true, mode: "local", host: "127.0.0.1", port: sim.port, password: "Cust0merPw", interval_ms: 60_000, timeout_ms: 1000, manual_poll_min_interval_ms: 0 },
   });
   base = gb.addresses.http!;
 });
 after(async () => { await gb.stop(); await sim.stop(); });
 
 async function http(method: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(base + path, { method, signal: AbortSignal.timeout(5000) });
+  const res = await fetch(base + path, { method, signal: AbortSignal.timeout(5000), headers: { authorization: `Bearer ${API_TOKEN}` } });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 

@@ -35,7 +35,7 @@ async function setup(grafana: Record<string, unknown> = {}) {
   writePowerwall(t, { site: -2000 });
   const app = Fastify({ logger: false });
   await app.register(webhookRoutes({ config: config.grafana, controller, audit, clock: t.clock, log: t.ctx.log }));
-  await app.register(apiRoutes({ controller, audit, token: config.grafana.token }));
+  await app.register(apiRoutes({ controller, audit }));
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   after(async () => { await controller.stop(); await app.close(); });
   const post = async (path: string, body: string, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) => {

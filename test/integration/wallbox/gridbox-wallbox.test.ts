@@ -15,11 +15,13 @@ import { until } from "./until.ts";
  * and a request above the maximum current is refused with nothing changed.
  */
 const TOKEN = "gridbox-test-token-1";
+const API_TOKEN = "gridbox-api-token-2f9a";
 const fixture = (name: string): string => readFileSync(join(import.meta.dirname, "..", "..", "fixtures", "grafana", name), "utf8");
 
 
 test("gridbox with the OCPP driver: Grafana alert -> mode -> charging profile; API, health, status", async () => {
   const gb = await startTestGridbox({
+    http: { api_token: API_TOKEN },
     wallbox: {
       enabled: true, driver: "ocpp", mode: "off", max_current_a: 16, control_interval_ms: 1000,
       ocpp: { host: "127.0.0.1", port: 0, charge_point_id: "CP1" },
@@ -30,7 +32,8 @@ test("gridbox with the OCPP driver: Grafana alert -> mode -> charging profile; A
   try {
     const http = gb.addresses.http ?? "";
     const get = async (path: string): Promise<any> => (await fetch(http + path, { signal: AbortSignal.timeout(5000) })).json();
-    const post = (path: string, body: string, auth = true) => fetch(http + path, { method: "POST", body, signal: AbortSignal.timeout(5000), headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${TOKEN}` } : {}) } });
+    // the webhook takes Grafana's token, the API the HTTP API token
+    const post = (path: string, body: string, auth: string | false = path.startsWith("/webhook") ? TOKEN : API_TOKEN) => fetch(http + path, { method: "POST", body, signal: AbortSignal.timeout(5000), headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${auth}` } : {}) } });
 
     const offline = await get("/health");
     assert.equal(offline.components.wallbox.state, "degraded");
@@ -52,6 +55,7 @@ test("gridbox with the OCPP driver: Grafana alert -> mode -> charging profile; A
     assert.equal(body.code, "GRIDBOX_COMMAND_REFUSED");
     assert.match(body.error, /above the configured maximum of 16 A/);
     assert.equal((await post("/api/wallbox/current", JSON.stringify({ current_a: 10 }), false)).status, 401, "commands need the token");
+    assert.equal((await post("/api/wallbox/current", JSON.stringify({ current_a: 10 }), TOKEN)).status, 401, "the webhook's token is not the API's");
     assert.equal(sim.limitA, 16, "nothing changed");
 
     const ok = await post("/api/wallbox/current", JSON.stringify({ current_a: 10 }));
@@ -65,15 +69,17 @@ test("gridbox with the OCPP driver: Grafana alert -> mode -> charging profile; A
     const events = await get("/api/wallbox/events");
     assert.ok(events.events.some((e: any) => e.source === "grafana" && e.result === "applied" && e.action === "set-mode,full"));
     assert.ok(events.events.some((e: any) => e.source === "api" && e.result === "refused"));
+    assert.ok(events.events.some((e: any) => e.source === "api" && e.result === "unauthorized"), "refused credentials are audited");
 
     const latest = gb.ctx.latest.get("wallbox");
     assert.equal(latest?.fields.mode, "full");
-    assert.ok(gb.logLines.every((l) => !l.includes(TOKEN)), "the token never reaches the log");
+    assert.ok(gb.logLines.every((l) => !l.includes(TOKEN) && !l.includes(API_TOKEN)), "the tokens never reach the log");
     assert.equal((await get("/health")).components.wallbox.state, "ok");
     const metrics = await (await fetch(`${http}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
     assert.match(metrics, /^gridbox_wallbox_current_a 10$/m);
     const shown = await get("/config");
     assert.equal(shown.wallbox.grafana.token, "***", "GET /config masks the webhook token");
+    assert.equal(shown.http.api_token, "***", "and the API token");
   } finally {
     await sim.stop();
     await gb.stop();
@@ -118,6 +124,26 @@ test("the demo helper: an OCPP demo wallbox dials into gridbox and charges in fu
     assert.equal(physics.loadW, 500);
   } finally {
     await wb.stop();
+    await gb.stop();
+  }
+});
+
+test("no credential configured: wallbox commands answer 403 (the LAN is not trusted) and gridbox says at start how to set one", async () => {
+  const gb = await startTestGridbox({ wallbox: { enabled: true, driver: "none", mode: "off", grafana: { token: TOKEN } } });
+  try {
+    const http = gb.addresses.http ?? "";
+    const before = (await (await fetch(`${http}/api/wallbox`, { signal: AbortSignal.timeout(5000) })).json()) as { mode: string };
+    for (const [path, body] of [["/api/wallbox/start", "{}"], ["/api/wallbox/mode", '{"mode":"full"}'], ["/api/wallbox/current", '{"current_a":10}'], ["/api/wallbox/command", '{"action":"start"}']] as const) {
+      for (const auth of [undefined, `Bearer ${TOKEN}`]) {
+        const res = await fetch(http + path, { method: "POST", body, signal: AbortSignal.timeout(5000), headers: { "content-type": "application/json", ...(auth ? { authorization: auth } : {}) } });
+        assert.equal(res.status, 403, path);
+        assert.equal(((await res.json()) as { code: string }).code, "GRIDBOX_WRITES_DISABLED");
+      }
+    }
+    const after = (await (await fetch(`${http}/api/wallbox`, { signal: AbortSignal.timeout(5000) })).json()) as { mode: string };
+    assert.equal(after.mode, before.mode, "nothing changed");
+    assert.ok(gb.logLines.some((l) => /warn/.test(l) && /answers 403/.test(l) && /http\.api_token/.test(l)), "a startup warning says how to set a token");
+  } finally {
     await gb.stop();
   }
 });
