@@ -38,6 +38,8 @@ export function deviceControllerJson(s: SimState): unknown {
     });
     bus.PVAC = [{ packagePartNumber: "1534282-02-B", packageSerialNumber: "TG0000000002", PVAC_Status: { PVAC_Pout: f.solarW, PVAC_State: "PVAC_Active", PVAC_Vout: 240, PVAC_Fout: 50, isMIA: false }, PVAC_Logging: logging, alerts: { active: [] } }];
     bus.PVS = [{ PVS_Status: pvs, alerts: { active: [] } }];
+    // one THC per Powerwall 2: pypowerwall keys the battery's TEPOD/TEPINV vitals on its part and serial
+    bus.THC = [{ packagePartNumber: "2012170-25-E", packageSerialNumber: "TG0000000001", THC_InfoMsg: { isComplete: true, isMIA: false, THC_appGitHash: [1, 2, 3] }, THC_Logging: { THC_LOG_PW_2_0_EnableLineState: "THC_LOG_PW_2_0_EnableLineState_On" } }];
   }
   return {
     control: {

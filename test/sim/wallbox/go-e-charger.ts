@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Car } from "./car.ts";
 
 /**
- * A go-e charger's local HTTP API v2 on 127.0.0.1: /api/status?filter=… and /api/set?key=<JSON>.
+ * A go-e charger's local HTTP API v2 (127.0.0.1 unless told otherwise): /api/status?filter=… and /api/set?key=<JSON>.
  * Like the real one: writes take effect on the next 1-second logic cycle (applyDelayMs), values
  * out of range are answered with an error text, frc 0 (neutral) lets a plugged car charge, and a
  * reboot forgets frc/amp/psm. Failure modes: HTTP 500, no answer at all.
@@ -18,6 +18,8 @@ export class SimulatedGoe {
   frc = 0;
   psm = 0;
   readonly ama: number;
+  /** the charger's serial (`sse`) */
+  readonly serial = "000123";
   wh = 0;
   eto = 1_234_567;
   /** requests seen, newest last */
@@ -35,11 +37,12 @@ export class SimulatedGoe {
     this.ama = o.maxA ?? 32;
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((r) => this.server?.listen(0, "127.0.0.1", r));
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+  async start(host = "127.0.0.1", port = 0): Promise<string> {
+    const server = createServer((req, res) => this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => { server.once("error", reject); server.listen(port, host, resolve); });
+    const bound = (server.address() as AddressInfo).port;
+    return `http://${host.includes(":") ? `[${host}]` : host}:${bound}`;
   }
 
   async stop(): Promise<void> {
@@ -80,7 +83,7 @@ export class SimulatedGoe {
       car: this.carState, amp: this.amp, frc: this.frc, psm: this.psm, alw: this.allowed, acu: this.allowed ? this.offeredA : null,
       pnp: phases, wh: Math.round(this.wh * 10) / 10, eto: Math.round(this.eto), err: 0, modelStatus: this.frc === 2 ? 3 : this.frc === 1 ? 4 : 12,
       nrg: [230, 230, 230, 0, ...amps, ...powers, 0, powers.reduce((x, y) => x + y, 0), 99, 99, 99, 0],
-      fna: "go-e sim", sse: "000123", ama: this.ama,
+      fna: "go-e sim", sse: this.serial, ama: this.ama,
     };
   }
 
@@ -130,9 +133,9 @@ export class SimulatedGoe {
   }
 }
 
-/** Starts a go-e simulator on 127.0.0.1 (free port); put `url` into `wallbox.goe.url`. */
-export async function startGoeSimulator(opts: GoeSimOptions = {}): Promise<{ sim: SimulatedGoe; url: string }> {
+/** Starts a go-e simulator (127.0.0.1, a free port unless told otherwise); put `url` into `wallbox.goe.url`. */
+export async function startGoeSimulator(opts: GoeSimOptions & { host?: string; port?: number } = {}): Promise<{ sim: SimulatedGoe; url: string }> {
   const sim = new SimulatedGoe(opts);
-  const url = await sim.start();
+  const url = await sim.start(opts.host, opts.port);
   return { sim, url };
 }
