@@ -170,6 +170,9 @@ export class EmbeddedBroker implements Component {
       const id = this.identities.get(client);
       const d = id?.kind === "device" ? this.devices.get(id.username) : undefined;
       if (d) { d.connections = Math.max(0, d.connections - 1); d.lastDisconnectedMs = Date.now(); }
+      if (d?.connections === 0 && id?.kind === "device") {
+        try { sink?.deviceDisconnected?.(id.username); } catch (err) { this.deps.log.error(`message sink failed: ${String(err)}`); }
+      }
     });
     aedes.on("clientError", () => { stats.clientErrors++; });
     aedes.on("connectionError", () => { stats.clientErrors++; });

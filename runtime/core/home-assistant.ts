@@ -23,6 +23,8 @@ export interface HaEntitySpec {
   readonly name: string;
   /** further discovery keys in Home Assistant's full names: device_class, state_class, unit_of_measurement, options, icon, ... */
   readonly discovery?: Readonly<Record<string, unknown>>;
+  /** unavailable in Home Assistant while its device is (setDeviceAvailable), e.g. a charger that does not answer */
+  readonly followsDevice?: boolean;
 }
 
 export interface HaEntityHandle {
@@ -35,9 +37,12 @@ export interface HomeAssistantBridge {
   readonly gridboxDeviceId?: string;
   /** Declares an entity; it is announced now and again whenever Home Assistant comes online. */
   declare(spec: HaEntitySpec, onCommand?: (payload: string) => void): HaEntityHandle;
+  /** Whether the device is reachable; entities declared with followsDevice show unavailable while it is not. */
+  setDeviceAvailable(device: HaDevice, online: boolean): void;
 }
 
 /** For when Home Assistant is switched off in the config. */
 export const noHomeAssistant: HomeAssistantBridge = {
   declare: () => ({ publish: () => {} }),
+  setDeviceAvailable: () => {},
 };

@@ -6,4 +6,9 @@
  */
 export interface PublishedMessageSink {
   published(topic: string, payload: Uint8Array, retained: boolean): void;
+  /**
+   * A device's last connection closed. A clean DISCONNECT sends no last will (MQTT-3.14.4-3), so
+   * this is how the rest of gridbox learns that a device that said goodbye is gone.
+   */
+  deviceDisconnected?(deviceId: string): void;
 }

@@ -9,7 +9,7 @@ import type { LatestValues } from "../core/latest-values.ts";
 import type { Logger } from "../core/log.ts";
 import type { StatusRegistry } from "../core/status.ts";
 import { resolveConnection } from "./connection-options.ts";
-import type { DiscoveryContext } from "./discovery.ts";
+import { nodeIdOf, type DiscoveryContext } from "./discovery.ts";
 import { EntityStore, type Sender } from "./entity-store.ts";
 import { HealthSensors } from "./health-sensors.ts";
 import { MqttConnection, type Publish } from "./mqtt-connection.ts";
@@ -80,8 +80,12 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
   get gridboxDeviceId(): string { return this.gridbox.id; }
 
   declare(spec: HaEntitySpec, onCommand?: (payload: string) => void): HaEntityHandle {
-    const entity = this.store.declare(spec, onCommand, false);
+    const entity = this.store.declare(spec, onCommand, spec.followsDevice === true);
     return { publish: (state) => this.store.set(entity, state) };
+  }
+
+  setDeviceAvailable(device: HaDevice, online: boolean): void {
+    this.setAvailability(nodeIdOf(device), online);
   }
 
   async start(signal: AbortSignal): Promise<void> {

@@ -91,6 +91,16 @@ export class DeviceIngest implements Component, PublishedMessageSink {
     if (msg.type === "status" && msg.kind !== "telemetry") this.presence(t.deviceId, msg.kind === "birth", msg.status);
   }
 
+  /** Its last connection closed: offline, unless its will (or its goodbye) already said so. */
+  deviceDisconnected(deviceId: string): void {
+    if (!this.running) return;
+    const d = this.stats.device(deviceId);
+    if (d && d.online === false) return;
+    if (d) d.online = false;
+    this.log.info(`device ${deviceId} disconnected: offline`);
+    this.ctx.bus.emit("device.offline", deviceId);
+  }
+
   private presence(deviceId: string, online: boolean, status: StatusPayload): void {
     const d = this.stats.device(deviceId);
     if (d) {

@@ -16,24 +16,28 @@ import type { WallboxController, WallboxSnapshot } from "./controller.ts";
  */
 export class WallboxPublisher {
   private handles: Record<string, HaEntityHandle> = {};
+  private device: HaDevice | undefined;
 
   constructor(private readonly ctx: Context, private readonly controller: WallboxController, private readonly audit: AuditLog, private readonly chargerKind: string) {}
 
   start(): void {
-    const device: HaDevice = { id: `gridbox_${this.ctx.host}_wallbox`, name: "Wallbox", model: `gridbox wallbox (${this.chargerKind})`, manufacturer: "gridbox", viaDevice: `gridbox_${this.ctx.host}` };
+    const gridboxId = this.ctx.ha.gridboxDeviceId ?? "gridbox";
+    const device: HaDevice = { id: `${gridboxId}_wallbox`, name: "Wallbox", model: `gridbox wallbox (${this.chargerKind})`, manufacturer: "gridbox", viaDevice: gridboxId };
+    this.device = device;
     const ha = this.ctx.ha;
-    const sensor = (objectId: string, name: string, discovery: Record<string, unknown>): HaEntityHandle =>
-      ha.declare({ component: "sensor", device, objectId, name, discovery });
+    // what the charger reports is unavailable while it does not answer; the mode, the status and the surplus are gridbox's own
+    const sensor = (objectId: string, name: string, discovery: Record<string, unknown>, followsDevice = true): HaEntityHandle =>
+      ha.declare({ component: "sensor", device, objectId, name, discovery, followsDevice });
     this.handles = {
       mode: ha.declare({ component: "select", device, objectId: "mode", name: "Charge mode", discovery: { options: [...CHARGE_MODES], icon: "mdi:ev-station" } },
         (payload) => this.fromHa(payload.trim(), (p) => (isChargeMode(p) ? { action: "set-mode", mode: p } : undefined))),
-      charging: ha.declare({ component: "switch", device, objectId: "charging", name: "Charging", discovery: { payload_on: "ON", payload_off: "OFF", icon: "mdi:ev-plug-type2" } },
+      charging: ha.declare({ component: "switch", device, objectId: "charging", name: "Charging", followsDevice: true, discovery: { payload_on: "ON", payload_off: "OFF", icon: "mdi:ev-plug-type2" } },
         (payload) => this.fromHa(payload.trim().toUpperCase(), (p) => (p === "ON" ? { action: "start" } : p === "OFF" ? { action: "stop" } : undefined))),
       current_a: sensor("current_a", "Charge current", { device_class: "current", unit_of_measurement: "A", state_class: "measurement" }),
       power_w: sensor("power_w", "Charge power", { device_class: "power", unit_of_measurement: "W", state_class: "measurement" }),
       session_energy_wh: sensor("session_energy_wh", "Session energy", { device_class: "energy", unit_of_measurement: "Wh", state_class: "total_increasing" }),
-      surplus_w: sensor("surplus_w", "Solar surplus", { device_class: "power", unit_of_measurement: "W", state_class: "measurement" }),
-      status: sensor("status", "Wallbox status", { icon: "mdi:information-outline" }),
+      surplus_w: sensor("surplus_w", "Solar surplus", { device_class: "power", unit_of_measurement: "W", state_class: "measurement" }, false),
+      status: sensor("status", "Wallbox status", { icon: "mdi:information-outline" }, false),
     };
     this.controller.onUpdate((s) => this.publish(s));
     const m = this.ctx.metrics;
@@ -71,6 +75,7 @@ export class WallboxPublisher {
     if (s.surplus_w !== null) fields.surplus_w = Number(s.surplus_w);
     this.ctx.points.write([{ measurement: "wallbox", tags: { host: this.ctx.host, charger: s.charger.kind }, fields, timeNs: msToNs(this.ctx.clock.nowMs()) }]);
 
+    if (this.device) this.ctx.ha.setDeviceAvailable(this.device, s.charger.online);
     const h = this.handles;
     h.mode?.publish(s.mode);
     h.charging?.publish(s.enabled ? "ON" : "OFF");

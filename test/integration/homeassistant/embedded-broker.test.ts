@@ -65,6 +65,21 @@ describe("Home Assistant on the embedded broker, with the Powerwall and InfluxDB
     } finally { await sim.stop(); }
   });
 
+  test("an ESP32 that disconnects cleanly (no will) goes offline in Home Assistant: the broker knows it left", async () => {
+    const node = `${NODE}_esp32_${DEVICE}`;
+    const sim = startSimulator({ url: gb.addresses.mqtt as string, devices: [{ id: DEVICE, password: "device-pw-1" }], rateHz: 10, statusEveryS: 1 });
+    let stopped = false;
+    try {
+      await sim.connected;
+      await ha.waitFor((m) => m.topic === `gridbox/${node}/availability` && m.payload === "online", 5000, "monitor online");
+      const beforeStop = ha.messages.length;
+      await sim.stop(); // a clean DISCONNECT: the broker discards the will
+      stopped = true;
+      await ha.waitFor((m) => m.topic === `gridbox/${node}/availability` && m.payload === "offline", 5000, "monitor offline after a clean disconnect", beforeStop);
+      assert.equal((gb.status.snapshot() as { ingest?: { devices?: Record<string, { online: boolean | null }> } }).ingest?.devices?.[DEVICE]?.online, false);
+    } finally { if (!stopped) await sim.stop(); }
+  });
+
   test("health sensors keep publishing while the Powerwall and InfluxDB are unreachable", async () => {
     const from = ha.messages.length;
     const pw = await ha.waitFor((m) => m.topic === `gridbox/${NODE}/health_powerwall/state`, 5000, "powerwall health", from);

@@ -4,6 +4,7 @@ import { hashPassword } from "../../../runtime/core/password-hash.ts";
 import { startTestGridbox } from "../../support/gridbox.ts";
 import { expand } from "../homeassistant/ha-expectations.ts";
 import { connectRecorder } from "../homeassistant/mqtt-peers.ts";
+import { startGoeSimulator } from "../../sim/wallbox/go-e-charger.ts";
 
 /**
  * The wallbox in Home Assistant through gridbox's real publisher and embedded broker: the select
@@ -46,5 +47,41 @@ test("Home Assistant controls the wallbox: select for the mode, switch for start
   } finally {
     await ha.close();
     await gb.stop();
+  }
+});
+
+test("while the charger does not answer, its entities are unavailable in Home Assistant; the mode stays available", async () => {
+  const [publisherHash, haHash] = await Promise.all([hashPassword("publisher-pw-1"), hashPassword("ha-pw-12345")]);
+  const { sim, url } = await startGoeSimulator();
+  const gb = await startTestGridbox({
+    broker: {
+      clients: {
+        "gridbox-homeassistant": { password_hash: publisherHash, publish: ["homeassistant/#", "gridbox/#"], subscribe: ["homeassistant/status", "gridbox/+/+/set"] },
+        homeassistant: { password_hash: haHash, publish: ["homeassistant/status", "gridbox/+/+/set"], subscribe: ["homeassistant/#", "gridbox/#"] },
+      },
+    },
+    homeassistant: { enabled: true, state_interval_ms: 100, announce_delay_max_ms: 20, mqtt: { username: "gridbox-homeassistant", password: "publisher-pw-1" } },
+    wallbox: { enabled: true, driver: "goe", mode: "off", control_interval_ms: 1000, goe: { url, interval_ms: 1000, timeout_ms: 300 } },
+  });
+  const ha = await connectRecorder(gb.addresses.mqtt as string, ["homeassistant/#", "gridbox/#"], ["homeassistant", "ha-pw-12345"]);
+  let simStopped = false;
+  try {
+    const availability = `gridbox/${NODE}/availability`;
+    const current = expand((await ha.waitFor((m) => m.topic === `homeassistant/sensor/${NODE}/current_a/config`, 5000, "current sensor")).payload);
+    assert.deepEqual((current.availability as Array<{ topic: string }>).map((a) => a.topic), ["gridbox/gridbox_testhost/availability", availability]);
+    assert.equal(current.availability_mode, "all");
+    const sw = expand((await ha.waitFor((m) => m.topic === `homeassistant/switch/${NODE}/charging/config`, 5000, "switch config")).payload);
+    assert.ok((sw.availability as Array<{ topic: string }>).some((a) => a.topic === availability));
+    const select = expand((await ha.waitFor((m) => m.topic === `homeassistant/select/${NODE}/mode/config`, 5000, "select config")).payload);
+    assert.deepEqual((select.availability as Array<{ topic: string }>).map((a) => a.topic), ["gridbox/gridbox_testhost/availability"], "the mode is gridbox's own");
+    await ha.waitFor((m) => m.topic === availability && m.payload === "online", 5000, "charger online");
+    const from = ha.messages.length;
+    await sim.stop();
+    simStopped = true;
+    await ha.waitFor((m) => m.topic === availability && m.payload === "offline", 10_000, "charger unavailable", from);
+  } finally {
+    await ha.close();
+    await gb.stop();
+    if (!simStopped) await sim.stop();
   }
 });

@@ -17,6 +17,8 @@ export class FakeHa implements HomeAssistantBridge {
     this.entities.set(spec.objectId, e);
     return { publish: (s) => { e.states.push(s); } };
   }
+  readonly availability: Array<{ deviceId: string; online: boolean }> = [];
+  setDeviceAvailable(device: { id: string }, online: boolean): void { this.availability.push({ deviceId: device.id, online }); }
   last(objectId: string): string | number | boolean | null | undefined { return this.entities.get(objectId)?.states.at(-1); }
   send(objectId: string, payload: string): void {
     const e = this.entities.get(objectId);
