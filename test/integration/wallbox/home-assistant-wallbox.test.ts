@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { hashPassword } from "../../../runtime/core/password-hash.ts";
-import { startTestGridbox } from "../../support/gridbox.ts";
+import { startTestGridbox, type TestGridbox } from "../../support/gridbox.ts";
 import { expand } from "../homeassistant/ha-expectations.ts";
 import { connectRecorder } from "../homeassistant/mqtt-peers.ts";
 import { startGoeSimulator } from "../../sim/wallbox/go-e-charger.ts";
@@ -13,9 +13,9 @@ import { startGoeSimulator } from "../../sim/wallbox/go-e-charger.ts";
  */
 const NODE = "gridbox_testhost_wallbox";
 
-test("Home Assistant controls the wallbox: select for the mode, switch for start/stop", async () => {
+async function gridboxWithHa(wallbox: Record<string, unknown>): Promise<TestGridbox> {
   const [publisherHash, haHash] = await Promise.all([hashPassword("publisher-pw-1"), hashPassword("ha-pw-12345")]);
-  const gb = await startTestGridbox({
+  return startTestGridbox({
     broker: {
       clients: {
         "gridbox-homeassistant": { password_hash: publisherHash, publish: ["homeassistant/#", "gridbox/#"], subscribe: ["homeassistant/status", "gridbox/+/+/set"] },
@@ -23,8 +23,12 @@ test("Home Assistant controls the wallbox: select for the mode, switch for start
       },
     },
     homeassistant: { enabled: true, state_interval_ms: 100, announce_delay_max_ms: 20, mqtt: { username: "gridbox-homeassistant", password: "publisher-pw-1" } },
-    wallbox: { enabled: true, driver: "none", mode: "off", control_interval_ms: 1000 },
+    wallbox,
   });
+}
+
+test("Home Assistant controls the wallbox: select for the mode, switch for start/stop", async () => {
+  const gb = await gridboxWithHa({ enabled: true, driver: "none", mode: "off", control_interval_ms: 1000 });
   const ha = await connectRecorder(gb.addresses.mqtt as string, ["homeassistant/#", "gridbox/#"], ["homeassistant", "ha-pw-12345"]);
   try {
     const select = expand((await ha.waitFor((m) => m.topic === `homeassistant/select/${NODE}/mode/config`, 5000, "select config")).payload);
@@ -51,18 +55,8 @@ test("Home Assistant controls the wallbox: select for the mode, switch for start
 });
 
 test("while the charger does not answer, its entities are unavailable in Home Assistant; the mode stays available", async () => {
-  const [publisherHash, haHash] = await Promise.all([hashPassword("publisher-pw-1"), hashPassword("ha-pw-12345")]);
   const { sim, url } = await startGoeSimulator();
-  const gb = await startTestGridbox({
-    broker: {
-      clients: {
-        "gridbox-homeassistant": { password_hash: publisherHash, publish: ["homeassistant/#", "gridbox/#"], subscribe: ["homeassistant/status", "gridbox/+/+/set"] },
-        homeassistant: { password_hash: haHash, publish: ["homeassistant/status", "gridbox/+/+/set"], subscribe: ["homeassistant/#", "gridbox/#"] },
-      },
-    },
-    homeassistant: { enabled: true, state_interval_ms: 100, announce_delay_max_ms: 20, mqtt: { username: "gridbox-homeassistant", password: "publisher-pw-1" } },
-    wallbox: { enabled: true, driver: "goe", mode: "off", control_interval_ms: 1000, goe: { url, interval_ms: 1000, timeout_ms: 300 } },
-  });
+  const gb = await gridboxWithHa({ enabled: true, driver: "goe", mode: "off", control_interval_ms: 1000, goe: { url, interval_ms: 1000, timeout_ms: 300 } });
   const ha = await connectRecorder(gb.addresses.mqtt as string, ["homeassistant/#", "gridbox/#"], ["homeassistant", "ha-pw-12345"]);
   let simStopped = false;
   try {
