@@ -12,3 +12,11 @@ export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string 
   if (env.GRIDBOX_CONFIG) return env.GRIDBOX_CONFIG;
   return existsSync(PI_CONFIG_PATH) ? PI_CONFIG_PATH : DEV_CONFIG_PATH;
 }
+
+/** Where the image keeps gridbox's state (the systemd unit's StateDirectory=gridbox). */
+export const PI_STATE_DIR = "/var/lib/gridbox";
+
+/** A file in gridbox's state folder: /var/lib/gridbox on the Pi, ./var in a checkout. */
+export function stateFile(name: string, piStateDir = PI_STATE_DIR): string {
+  return join(existsSync(piStateDir) ? piStateDir : join(REPO_ROOT, "var"), name);
+}

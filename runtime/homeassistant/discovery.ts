@@ -12,6 +12,8 @@ export interface DiscoveryContext {
   readonly origin: { name: string; sw_version: string; support_url?: string };
   /** the gridbox device's id: its availability topic carries the LWT */
   readonly gridboxNodeId: string;
+  /** the hostname-based node id used before (node-id.ts): its discovery topics are cleared */
+  readonly replacesNodeId?: string;
 }
 
 export interface DiscoveryOptions {
@@ -34,6 +36,13 @@ function deviceBlock(device: HaDevice): Record<string, unknown> {
   if (device.swVersion) out.sw_version = device.swVersion;
   if (device.viaDevice) out.via_device = haId(device.viaDevice);
   return out;
+}
+
+/** Where an entity was announced under the old hostname-based node id, if there was one. */
+export function replacedDiscoveryTopic(ctx: DiscoveryContext, spec: HaEntitySpec): string | undefined {
+  const node = nodeIdOf(spec.device);
+  if (!ctx.replacesNodeId || !node.startsWith(ctx.gridboxNodeId)) return undefined;
+  return ctx.topics.config(spec.component, haId(ctx.replacesNodeId + node.slice(ctx.gridboxNodeId.length)), haId(spec.objectId));
 }
 
 export function discoveryPayload(ctx: DiscoveryContext, spec: HaEntitySpec, opts: DiscoveryOptions): Record<string, unknown> {

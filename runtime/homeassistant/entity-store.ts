@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from "../core/clock.ts";
 import type { HaEntitySpec } from "../core/home-assistant.ts";
 import type { Logger } from "../core/log.ts";
-import { discoveryPayload, discoveryTopic, nodeIdOf, statePayload, type DiscoveryContext } from "./discovery.ts";
+import { discoveryPayload, discoveryTopic, nodeIdOf, replacedDiscoveryTopic, statePayload, type DiscoveryContext } from "./discovery.ts";
 import type { Publish } from "./mqtt-connection.ts";
 import { haId } from "./topics.ts";
 
@@ -46,6 +46,8 @@ export class EntityStore {
   private readonly entities = new Map<string, Entity>();
   private readonly byCommandTopic = new Map<string, Entity>();
   private flushTimer: TimerHandle | undefined;
+  /** entities whose hostname-id discovery topic was cleared in this process */
+  private readonly replacedCleared = new Set<string>();
   publishes = 0;
 
   constructor(private readonly o: StoreOptions) {}
@@ -123,6 +125,11 @@ export class EntityStore {
   }
 
   announce(e: Entity): void {
+    // migration: remove the entity's hostname-id twin first, so Home Assistant gives this one its entity_id
+    if (!this.replacedCleared.has(e.key)) {
+      const old = replacedDiscoveryTopic(this.o.ctx, e.spec);
+      if (!old || this.o.sender.publish(old, "", { qos: 1, retain: true })) this.replacedCleared.add(e.key);
+    }
     const payload = discoveryPayload(this.o.ctx, e.spec, { deviceAvailability: e.deviceAvailability, hasCommand: e.onCommand !== undefined });
     this.o.sender.publish(discoveryTopic(this.o.ctx, e.spec), JSON.stringify(payload), { qos: 1, retain: true });
   }

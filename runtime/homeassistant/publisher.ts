@@ -14,7 +14,9 @@ import { EntityStore, type Sender } from "./entity-store.ts";
 import { HealthSensors } from "./health-sensors.ts";
 import { MqttConnection, type Publish } from "./mqtt-connection.ts";
 import { POWERWALL_MEASUREMENT, ReadingEntities } from "./reading-entities.ts";
-import { haId, OFFLINE, ONLINE, Topics } from "./topics.ts";
+import { resolveNodeIdentity } from "./node-id.ts";
+import { OFFLINE, ONLINE, Topics } from "./topics.ts";
+import { stateFile } from "../config/paths.ts";
 
 /**
  * The Home Assistant publisher: MQTT discovery, throttled states, availability and command topics
@@ -60,14 +62,17 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
     this.cfg = d.config.homeassistant;
     this.log = d.log.redact(this.cfg.mqtt.password);
     this.topics = new Topics(this.cfg.discovery_prefix, this.cfg.topic_prefix);
-    const nodeId = haId(this.cfg.node_id || `gridbox_${d.host}`);
+    // a small file read, once: every entity declared from here on needs the id
+    const identity = resolveNodeIdentity(this.cfg.node_id, this.cfg.node_id_file || stateFile("homeassistant-node-id"), d.host);
+    if (identity.problem) this.log.warn(`Home Assistant node id: ${identity.problem}`);
+    const nodeId = identity.nodeId;
     this.gridbox = { id: nodeId, name: `gridbox ${d.host}`, manufacturer: "gridbox", model: "gridbox energy appliance", swVersion: d.version };
     const current = (): MqttConnection | undefined => this.conn;
     const sender: Sender = {
       get connected(): boolean { return current()?.connected === true; },
       publish: (topic: string, payload: string, opts: Publish) => current()?.publish(topic, payload, opts) ?? false,
     };
-    const ctx: DiscoveryContext = { topics: this.topics, gridboxNodeId: nodeId, origin: { name: "gridbox", sw_version: d.version } };
+    const ctx: DiscoveryContext = { topics: this.topics, gridboxNodeId: nodeId, origin: { name: "gridbox", sw_version: d.version }, ...(identity.replaces ? { replacesNodeId: identity.replaces } : {}) };
     this.store = new EntityStore({ sender, ctx, clock: d.clock, log: this.log, intervalMs: this.cfg.state_interval_ms });
     this.readings = new ReadingEntities({
       store: this.store, gridbox: this.gridbox, log: this.log, maxDevices: this.cfg.max_devices,

@@ -25,6 +25,8 @@ export const TEST_DEFAULTS: Doc = {
   site: { name: "test", host: "testhost" },
   http: { host: "127.0.0.1", port: 0 },
   broker: { tcp: { host: "127.0.0.1", port: 0 }, ws: { host: "127.0.0.1", port: 0 } },
+  // a fixed Home Assistant id, as a user may configure it (the generated one is tested in node-id.test.ts)
+  homeassistant: { node_id: "gridbox_testhost" },
 };
 
 export async function startTestGridbox(overrides: Doc = {}): Promise<TestGridbox> {
