@@ -26,7 +26,7 @@ export function readingToPoints(r: DtuReading, dtuName: string): Point[] {
     if (inv.gridVoltageV !== undefined) fields.grid_voltage = inv.gridVoltageV;
     if (inv.gridFrequencyHz !== undefined) fields.grid_frequency = inv.gridFrequencyHz;
     if (inv.temperatureC !== undefined) fields.temperature = inv.temperatureC;
-    fields.alarm_count = int(inv.warningCount);
+    if (inv.warningCount !== undefined) fields.alarm_count = int(inv.warningCount);
     fields.link_status = int(inv.linkStatus);
     points.push({ measurement: INVERTER_MEASUREMENT, tags: { serial_number: inv.serial, dtu_name: dtuName }, fields, timeNs });
   }
@@ -56,7 +56,7 @@ export function readingToPoints(r: DtuReading, dtuName: string): Point[] {
       fields.today_production = int(today);
       fields.total_production = int(total);
     }
-    fields.alarm_flag = r.inverters.some((i) => i.warningCount > 0);
+    if (r.inverters.some((i) => i.warningCount !== undefined)) fields.alarm_flag = r.inverters.some((i) => (i.warningCount ?? 0) > 0);
     points.unshift({ measurement: DTU_MEASUREMENT, tags: { dtu_name: dtuName, dtu_serial: r.dtuSerial }, fields, timeNs });
   }
   return points;

@@ -12,7 +12,8 @@ export interface InverterReading {
   serial: string;
   online: boolean;
   linkStatus: number;
-  warningCount: number;
+  /** undefined when the source does not report warnings (OpenDTU) */
+  warningCount?: number;
   gridVoltageV?: number;
   gridFrequencyHz?: number;
   activePowerW?: number;

@@ -20,7 +20,7 @@ export class HoymilesSource implements Component {
   constructor(private readonly ctx: Context, config: HoymilesConfig) {
     const opts = { intervalMs: config.interval_ms, timeoutMs: config.timeout_ms, requestSpacingMs: config.request_spacing_ms, maxBackoffMs: config.max_backoff_ms, infoRefreshMs: config.info_refresh_ms };
     this.pollers = dtuTargets(config).map((t) => new DtuPoller(ctx, t, opts, (r) => this.onReading(t.name, r)));
-    this.entities = new HoymilesEntities(ctx.ha, ctx.host, "DTU");
+    this.entities = new HoymilesEntities(ctx.ha, "DTU");
   }
 
   /** Called with every new reading after its points are written (the site model listens here). */

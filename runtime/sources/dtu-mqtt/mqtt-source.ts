@@ -1,0 +1,107 @@
+import { connect, type MqttClient } from "mqtt";
+import type { TimerHandle } from "../../core/clock.ts";
+import type { Component, Context } from "../../core/component.ts";
+import { errorMessage } from "../../core/errors.ts";
+import type { ComponentHealth } from "../../core/health.ts";
+import type { Logger } from "../../core/log.ts";
+import type { Point } from "../../core/point.ts";
+import { HoymilesEntities } from "../hoymiles/ha-entities.ts";
+import { readingToPoints } from "../hoymiles/points.ts";
+import type { DtuReading } from "../hoymiles/reading.ts";
+import { parseAhoyDtu } from "./ahoydtu-topics.ts";
+import { defaultBaseTopic, type DtuMqttConfig } from "./config.ts";
+import { parseOpenDtu } from "./opendtu-topics.ts";
+import { PlantState } from "./plant-state.ts";
+import type { ParseResult } from "./topic-update.ts";
+
+/**
+ * Reads an OpenDTU or AhoyDTU from MQTT into the Hoymiles points. Both publish one value per topic;
+ * a reading is written once a burst of topics has settled (`settle_ms` of quiet on the clock).
+ * Payloads that are not what their topic carries are counted and dropped, one log line per 100.
+ */
+export class DtuMqttSource implements Component {
+  readonly state: PlantState;
+  private readonly base: string;
+  private readonly parse: (base: string, topic: string, payload: string) => ParseResult;
+  private readonly log: Logger;
+  private readonly entities: HoymilesEntities;
+  private readonly listeners: ((name: string, r: DtuReading, points: readonly Point[]) => void)[] = [];
+  private client: MqttClient | undefined;
+  private timer: TimerHandle | undefined;
+  private lastError: string | undefined;
+  readonly stats = { messages: 0, invalid: 0, readings: 0 };
+
+  constructor(private readonly ctx: Context, private readonly config: DtuMqttConfig) {
+    this.base = defaultBaseTopic(config);
+    this.parse = config.firmware === "opendtu" ? parseOpenDtu : parseAhoyDtu;
+    this.state = new PlantState(config.serials);
+    this.log = ctx.log.child(`source:${config.firmware}`);
+    this.entities = new HoymilesEntities(ctx.ha, config.firmware === "opendtu" ? "OpenDTU" : "AhoyDTU");
+  }
+
+  onReadings(fn: (name: string, r: DtuReading, points: readonly Point[]) => void): void { this.listeners.push(fn); }
+
+  async start(signal: AbortSignal): Promise<void> {
+    signal.addEventListener("abort", () => { void this.stop(); }, { once: true });
+    const c = this.config;
+    const client = connect(c.url, {
+      clientId: `gridbox-${this.ctx.host}-${c.firmware}`.slice(0, 64), clean: true, protocolVersion: 4, reconnectPeriod: c.reconnect_ms, connectTimeout: 10_000,
+      ...(c.username ? { username: c.username } : {}), ...(c.password ? { password: c.password } : {}),
+    });
+    this.client = client;
+    client.on("connect", () => {
+      this.lastError = undefined;
+      this.log.info(`reading ${this.base}/# from ${c.url}`);
+      client.subscribe(`${this.base}/#`, { qos: 0 }, (err, granted) => {
+        if (err) this.lastError = `subscribe failed: ${err.message}`;
+        else if (granted?.some((g) => g.qos === 128)) this.lastError = `the broker refused the subscription to ${this.base}/# (is ${c.username} allowed to subscribe to it?)`;
+        if (this.lastError) this.log.error(this.lastError);
+      });
+    });
+    client.on("error", (err) => { this.lastError = errorMessage(err); });
+    client.on("message", (topic, payload) => this.onMessage(topic, payload.toString("utf8")));
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) this.ctx.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.endAsync(true);
+  }
+
+  health(): ComponentHealth {
+    const details = { url: this.config.url, base_topic: this.base, inverters: this.state.size };
+    if (this.client?.connected && !this.lastError) return { state: "ok", details };
+    return { state: this.stats.messages === 0 && !this.lastError ? "starting" : "degraded", message: this.lastError ?? `not connected to ${this.config.url}`, ...(this.lastError ? { lastError: this.lastError } : {}), details };
+  }
+
+  status(): Record<string, unknown> {
+    return { firmware: this.config.firmware, url: this.config.url, base_topic: this.base, connected: this.client?.connected ?? false, inverters: this.state.size, ...this.stats, refused: this.state.refused, last_error: this.lastError ?? null };
+  }
+
+  /** Takes one message (also the test's way in). */
+  onMessage(topic: string, payload: string): void {
+    this.stats.messages++;
+    const r = this.parse(this.base, topic, payload);
+    if (r === "ignored") return;
+    if ("invalid" in r) {
+      if (this.stats.invalid++ % 100 === 0) this.log.warn(`dropped (${this.stats.invalid} so far): ${r.invalid}`);
+      return;
+    }
+    this.state.apply(r);
+    if (this.timer) this.ctx.clock.clearTimeout(this.timer);
+    this.timer = this.ctx.clock.setTimeout(() => { this.timer = undefined; this.emit(); }, this.config.settle_ms);
+    this.timer.unref?.();
+  }
+
+  private emit(): void {
+    const reading = this.state.reading(this.ctx.clock.nowMs(), this.config.name);
+    const points = readingToPoints(reading, this.config.name);
+    if (points.length === 0) return;
+    this.stats.readings++;
+    this.ctx.points.write(points);
+    this.entities.publish(this.config.name, reading);
+    for (const fn of this.listeners) fn(this.config.name, reading, points);
+  }
+}
