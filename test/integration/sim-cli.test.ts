@@ -12,6 +12,8 @@ import { memoryLogger } from "../../runtime/core/log.ts";
 import { LocalApiClient } from "../../runtime/sources/powerwall/local-api-client.ts";
 import { TedapiClient } from "../../runtime/sources/powerwall/tedapi-client.ts";
 import { loadQueryFile } from "../../runtime/sources/powerwall/tedapi-queries.ts";
+import { DtuClient } from "../../runtime/sources/hoymiles/dtu-client.ts";
+import { DtuLink } from "../../runtime/sources/hoymiles/dtu-link.ts";
 import { makeQuerySigner, writeQueryFile } from "../sim/powerwall/query-signing.ts";
 
 /** `test/sim/cli.ts` as a user runs it: spawned, its one JSON line read, real clients against it, SIGTERM. */
@@ -132,10 +134,27 @@ describe("test/sim/cli.ts", () => {
     }
   });
 
+  test("hoymiles --encrypted: gridbox's DTU client reads it with the enc_rand it learns, which the JSON line also gives", async () => {
+    const { child, info } = await startCli(["hoymiles", "--host", "127.0.0.4", "--port", "0", "--encrypted"]);
+    try {
+      assert.match(info.url, /^tcp:\/\/127\.0\.0\.4:\d+$/);
+      const u = new URL(info.url);
+      const client = new DtuClient(new DtuLink({ host: u.hostname, port: Number(u.port), timeoutMs: 5000, requestSpacingMs: 1000, clock: systemClock }), systemClock);
+      const dtu = await client.appInfo(AbortSignal.timeout(10_000));
+      assert.deepEqual([dtu.serial, dtu.encrypted], [info.serial, true]);
+      assert.equal(typeof (info as { enc_rand?: string }).enc_rand, "string");
+      const reading = await client.realData(AbortSignal.timeout(20_000));
+      assert.equal(reading.ports.length, 8);
+      assert.equal(await terminate(child), 0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+
   test("bad command lines: exit 2 with the reason and the usage", async () => {
     const unknown = await runToEnd(["solarpanel"]);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.out, /unknown simulator "solarpanel"; known: powerwall, goe, ocpp-charge-point/);
+    assert.match(unknown.out, /unknown simulator "solarpanel"; known: powerwall, goe, ocpp-charge-point, hoymiles/);
     const model = await runToEnd(["powerwall", "--model", "pw9"]);
     assert.equal(model.code, 2);
     assert.match(model.out, /--model pw9: expected pw2 or pw3/);

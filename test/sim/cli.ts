@@ -4,7 +4,7 @@ import { SIMULATORS } from "./simulators.ts";
 
 /**
  * Starts one simulator on a chosen address, for users checking their setup and for tests:
- *   node --import tsx test/sim/cli.ts powerwall|goe|ocpp-charge-point --host 127.0.0.1 --port N [options]
+ *   node --import tsx test/sim/cli.ts powerwall|goe|ocpp-charge-point|hoymiles --host 127.0.0.1 --port N [options]
  * Prints one JSON line once it listens (the OCPP charge point: once it is connected and booted)
  * with its `url` and, where they apply, `customer_password`, `gateway_password`, `din`, `serial`.
  * Runs until SIGINT/SIGTERM, then stops the simulator and exits 0. Bad arguments: usage, exit 2.

@@ -9,4 +9,5 @@ export const SIMULATORS: Readonly<Record<string, () => Promise<{ entry: Simulato
   powerwall: () => import("./powerwall/cli-entry.ts"),
   goe: () => import("./wallbox/goe-cli-entry.ts"),
   "ocpp-charge-point": () => import("./wallbox/ocpp-cli-entry.ts"),
+  hoymiles: () => import("./hoymiles/cli-entry.ts"),
 };
