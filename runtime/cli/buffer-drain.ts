@@ -25,7 +25,8 @@ export const bufferDrain: Command = {
     }
     const path = resolveStorePath(config.outbox.store.path);
     if (!existsSync(path)) { process.stdout.write(`no store at ${path}: nothing to drain\n`); return 0; }
-    const log = createLogger("buffer", { level: "warn", write: (l) => process.stderr.write(l + "\n") }).redact(...loaded.secrets);
+    // the link's own "sink down ... next attempt in N ms" is for the service, which retries; this command says it in words below
+    const log = createLogger("buffer", { level: "warn", levels: { "buffer:sink": "error" }, write: (l) => process.stderr.write(l + "\n") }).redact(...loaded.secrets);
     const ix = config.influx;
     const sink = new InfluxSink({ url: ix.url, org: ix.org, bucket: ix.bucket, token: ix.token, precision: ix.precision, timeoutMs: ix.timeout_ms });
     const link = new SinkLink(sink, systemClock, log.child("sink"), { initialMs: config.outbox.retry.initial_ms, maxMs: config.outbox.retry.max_ms });
@@ -48,7 +49,7 @@ export const bufferDrain: Command = {
         if (step.stopped === "empty") break;
         if (step.stopped === "aborted") { process.stderr.write("\ninterrupted; the rest stays stored\n"); return 1; }
         if (step.stopped === "sink") {
-          process.stderr.write(`\n${sink.target}: ${link.lastError ?? "failed"}; ${store.totalsNow.readings} readings stay stored\n`);
+          process.stderr.write(`\ngridbox buffer drain: ${sinkFailure(link, ix.url, delivered + dead, store.totalsNow.readings)}\n`);
           return 1;
         }
       }
@@ -62,6 +63,26 @@ export const bufferDrain: Command = {
     }
   },
 };
+
+/** Why the drain stopped, for a person: what is wrong with the sink, what happened to the readings, what to check. */
+export function sinkFailure(link: Pick<SinkLink, "state" | "lastError">, url: string, sent: number, stored: number): string {
+  const error = link.lastError ?? "failed";
+  const outcome = `${sent > 0 ? `${sent} readings were sent before that` : "nothing was sent"}; ${stored} readings stay stored`;
+  if (link.state === "refused") {
+    return `InfluxDB at ${url} refused the request: ${error}; ${outcome} (hint: check influx.token, influx.org and influx.bucket)`;
+  }
+  return `InfluxDB at ${url} is not reachable: ${plainNetworkError(error)}; ${outcome} (hint: check influx.url and that the server runs, then run this again)`;
+}
+
+function plainNetworkError(error: string): string {
+  if (/ECONNREFUSED/.test(error)) return "nothing listens there (connection refused)";
+  if (/ENOTFOUND|EAI_AGAIN/.test(error)) return "the host name does not resolve";
+  if (/EHOSTUNREACH|ENETUNREACH/.test(error)) return "no route to that host";
+  if (/ECONNRESET|socket hang up/.test(error)) return "the connection was cut (a proxy, or a server that is starting)";
+  const timedOut = /timed out after (\d+) ms/.exec(error);
+  if (timedOut) return `no answer within ${timedOut[1]} ms (influx.timeout_ms)`;
+  return error;
+}
 
 function progressBar(total: number): (done: number, elapsedMs: number) => void {
   const tty = process.stderr.isTTY;

@@ -13,6 +13,12 @@ export interface BatchSink {
   /** a short description without secrets, e.g. "influx http://127.0.0.1:8086 bucket energy" */
   readonly target: string;
   write(gzipBody: Uint8Array, signal: AbortSignal): Promise<void>;
+  /**
+   * Is the server there? A request without data (InfluxDB: GET /ping); any HTTP answer counts.
+   * Rejects with a retryable SinkError when nothing answers. Lets the outbox notice a sink that came
+   * back while it had nothing to send (its store emptied by `gridbox buffer drain`).
+   */
+  probe?(signal: AbortSignal): Promise<void>;
 }
 
 export interface SinkRejectedOptions extends GridboxErrorOptions {

@@ -36,7 +36,13 @@ export class Drainer {
     while (!signal.aborted) {
       try {
         if (!this.store.isOpen) return;
-        if (this.store.isEmpty) { await this.waitForWork(signal); continue; }
+        if (this.store.isEmpty) {
+          // a down sink with nothing to send (e.g. the store was drained by `gridbox buffer drain`) is
+          // still asked on the backoff schedule, so /health shows it up again without a new reading
+          if (this.link.state === "down" && this.link.canProbe) await this.probeWhenDue(signal);
+          else await this.waitForWork(signal);
+          continue;
+        }
         const due = this.link.open ? 0 : this.link.dueInMs();
         if (due > 0) { await sleep(this.clock, due, signal); continue; }
         const step = await this.step(signal);
@@ -49,6 +55,12 @@ export class Drainer {
         await sleep(this.clock, 1000, signal).catch(() => undefined);
       }
     }
+  }
+
+  private async probeWhenDue(signal: AbortSignal): Promise<void> {
+    const due = this.link.dueInMs();
+    if (due > 0) { await sleep(this.clock, due, signal); return; }
+    await this.link.probe(signal);
   }
 
   private waitForWork(signal: AbortSignal): Promise<void> {

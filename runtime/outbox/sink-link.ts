@@ -40,21 +40,39 @@ export class SinkLink {
       await this.sink.write(body, signal);
     } catch (err) {
       if (err instanceof SinkRejected) { this.markUp(); return { kind: "rejected", error: err }; }
-      const msg = errorMessage(err);
-      const permanent = err instanceof GridboxError && !err.retryable;
-      if (signal.aborted) return { kind: "retry" }; // we are stopping: not the sink's fault
-      const delay = permanent ? this.retry.maxMs : this.backoff.next(err instanceof GridboxError ? err.retryAfterMs : undefined);
-      const was = this.state;
-      this.state = permanent ? "refused" : "down";
-      this.lastError = msg;
-      this.lastErrorMs = this.clock.nowMs();
-      this.notBeforeMs = this.clock.nowMs() + delay;
-      if (was !== this.state) this.log.warn(`sink ${this.state}: ${msg}; readings go to the store, next attempt in ${delay} ms`);
-      else this.log.debug(() => `sink still ${this.state}: ${msg}; next attempt in ${delay} ms`);
-      return permanent ? { kind: "refused" } : { kind: "retry" };
+      return this.failed(err, signal);
     }
     this.markUp();
     return { kind: "ok" };
+  }
+
+  /** The sink can be asked whether it is there without sending data. */
+  get canProbe(): boolean { return typeof this.sink.probe === "function"; }
+
+  /** Asks a down sink whether it is back (no data sent); up or a longer backoff afterwards. */
+  async probe(signal: AbortSignal): Promise<void> {
+    try {
+      await this.sink.probe?.(signal);
+    } catch (err) {
+      this.failed(err, signal);
+      return;
+    }
+    if (!signal.aborted) this.markUp();
+  }
+
+  private failed(err: unknown, signal: AbortSignal): SendOutcome {
+    const msg = errorMessage(err);
+    const permanent = err instanceof GridboxError && !err.retryable;
+    if (signal.aborted) return { kind: "retry" }; // we are stopping: not the sink's fault
+    const delay = permanent ? this.retry.maxMs : this.backoff.next(err instanceof GridboxError ? err.retryAfterMs : undefined);
+    const was = this.state;
+    this.state = permanent ? "refused" : "down";
+    this.lastError = msg;
+    this.lastErrorMs = this.clock.nowMs();
+    this.notBeforeMs = this.clock.nowMs() + delay;
+    if (was !== this.state) this.log.warn(`sink ${this.state}: ${msg}; readings go to the store, next attempt in ${delay} ms`);
+    else this.log.debug(() => `sink still ${this.state}: ${msg}; next attempt in ${delay} ms`);
+    return permanent ? { kind: "refused" } : { kind: "retry" };
   }
 
   private markUp(): void {

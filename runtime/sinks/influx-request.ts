@@ -34,6 +34,8 @@ export class InfluxRequest {
     this.nowMs = o.nowMs ?? Date.now;
   }
 
+  probe(signal: AbortSignal): Promise<void> { return ping(this.o, signal); }
+
   /** Resolves when the server answered 2xx; otherwise rejects with the SinkError the outbox acts on. */
   async post(path: string, gzipBody: Uint8Array, signal: AbortSignal): Promise<void> {
     // one controller per request, tied to the caller's signal by a listener removed afterwards: not
@@ -61,6 +63,25 @@ export class InfluxRequest {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
     }
+  }
+}
+
+/** GET {base}/ping (InfluxDB 1.x/2.x/3.x and VictoriaMetrics answer it); any HTTP status means the server is there. */
+export async function ping(o: InfluxRequestOptions, signal: AbortSignal): Promise<void> {
+  const request = new AbortController();
+  const timer = setTimeout(() => request.abort(), o.timeoutMs);
+  const onAbort = (): void => request.abort();
+  if (signal.aborted) request.abort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const res = await fetch(`${o.base}/ping`, { signal: request.signal });
+    await res.body?.cancel();
+  } catch (err) {
+    const why = request.signal.aborted && !signal.aborted ? `no answer within ${o.timeoutMs} ms` : errorMessage(causeOf(err));
+    throw new SinkError("GRIDBOX_SINK_UNAVAILABLE", `${o.target} not reachable: ${why}`, { cause: err, retryable: true });
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort);
   }
 }
 

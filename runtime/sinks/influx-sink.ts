@@ -31,6 +31,8 @@ export class InfluxSink implements BatchSink {
     this.request = new InfluxRequest({ base, token: opts.token, timeoutMs: opts.timeoutMs, target: this.target, ...(opts.nowMs ? { nowMs: opts.nowMs } : {}) });
   }
 
+  probe(signal: AbortSignal): Promise<void> { return this.request.probe(signal); }
+
   write(gzipBody: Uint8Array, signal: AbortSignal): Promise<void> {
     return this.request.post(this.path, gzipBody, signal);
   }

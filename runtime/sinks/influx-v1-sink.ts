@@ -44,6 +44,8 @@ export class InfluxV1Sink implements BatchSink {
     this.request = new InfluxRequest({ base, headers, timeoutMs: opts.timeoutMs, target: this.target, ...(opts.nowMs ? { nowMs: opts.nowMs } : {}) });
   }
 
+  probe(signal: AbortSignal): Promise<void> { return this.request.probe(signal); }
+
   write(gzipBody: Uint8Array, signal: AbortSignal): Promise<void> {
     return this.request.post(this.path, gzipBody, signal);
   }

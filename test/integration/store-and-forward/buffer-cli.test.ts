@@ -9,6 +9,7 @@ import { BatchStore } from "../../../runtime/outbox/batch-store.ts";
 import { encodeLine, gzipLinesSync } from "../../../runtime/outbox/line-batch.ts";
 import { countSamples, VictoriaMetrics } from "../../support/victoria-metrics.ts";
 import { reading } from "./harness.ts";
+import { startTestGridbox } from "../../support/gridbox.ts";
 
 /** `gridbox buffer stats` and `gridbox buffer drain` as a user runs them, against a real VictoriaMetrics. */
 let vm: VictoriaMetrics;
@@ -43,7 +44,9 @@ test("stats shows the backlog; drain sends it all and empties the store; a dead 
 
   const down = await gridbox(["buffer", "drain", "--config", configFile("http://127.0.0.1:9", storePath)]);
   assert.equal(down.code, 1, down.stderr);
-  assert.match(down.stderr, /20000 readings stay stored/);
+  assert.match(down.stderr, /InfluxDB at http:\/\/127\.0\.0\.1:9 is not reachable: nothing listens there \(connection refused\)/, "said in words");
+  assert.match(down.stderr, /nothing was sent; 20000 readings stay stored/);
+  assert.doesNotMatch(down.stderr, /next attempt in/, "the CLI makes no next attempt");
   assert.doesNotMatch(down.stderr + down.stdout, /cli-secret-token/);
 
   const cfg = configFile(vm.url, storePath);
@@ -69,3 +72,34 @@ test("stats shows the backlog; drain sends it all and empties the store; a dead 
   const after = JSON.parse((await gridbox(["buffer", "stats", "--config", cfg, "--json"])).stdout) as { readings: number; batches: number };
   assert.deepEqual([after.batches, after.readings], [0, 0]);
 });
+
+test("after buffer drain emptied the store, the running gridbox probes its down sink on its own and shows it up, with no new reading", { timeout: 120_000 }, async () => {
+  const sinkVm = await new VictoriaMetrics().start();
+  const storePath = join(dir, "service.db");
+  await sinkVm.stop(); // down, on a port that comes back
+  const gb = await startTestGridbox({ influx: { url: sinkVm.url, bucket: "energy", timeout_ms: 500 }, outbox: { flush_interval_ms: 50, retry: { initial_ms: 10_000, max_ms: 10_000 }, store: { path: storePath } } });
+  try {
+    gb.ctx.points.write([reading(0, Date.now(), 1, "probe")]);
+    await until(() => gb.health.snapshot().components.sink?.state === "down", "sink down");
+    await until(() => ((gb.status.snapshot().outbox as { store?: { readings?: number } }).store?.readings ?? 0) > 0, "the reading stored");
+    await sinkVm.start();
+    // the service's next attempt is 5-10 s away: the CLI gets there first, as a user would
+    const drain = await gridbox(["buffer", "drain", "--config", configFile(sinkVm.url, storePath)]);
+    assert.equal(drain.code, 0, drain.stderr);
+    assert.match(drain.stderr, /drained 1 readings/, "the CLI, not the service, sent the stored reading");
+    assert.equal(gb.health.snapshot().components.sink?.state, "down", "the service has not tried again yet");
+    await until(() => gb.health.snapshot().components.sink?.state === "ok", "the service sees the sink up without a new reading", 40_000);
+    assert.match(gb.logLines.join("\n"), /sink up again/);
+  } finally {
+    await gb.stop();
+    await sinkVm.destroy();
+  }
+});
+
+async function until(ok: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
