@@ -15,7 +15,7 @@ NODE_TEST := node --import tsx --test --test-reporter=spec --test-timeout=180000
 BUNDLE := dist/runtime/gridbox.mjs
 RUNTIME_SOURCES = $(shell find runtime firmware-protocol -name '*.ts' -o -name '*.proto') package.json
 
-.PHONY: help run test test-deps deps typecheck lint bench demo build clean
+.PHONY: help run test test-deps deps typecheck lint bench demo build clean dashboards
 
 help:
 	@echo "make run    install what is missing and start gridbox on $(CONFIG) (no hardware, no InfluxDB needed)"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench  benchmarks, printed as name=value lines"
 	@echo "make demo   gridbox with simulated devices"
 	@echo "make build  the production bundle $(BUNDLE) (plain node, no tsx at run time; what systemd runs)"
+	@echo "make dashboards  regenerate the Grafana dashboards in runtime/grafana/dashboards/ from runtime/grafana/definitions/"
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -69,6 +70,10 @@ build: $(BUNDLE)
 
 bench: test-deps build
 	@for b in $$(find test/bench -name '*.bench.ts' | sort); do echo "# $$b"; node --import tsx $$b || exit 1; done
+
+# Grafana dashboards as code: definitions/*.ts -> dashboards/*.json (committed; a test keeps them equal)
+dashboards: deps
+	node --import tsx runtime/grafana/generate.ts
 
 demo: deps
 	node --import tsx test/demo/demo.ts

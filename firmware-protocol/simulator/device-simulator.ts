@@ -23,6 +23,8 @@ export interface SimulatorOptions {
   durationMs?: number;
   qos?: 0 | 1;
   statusEveryS?: number;
+  /** chance that a status message is followed by a log line (default 0.3) */
+  logChance?: number;
   /** the first seconds after start use a clock that thinks it is 1970 (before SNTP) */
   unsyncedForS?: number;
   /** pretty-print JSON like cJSON_Print on the device */
@@ -146,7 +148,7 @@ export function startSimulator(opts: SimulatorOptions): RunningSimulator {
         lastStatus = now;
         client.publish(topicFor(dev.id, "status"), json({ timestamp: nowUs(), rssi: -40 - Math.floor(rnd() * 40), free_heap: 150_000 + Math.floor(rnd() * 50_000) }), { qos });
         result.statusMessages++;
-        if (rnd() < 0.3) {
+        if (rnd() < (opts.logChance ?? 0.3)) {
           client.publish(topicFor(dev.id, "logs"), json({ timestamp: nowUs(), level: "info", message: `heap ok, ${sentReadings} readings sent`, module: "main" }), { qos });
           result.logMessages++;
         }

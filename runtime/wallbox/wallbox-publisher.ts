@@ -70,6 +70,8 @@ export class WallboxPublisher {
       limit_a: int(s.limit_a),
       power_w: Number(s.power_w),
       stale: s.readings.stale,
+      // the decision's why, for Grafana's decisions table (Home Assistant gets it as the status text)
+      reason: s.reason,
     };
     if (s.session_energy_wh !== null) fields.session_energy_wh = Number(s.session_energy_wh);
     if (s.surplus_w !== null) fields.surplus_w = Number(s.surplus_w);
