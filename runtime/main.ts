@@ -63,7 +63,7 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   const clock = opts.clock ?? systemClock;
   const bus = new Bus();
   bus.onListenerError((err) => log.error(`bus listener failed: ${String(err)}`));
-  const metrics = createMetrics();
+  const metrics = createMetrics({ version: VERSION });
   const health = new HealthRegistry();
   const status = new StatusRegistry();
   const latest = new InMemoryLatestValues(clock);
@@ -111,7 +111,7 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   };
   // ---- Home Assistant bridge (issue 4): built here so every area can declare entities; it connects in start(), after the broker
   const haPublisher = config.homeassistant.enabled
-    ? new (await import("./homeassistant/publisher.ts")).HomeAssistantPublisher({ log: log.child("homeassistant"), clock, bus, latest, health, status, config, host, version: VERSION, embeddedBrokerAddress: () => addresses.mqtt })
+    ? new (await import("./homeassistant/publisher.ts")).HomeAssistantPublisher({ log: log.child("homeassistant"), clock, bus, latest, health, status, config, host, version: VERSION, metrics, embeddedBrokerAddress: () => addresses.mqtt })
     : undefined;
   const ha: HomeAssistantBridge = haPublisher ?? noHomeAssistant;
 

@@ -37,7 +37,7 @@ export class MqttConnection {
   private failures = 0;
   private stopped = false;
   private lastError: string | undefined;
-  private connects = 0;
+  private connectCount = 0;
   private connectedSinceMs: number | undefined;
 
   constructor(private readonly opts: ConnectionOptions) {}
@@ -47,7 +47,7 @@ export class MqttConnection {
     this.client = connect(url, { ...client, reconnectPeriod: 0, queueQoSZero: false, resubscribe: false });
     this.client.on("connect", () => {
       this.failures = 0;
-      this.connects++;
+      this.connectCount++;
       this.lastError = undefined;
       this.connectedSinceMs = this.opts.clock.nowMs();
       this.opts.log.info(`connected to ${url}`);
@@ -76,6 +76,8 @@ export class MqttConnection {
   }
 
   get connected(): boolean { return this.client?.connected === true; }
+  /** successful connections so far */
+  get connects(): number { return this.connectCount; }
 
   /** Publishes when connected; false (and nothing queued) otherwise. */
   publish(topic: string, payload: string, opts: Publish): boolean {
@@ -96,11 +98,11 @@ export class MqttConnection {
   }
 
   health(): ComponentHealth {
-    const details = { url: this.opts.url, connects: this.connects, failures: this.failures };
+    const details = { url: this.opts.url, connects: this.connectCount, failures: this.failures };
     if (this.connected) return { state: this.lastError ? "degraded" : "ok", message: `connected to ${this.opts.url}`, ...(this.lastError ? { lastError: this.lastError } : {}), details };
     if (!this.client) return { state: "starting", message: "not started", details };
     return {
-      state: this.connects === 0 && this.failures === 0 ? "starting" : "degraded",
+      state: this.connectCount === 0 && this.failures === 0 ? "starting" : "degraded",
       message: `not connected to ${this.opts.url}; retrying with backoff`,
       ...(this.lastError ? { lastError: this.lastError } : {}),
       details,

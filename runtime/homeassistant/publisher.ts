@@ -7,12 +7,14 @@ import type { ComponentHealth, HealthRegistry } from "../core/health.ts";
 import type { HaDevice, HaEntityHandle, HaEntitySpec, HomeAssistantBridge } from "../core/home-assistant.ts";
 import type { LatestValues } from "../core/latest-values.ts";
 import type { Logger } from "../core/log.ts";
+import type { Metrics } from "../core/metrics.ts";
 import type { StatusRegistry } from "../core/status.ts";
 import { resolveConnection } from "./connection-options.ts";
 import { nodeIdOf, type DiscoveryContext } from "./discovery.ts";
 import { EntityStore, type Sender } from "./entity-store.ts";
 import { HealthSensors } from "./health-sensors.ts";
 import { MqttConnection, type Publish } from "./mqtt-connection.ts";
+import { registerPublisherMetrics } from "./publisher-metrics.ts";
 import { POWERWALL_MEASUREMENT, ReadingEntities } from "./reading-entities.ts";
 import { resolveNodeIdentity } from "./node-id.ts";
 import { OFFLINE, ONLINE, Topics } from "./topics.ts";
@@ -33,6 +35,8 @@ export interface PublisherDeps {
   readonly config: Readonly<Config>;
   readonly host: string;
   readonly version: string;
+  /** where its counters go (/metrics) */
+  readonly metrics?: Metrics;
   /** the embedded broker's bound address (main.ts `addresses.mqtt`), read at start() */
   readonly embeddedBrokerAddress: () => string | undefined;
 }
@@ -84,6 +88,17 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
 
   get gridboxDeviceId(): string { return this.gridbox.id; }
 
+  private registerMetrics(m: Metrics): void {
+    registerPublisherMetrics(m, () => {
+      const r = this.readings.stats();
+      return {
+        connected: this.conn?.connected === true, connects: this.conn?.connects ?? 0, entities: this.store.size, devices: r.devices ?? 0,
+        statePublishes: this.store.publishes, announces: this.announces, commands: this.commands, healthPublishes: this.sensors.published,
+        refusedDevices: r.refused_devices ?? 0,
+      };
+    });
+  }
+
   declare(spec: HaEntitySpec, onCommand?: (payload: string) => void): HaEntityHandle {
     const entity = this.store.declare(spec, onCommand, spec.followsDevice === true);
     return { publish: (state) => this.store.set(entity, state) };
@@ -94,6 +109,7 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
   }
 
   async start(signal: AbortSignal): Promise<void> {
+    if (this.d.metrics) this.registerMetrics(this.d.metrics);
     this.unsubscribe = this.readings.attach(this.d.bus, this.d.latest);
     this.scheduleHealth();
     let resolved;

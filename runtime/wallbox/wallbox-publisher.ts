@@ -42,9 +42,9 @@ export class WallboxPublisher {
     this.controller.onUpdate((s) => this.publish(s));
     const m = this.ctx.metrics;
     const snap = (): WallboxSnapshot => this.controller.snapshot();
-    gauge(m, "gridbox_wallbox_current_a", "current the wallbox may draw now (A per phase, 0 paused)", [], function () { this.set(snap().current_a); });
-    gauge(m, "gridbox_wallbox_power_w", "charge power now (W)", [], function () { this.set(snap().power_w); });
-    gauge(m, "gridbox_wallbox_surplus_w", "solar surplus available to the car (W; NaN when readings are stale)", [], function () { this.set(snap().surplus_w ?? Number.NaN); });
+    gauge(m, "gridbox_wallbox_current_amperes", "current the wallbox may draw now, per phase (0: paused)", [], function () { this.set(snap().current_a); });
+    gauge(m, "gridbox_wallbox_power_watts", "charge power now", [], function () { this.set(snap().power_w); });
+    gauge(m, "gridbox_wallbox_surplus_watts", "solar surplus available to the car (NaN when readings are stale)", [], function () { this.set(snap().surplus_w ?? Number.NaN); });
   }
 
   private fromHa(payload: string, parse: (p: string) => WallboxCommand | undefined): void {

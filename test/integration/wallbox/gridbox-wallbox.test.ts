@@ -76,7 +76,7 @@ test("gridbox with the OCPP driver: Grafana alert -> mode -> charging profile; A
     assert.ok(gb.logLines.every((l) => !l.includes(TOKEN) && !l.includes(API_TOKEN)), "the tokens never reach the log");
     assert.equal((await get("/health")).components.wallbox.state, "ok");
     const metrics = await (await fetch(`${http}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-    assert.match(metrics, /^gridbox_wallbox_current_a 10$/m);
+    assert.match(metrics, /^gridbox_wallbox_current_amperes 10$/m);
     const shown = await get("/config");
     assert.equal(shown.wallbox.grafana.token, "***", "GET /config masks the webhook token");
     assert.equal(shown.http.api_token, "***", "and the API token");
