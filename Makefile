@@ -13,7 +13,7 @@ TEST_FILES = $(shell find test firmware-protocol provisioning runtime -name '*.t
 NODE_TEST := node --import tsx --test --test-reporter=spec --test-timeout=180000
 
 BUNDLE := dist/runtime/gridbox.mjs
-RUNTIME_SOURCES = $(shell find runtime firmware-protocol -name '*.ts' -o -name '*.proto') package.json
+RUNTIME_SOURCES = $(shell find runtime firmware-protocol provisioning -name '*.ts' -o -name '*.proto' -o -path 'provisioning/ui/*') package.json
 
 .PHONY: help run test test-deps deps typecheck lint bench demo build clean dashboards
 
@@ -65,6 +65,7 @@ $(BUNDLE): $(NODE_MODULES) $(RUNTIME_SOURCES)
 	  --banner:js="import { createRequire as __gridboxRequire } from 'node:module'; const require = __gridboxRequire(import.meta.url);" \
 	  --out-extension:.js=.mjs --log-level=warning
 	cp runtime/sources/powerwall/tedapi.proto $(dir $@)
+	cp -r provisioning/ui $(dir $@)ui
 
 build: $(BUNDLE)
 

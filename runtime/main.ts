@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import { Bus } from "./core/bus.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import type { Context } from "./core/component.ts";
@@ -35,6 +35,8 @@ export interface StartOptions {
   clock?: Clock;
   /** a johnny-five IO plugin instead of the Pi's GPIO (wallbox driver gpio; tests and the demo) */
   wallboxIo?: object;
+  /** more routes on the HTTP server, registered before it listens (the admin page, from the supervisor) */
+  httpRoutes?: readonly FastifyPluginAsync[];
 }
 
 export interface Gridbox {
@@ -53,7 +55,22 @@ export interface Addresses { http?: string; mqtt?: string; ws?: string; ocpp?: s
 
 interface Stoppable { name: string; stop(): Promise<void> }
 
+/**
+ * Starts everything the config switches on. When something it must have cannot come up (the HTTP
+ * port is taken, say) it stops what it had already started before it throws, so the caller can
+ * start another config (the supervisor's rollback) on the same ports.
+ */
 export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}): Promise<Gridbox> {
+  const stoppables: Stoppable[] = [];
+  try {
+    return await build(loaded, opts, stoppables);
+  } catch (err) {
+    for (const s of [...stoppables].reverse()) await s.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function build(loaded: LoadedConfig, opts: StartOptions, stoppables: Stoppable[]): Promise<Gridbox> {
   const { config } = loaded;
   const startedAtMs = Date.now();
   const format = config.log.format === "auto" ? undefined : config.log.format;
@@ -68,7 +85,6 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   const status = new StatusRegistry();
   const latest = new InMemoryLatestValues(clock);
   const host = config.site.host || hostname();
-  const stoppables: Stoppable[] = [];
   const lifetime = new AbortController();
 
   // ---- outbox: where every reading goes (issue 3): memory for one flush interval -> InfluxDB; the SQLite store when it cannot take them
@@ -230,6 +246,7 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   }
 
   if (http) {
+    for (const routes of opts.httpRoutes ?? []) await http.register(routes);
     addresses.http = await http.listen({ host: config.http.host, port: config.http.port });
     log.info(`HTTP API on ${addresses.http}`);
     const noCredential = writeAuth.startupWarning();

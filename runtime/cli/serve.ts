@@ -1,21 +1,52 @@
-import { loadConfigFile } from "../config/load.ts";
-import { startGridbox } from "../main.ts";
+import { AdminAuth } from "../../provisioning/admin-auth.ts";
+import { Draft } from "../../provisioning/draft.ts";
+import { provisioningRoutes } from "../../provisioning/routes.ts";
+import { openModeServer } from "../../provisioning/server.ts";
+import { staticUi } from "../../provisioning/static-ui.ts";
+import { Supervisor } from "../boot/supervisor.ts";
+import { systemClock } from "../core/clock.ts";
+import { createLogger } from "../core/log.ts";
 import type { Command } from "./command.ts";
+import { SETUP_CHECKS } from "./setup-checks.ts";
 
-/** `gridbox serve`: run the appliance until SIGTERM/SIGINT, then flush and stop cleanly. */
+/**
+ * `gridbox serve`: the boot phases (runtime/boot/supervisor.ts). No config file: setup mode with
+ * the setup page; a broken one: the failure page; a valid one: gridbox runs, with the admin page.
+ * SIGHUP re-reads the file and applies it in-process (rolling back if it cannot come up);
+ * SIGTERM/SIGINT flush and stop cleanly.
+ */
 export const serve: Command = {
   async run({ configPath }) {
-    const loaded = loadConfigFile(configPath);
-    const gridbox = await startGridbox(loaded);
+    const log = createLogger("gridbox");
+    const auth = new AdminAuth(systemClock, { ttlMs: 12 * 3_600_000, maxFailures: 5, lockoutMs: 15 * 60_000 });
+    const draft = new Draft();
+    const common = { auth, draft, checks: SETUP_CHECKS, log: log.child("setup") };
+    const sup = new Supervisor({
+      configPath, env: process.env, log,
+      openModeServer: (s, listen) => openModeServer(s, listen, common),
+      runningRoutes: (s, loaded) => {
+        const a = loaded.config.admin;
+        auth.settings = { ttlMs: a.session_ttl_ms, maxFailures: a.max_failures, lockoutMs: a.lockout_ms };
+        const routes = provisioningRoutes({ ...common, sup: s });
+        return async (app) => { await app.register(staticUi); await app.register(routes); };
+      },
+    });
+    await sup.boot();
     await new Promise<void>((resolve) => {
+      const onHup = (): void => {
+        log.info("SIGHUP received: re-reading the config");
+        void sup.reload();
+      };
       const onSignal = (sig: NodeJS.Signals): void => {
-        gridbox.ctx.log.info(`${sig} received: flushing and stopping`);
+        log.info(`${sig} received: flushing and stopping`);
         process.off("SIGTERM", onSignal);
         process.off("SIGINT", onSignal);
-        void gridbox.stop().then(resolve);
+        process.off("SIGHUP", onHup);
+        void sup.stop().then(resolve);
       };
       process.on("SIGTERM", onSignal);
       process.on("SIGINT", onSignal);
+      process.on("SIGHUP", onHup);
     });
     return 0;
   },

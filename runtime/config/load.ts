@@ -3,7 +3,7 @@ import { applyEnvOverrides } from "./env.ts";
 import { ConfigSchema, type Config } from "./schema.ts";
 import { collectSecrets, hasInlineSecrets } from "./secrets.ts";
 import { applyDefaults, validateConfig } from "./validate.ts";
-import { readYamlConfig } from "./yaml-file.ts";
+import { readYamlConfig, resolveYamlText } from "./yaml-file.ts";
 
 /**
  * Loads, validates and freezes the config: YAML (+ secrets.yaml) -> env overrides -> defaults ->
@@ -32,6 +32,15 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   }
   const loaded = parseConfig((read.data ?? {}) as Record<string, unknown>, env, path);
   return { ...loaded, path, warnings };
+}
+
+/** Validates a config text as if it were the file at `path` (its secrets.yaml resolves `!secret`): the setup page's draft. */
+export function loadConfigText(text: string, path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const read = resolveYamlText(text, path);
+  if (read.data !== null && (typeof read.data !== "object" || Array.isArray(read.data))) {
+    throw new ConfigError(`${path} is not a YAML mapping`, [`/: expected keys like \`broker:\` at the top level (hint: see gridbox.example.yaml)`]);
+  }
+  return { ...parseConfig((read.data ?? {}) as Record<string, unknown>, env, path), path, warnings: [] };
 }
 
 /** Validates an in-memory document (tests, provisioning) the same way as a file. */

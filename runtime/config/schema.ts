@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { admin } from "./sections/admin.ts";
 import { broker, ingest } from "./sections/broker.ts";
 import { http, log, site } from "./sections/core.ts";
 import { homeassistant } from "./sections/homeassistant.ts";
@@ -28,6 +29,7 @@ export const ConfigSchema = Type.Object({
   homeassistant,
   wallbox,
   wifi,
+  admin,
 }, { additionalProperties: false });
 
 export type Config = Static<typeof ConfigSchema>;

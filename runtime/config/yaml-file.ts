@@ -37,10 +37,18 @@ export function readYamlConfig(path: string): YamlRead {
       `${path}: ${code === "ENOENT" ? "file not found" : String(err)} (hint: pass --config FILE, or copy gridbox.example.yaml)`,
     ], "GRIDBOX_CONFIG_NOT_FOUND");
   }
+  return { ...resolveYamlText(text, path), configMode };
+}
+
+/**
+ * The same for a text that is not (yet) the file at `path`, such as the setup page's draft:
+ * `!secret` resolves from the secrets.yaml beside `path`.
+ */
+export function resolveYamlText(text: string, path: string): Omit<YamlRead, "configMode"> {
   const data = parseYaml(text, path);
   const secretsPath = join(dirname(path), "secrets.yaml");
   const refs = collectRefs(data);
-  if (refs.length === 0) return { data, raw: data, usedSecretsFile: false, configMode, secretsMode: undefined, secretsPath };
+  if (refs.length === 0) return { data, raw: data, usedSecretsFile: false, secretsMode: undefined, secretsPath };
 
   let secrets: Record<string, unknown>;
   let secretsMode: number;
@@ -56,7 +64,7 @@ export function readYamlConfig(path: string): YamlRead {
   const problems: string[] = [];
   const resolved = resolveRefs(data, secrets, problems, "");
   if (problems.length > 0) throw new ConfigError("config references missing secrets", problems);
-  return { data: resolved, raw: data, usedSecretsFile: true, configMode, secretsMode, secretsPath };
+  return { data: resolved, raw: data, usedSecretsFile: true, secretsMode, secretsPath };
 }
 
 function parseYaml(text: string, path: string): unknown {

@@ -56,13 +56,16 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     void reply.code(404).send({ error: `no route ${req.method} ${req.url.split("?")[0]}`, code: "GRIDBOX_NOT_FOUND", statusCode: 404 });
   });
 
-  app.get("/", async () => ({ name: "gridbox", version: deps.version, endpoints: ["/health", "/status", "/metrics", "/config"] }));
+  // a person's browser goes to the admin page (provisioning/); programs get the banner
+  app.get("/", async (req, reply) => (/text\/html/.test(String(req.headers.accept ?? "")) ? reply.redirect("/setup/") : reply.send({ name: "gridbox", version: deps.version, endpoints: ["/health", "/status", "/metrics", "/config", "/setup/"] })));
 
   app.get("/config", async () => deps.redactedConfig);
 
   app.get("/health", async (_req, reply) => {
     const snap = deps.health.snapshot();
     return reply.code(snap.status === "down" ? 503 : 200).send({
+      // the boot phase: this server runs only with a valid config (setup and failure pages answer "setup" / "failed")
+      mode: "running",
       status: snap.status,
       version: deps.version,
       uptime_s: Math.round((Date.now() - deps.startedAtMs) / 1000),

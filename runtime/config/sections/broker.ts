@@ -3,7 +3,7 @@ import { DEVICE_ID_PATTERN, LIMITS } from "../../../firmware-protocol/topics.ts"
 import { durationMs, hostAddress, isoDate, port, section } from "../schema-helpers.ts";
 
 // scrypt$N$r$p$salt$hash (core/password-hash.ts), N a power of two up to 2^20, base64url salt and hash
-const PasswordHash = Type.String({
+export const PasswordHash = Type.String({
   pattern: "^scrypt\\$(?:1048576|524288|262144|131072|65536|32768|16384|8192|4096|2048|1024|512|256|128|64|32|16|8|4|2)\\$[1-9][0-9]{0,2}\\$[1-9][0-9]{0,2}\\$[A-Za-z0-9_-]+\\$[A-Za-z0-9_-]+$",
   description: "scrypt hash made by `gridbox passwd`; plaintext passwords are not stored",
 });

@@ -1,0 +1,101 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Clock } from "../runtime/core/clock.ts";
+
+/**
+ * The admin page's login: server-side sessions behind an HttpOnly SameSite=Strict cookie, a CSRF
+ * token per session that every change must echo in `X-CSRF-Token` (a cross-site form cannot read
+ * it), and failed logins counted per client address with a lockout. Sessions live in memory: a
+ * restart of gridbox (not of its components) logs everyone out, which is fine for one owner.
+ */
+export const SESSION_COOKIE = "gridbox_session";
+export const CSRF_HEADER = "x-csrf-token";
+
+export interface AuthSettings { ttlMs: number; maxFailures: number; lockoutMs: number }
+interface Session { csrf: string; lastUsedMs: number }
+interface Failures { count: number; lockedUntilMs: number }
+
+const token = (): string => randomBytes(32).toString("base64url");
+const same = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+export function cookieValue(req: FastifyRequest, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+export type SessionVerdict = { result: "granted"; who: string } | { result: "absent" } | { result: "denied"; reason: string };
+
+export class AdminAuth {
+  private readonly sessions = new Map<string, Session>();
+  private readonly failures = new Map<string, Failures>();
+  settings: AuthSettings;
+
+  constructor(private readonly clock: Clock, settings: AuthSettings) { this.settings = settings; }
+
+  /** A locked-out address: how long it must still wait (0: it may try). */
+  lockedForMs(ip: string): number {
+    const f = this.failures.get(ip);
+    return f ? Math.max(0, f.lockedUntilMs - this.clock.nowMs()) : 0;
+  }
+
+  /** Counts a failed login; returns the lockout that now applies (0: none yet). */
+  failed(ip: string): number {
+    const now = this.clock.nowMs();
+    const f = this.failures.get(ip) ?? { count: 0, lockedUntilMs: 0 };
+    if (f.lockedUntilMs && f.lockedUntilMs <= now) { f.count = 0; f.lockedUntilMs = 0; }
+    f.count++;
+    if (f.count >= this.settings.maxFailures) f.lockedUntilMs = now + this.settings.lockoutMs;
+    this.failures.set(ip, f);
+    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value as string); // bounded against address floods
+    return this.lockedForMs(ip);
+  }
+
+  /** A successful login: a new session (its id for the cookie, its CSRF token for the page). */
+  login(ip: string): { id: string; csrf: string } {
+    this.failures.delete(ip);
+    const id = token(), csrf = token();
+    this.sessions.set(id, { csrf, lastUsedMs: this.clock.nowMs() });
+    return { id, csrf };
+  }
+
+  logout(req: FastifyRequest): void {
+    const id = cookieValue(req, SESSION_COOKIE);
+    if (id) this.sessions.delete(id);
+  }
+
+  /** The live session of this request (touched), or undefined. */
+  session(req: FastifyRequest): Session | undefined {
+    const id = cookieValue(req, SESSION_COOKIE);
+    if (!id) return undefined;
+    const s = this.sessions.get(id);
+    if (!s) return undefined;
+    const now = this.clock.nowMs();
+    if (now - s.lastUsedMs > this.settings.ttlMs) { this.sessions.delete(id); return undefined; }
+    s.lastUsedMs = now;
+    return s;
+  }
+
+  /** For a change: a session cookie plus its CSRF token in the header. */
+  verifyWrite(req: FastifyRequest): SessionVerdict {
+    if (!cookieValue(req, SESSION_COOKIE)) return { result: "absent" };
+    const s = this.session(req);
+    if (!s) return { result: "denied", reason: "the admin session has expired: log in again" };
+    const sent = req.headers[CSRF_HEADER];
+    if (typeof sent !== "string" || !same(sent, s.csrf)) return { result: "denied", reason: `missing or wrong ${CSRF_HEADER} header` };
+    return { result: "granted", who: "admin session" };
+  }
+
+  setCookie(reply: FastifyReply, id: string, secure: boolean): void {
+    const maxAge = Math.floor(this.settings.ttlMs / 1000);
+    void reply.header("set-cookie", `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? "; Secure" : ""}`);
+  }
+
+  clearCookie(reply: FastifyReply): void {
+    void reply.header("set-cookie", `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+  }
+}

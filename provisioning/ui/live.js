@@ -1,0 +1,100 @@
+// The admin page's live status: grid frequency per ESP32 and the Powerwall's power flows as uPlot
+// charts updated every second, component health, and the outbox's backlog and drain progress.
+import { el } from "./form.js";
+
+const WINDOW = 300; // seconds kept on the charts
+const COLORS = ["#0b5cad", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0f766e", "#a16207", "#334155"];
+
+let uplotLoading;
+function loadUplot() {
+  uplotLoading ??= new Promise((resolve, reject) => {
+    if (globalThis.uPlot) return resolve(globalThis.uPlot);
+    const s = document.createElement("script");
+    s.src = "uplot.js";
+    s.onload = () => resolve(globalThis.uPlot);
+    s.onerror = () => reject(new Error("uplot.js did not load"));
+    document.head.append(s);
+  });
+  return uplotLoading;
+}
+
+function chartBox(id, heading) {
+  const box = el("div", { class: "chart", id }, el("h3", { text: heading }));
+  const plot = el("div", { class: "plot" });
+  box.append(plot);
+  return { box, plot };
+}
+
+export function startLive(panel, api) {
+  let stopped = false;
+  let timer;
+  const links = el("p", { class: "links", id: "links" });
+  const freq = chartBox("chart-frequency", "Grid frequency (Hz) per ESP32");
+  const power = chartBox("chart-power", "Power flows (W)");
+  const healthTable = el("table", { id: "health" }, el("caption", { class: "help", text: "Components" }));
+  const outbox = el("div", { class: "card", id: "outbox" });
+  panel.append(links, el("div", { class: "charts" }, freq.box, power.box), el("h2", { text: "Health" }), el("div", { class: "card" }, healthTable), el("h2", { text: "Store and forward" }), outbox);
+
+  const times = [];
+  const freqSeries = new Map(); // device -> values[]
+  const powerKeys = [["solar_w", "Solar"], ["load_w", "Home"], ["grid_w", "Grid (import +)"], ["battery_w", "Battery (discharge +)"]];
+  const powerValues = powerKeys.map(() => []);
+  let freqPlot, powerPlot, UPlot;
+  let drainStart;
+
+  const width = () => Math.max(260, Math.min(freq.box.clientWidth - 16, 900));
+  function makeFreqPlot() {
+    freqPlot?.destroy();
+    const devices = [...freqSeries.keys()];
+    freqPlot = new UPlot({ width: width(), height: 220, scales: { x: { time: true } }, series: [{}, ...devices.map((d, i) => ({ label: d, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false }))], axes: [{}, { size: 60 }] },
+      [times, ...devices.map((d) => freqSeries.get(d))], freq.plot);
+  }
+  function makePowerPlot() {
+    powerPlot = new UPlot({ width: width(), height: 220, scales: { x: { time: true } }, series: [{}, ...powerKeys.map(([, label], i) => ({ label, stroke: COLORS[i], width: 2 }))], axes: [{}, { size: 60 }] },
+      [times, ...powerValues], power.plot);
+  }
+
+  async function tick() {
+    if (stopped) return;
+    try {
+      const r = await api("live");
+      if (r.status === 200) update(r.data);
+    } catch { /* gridbox restarting: try again */ }
+    if (!stopped) timer = setTimeout(tick, 1000);
+  }
+
+  function update(s) {
+    times.push(s.t / 1000);
+    let newDevice = false;
+    for (const id of Object.keys(s.frequencyHz)) if (!freqSeries.has(id)) { freqSeries.set(id, times.slice(0, -1).map(() => null)); newDevice = true; }
+    for (const [id, vals] of freqSeries) vals.push(s.frequencyHz[id] ?? null);
+    powerKeys.forEach(([k], i) => powerValues[i].push(s.power[k]));
+    if (times.length > WINDOW) { times.shift(); for (const v of freqSeries.values()) v.shift(); for (const v of powerValues) v.shift(); }
+    if (UPlot) {
+      if (newDevice || !freqPlot) makeFreqPlot(); else freqPlot.setData([times, ...freqSeries.values()]);
+      if (!powerPlot) makePowerPlot(); else powerPlot.setData([times, ...powerValues]);
+    }
+    const rows = Object.entries(s.health.components).map(([name, c]) => el("tr", {}, el("th", { scope: "row", text: name }), el("td", { class: `state-${c.state}`, text: c.state }), el("td", { text: c.message ?? "" })));
+    healthTable.replaceChildren(el("caption", { class: "help", text: `Overall: ${s.health.status}` }), el("tr", {}, el("th", { scope: "col", text: "Component" }), el("th", { scope: "col", text: "State" }), el("th", { scope: "col", text: "Details" })), ...rows);
+    const o = s.outbox;
+    const backlog = o.pendingMemory + o.pendingStored;
+    if (o.pendingStored > 0 && (drainStart === undefined || o.pendingStored > drainStart)) drainStart = o.pendingStored;
+    if (o.pendingStored === 0) drainStart = undefined;
+    const progress = drainStart ? el("progress", { max: drainStart, value: drainStart - o.pendingStored, "aria-label": "Drain progress" }) : null;
+    outbox.replaceChildren(el("p", { text: `Readings accepted ${o.accepted}, delivered to InfluxDB ${o.delivered}, waiting ${backlog} (in memory ${o.pendingMemory}, in the SD-card store ${o.pendingStored}), dropped ${o.dropped}.` }),
+      ...(progress ? [el("p", { text: `Sending the stored backlog: ${drainStart - o.pendingStored} of ${drainStart}` }), progress] : []));
+  }
+
+  api("form").then((r) => {
+    const admin = r.data?.values?.admin ?? {};
+    const items = [];
+    const safe = (u) => typeof u === "string" && /^https?:\/\//i.test(u);
+    if (safe(admin.grafana_url)) items.push(el("a", { href: admin.grafana_url, rel: "noopener", target: "_blank", text: "Grafana" }));
+    if (safe(admin.homeassistant_url)) items.push(el("a", { href: admin.homeassistant_url, rel: "noopener", target: "_blank", text: "Home Assistant" }));
+    if (items.length === 0) items.push(el("span", { class: "help", text: "Links to Grafana and Home Assistant appear here once set under Settings → Admin." }));
+    links.replaceChildren(...items);
+  }).catch(() => undefined);
+  loadUplot().then((U) => { UPlot = U; }).catch(() => { freq.plot.textContent = "Charts unavailable (uplot.js did not load)."; });
+  tick();
+  return () => { stopped = true; clearTimeout(timer); freqPlot?.destroy(); powerPlot?.destroy(); };
+}

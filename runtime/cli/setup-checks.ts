@@ -1,0 +1,41 @@
+import { checkInflux } from "../../provisioning/checks/influx-check.ts";
+import { explainNetworkError, type CheckEntry, type CheckResult } from "../../provisioning/checks/check.ts";
+import { systemClock } from "../core/clock.ts";
+import { ConfigError, GridboxError } from "../core/errors.ts";
+import { createLogger } from "../core/log.ts";
+import { createPowerwallClient, type PowerwallConfig } from "../sources/powerwall/create-client.ts";
+
+/**
+ * The setup page's "Test" buttons, by config section. They live with the composition root because
+ * a check may use an adapter's own client (the Powerwall login is the poller's); the page shows a
+ * button for every section listed here. Adding one: a function and one line.
+ */
+async function checkPowerwall(section: Record<string, unknown>, signal: AbortSignal): Promise<CheckResult> {
+  const cfg = section as unknown as PowerwallConfig;
+  const log = createLogger("setup-check", { level: "silent" });
+  let client;
+  try {
+    client = createPowerwallClient(cfg, { clock: systemClock, log });
+  } catch (err) {
+    if (err instanceof ConfigError) return { ok: false, message: err.problems.map((p) => p.replace(/^\/[^:]*:\s*/, "")).join("; ") };
+    throw err;
+  }
+  const where = cfg.mode === "proxy" ? cfg.proxy_url : `https://${cfg.host}:${cfg.port}`;
+  try {
+    const r = await client.poll(AbortSignal.any([signal, AbortSignal.timeout(Math.max(cfg.timeout_ms, 4000) * 3)]));
+    const soc = (r as { batteryPct?: number; battery_percentage?: number }).batteryPct;
+    return { ok: true, message: `The Powerwall at ${where} answered${typeof soc === "number" ? ` (battery ${soc.toFixed(0)} %)` : ""}.` };
+  } catch (err) {
+    if (err instanceof GridboxError && err.code === "GRIDBOX_SOURCE_AUTH") return { ok: false, message: `The Powerwall at ${where} refused the password. In local mode it is the customer password (often the last 5 characters of the gateway password); in TEDAPI mode the full gateway password from the label.` };
+    if (err instanceof GridboxError && err.code === "GRIDBOX_SOURCE_RATE_LIMITED") return { ok: false, message: "The Powerwall asks gridbox to wait (too many logins): try again in a few minutes." };
+    if (err instanceof GridboxError && err.cause) return { ok: false, message: explainNetworkError(err.cause, "The Powerwall", where) };
+    return { ok: false, message: err instanceof GridboxError ? `The Powerwall at ${where} did not give a reading: ${err.message}` : explainNetworkError(err, "The Powerwall", where) };
+  } finally {
+    client.close();
+  }
+}
+
+export const SETUP_CHECKS: ReadonlyMap<string, CheckEntry> = new Map<string, CheckEntry>([
+  ["influx", { label: "Test InfluxDB (reachable, token may write)", run: checkInflux }],
+  ["powerwall", { label: "Test the Powerwall login", run: checkPowerwall }],
+]);
