@@ -38,11 +38,11 @@ async function startCli(args: string[]): Promise<Spawned> {
   return { child, info: JSON.parse(line) as Info, stderr };
 }
 
-/** SIGTERM; resolves with the exit code (the simulator must stop and exit by itself). */
-function terminate(child: ChildProcess): Promise<number | null> {
+/** SIGTERM; resolves with the exit code, or the signal that ended it (the simulator must stop and exit by itself). */
+function terminate(child: ChildProcess): Promise<number | string | null> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    child.once("exit", (code) => { clearTimeout(timer); resolve(code); });
+    child.once("exit", (code, sig) => { clearTimeout(timer); resolve(code ?? sig); });
     child.kill("SIGTERM");
   });
 }

@@ -33,6 +33,8 @@ export class SimulatedChargePoint {
   limitA: number | undefined;
   meterWh = 1_250_000;
   boots = 0;
+  /** BootNotification accepted since this power-on: until then it sends nothing else (OCPP 1.6 §4.2) */
+  private booted = false;
   private rpc: RPCClient | undefined;
   private meterTimer: NodeJS.Timeout | undefined;
   private lastTickMs = Date.now();
@@ -59,7 +61,9 @@ export class SimulatedChargePoint {
     } as ConstructorParameters<typeof RPCClient>[0]);
     this.rpc = rpc;
     this.handlers(rpc);
-    rpc.on("open", () => { if (this.boots > 0) void this.sendStatus(); });
+    this.booted = false;
+    // a reconnect within one power-on (the network dropped): the box tells its status again
+    rpc.on("open", () => { if (this.booted) void this.sendStatus(); });
     await rpc.connect();
     await this.boot();
     this.meterTimer = setInterval(() => void this.meterTick(), this.o.meterIntervalMs);
@@ -103,6 +107,7 @@ export class SimulatedChargePoint {
     const res = (await this.out("BootNotification", { chargePointVendor: this.o.vendor, chargePointModel: this.o.model, firmwareVersion: "1.0.0-sim" })) as { status: string };
     if (res.status !== "Accepted") throw new Error(`boot ${res.status}`);
     this.boots++;
+    this.booted = true;
     await this.sendStatus();
   }
 

@@ -1,0 +1,24 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Config } from "../../config/schema.ts";
+
+/**
+ * Who may connect to the OCPP central system (checked at the WebSocket upgrade): the configured
+ * identity (or, without one, only the charge point already connected), and the Basic-auth password
+ * of security profile 1 compared in constant time. Answers the reason to refuse, or undefined.
+ */
+type OcppConfig = Config["wallbox"]["ocpp"];
+
+/** Identities come from the network: shown short and without control characters. */
+export const printable = (s: string): string => s.slice(0, 48).replace(/[^\x20-\x7e]/g, "?");
+
+export function authProblem(config: OcppConfig, identity: string, password: Buffer | undefined, connectedIdentity: string | undefined): string | undefined {
+  const { charge_point_id: id, password: expected } = config;
+  if (id && identity !== id) return `unknown charge point identity "${printable(identity)}"`;
+  if (!id && connectedIdentity !== undefined && connectedIdentity !== identity) return `another charge point ("${printable(connectedIdentity)}") is connected; set wallbox.ocpp.charge_point_id`;
+  if (expected) {
+    const given = password ?? Buffer.alloc(0);
+    const h = (b: Buffer | string): Buffer => createHash("sha256").update(b).digest();
+    if (!timingSafeEqual(h(given), h(expected))) return "wrong or missing password";
+  }
+  return undefined;
+}
