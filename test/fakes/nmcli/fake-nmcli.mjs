@@ -85,6 +85,46 @@ async function main() {
     out(`Device '${d.device}' successfully activated with '5a1e7c2e-3b0c-4f0e-9a53-${String(s.devices.indexOf(d)).padStart(12, "0")}'.\n`);
     return;
   }
+  // the setup hotspot's profile (runtime/network/setup-hotspot.ts): add, up, down, delete, with real nmcli's texts
+  const profileName = () => (rest[2] === "id" ? rest[3] : rest[2]);
+  if (obj === "connection" && cmd === "add") {
+    const props = {};
+    for (let k = 2; k + 1 < rest.length; k += 2) props[rest[k]] = rest[k + 1];
+    const name = props["con-name"];
+    s.connections ??= {};
+    s.connections[name] = props;
+    save();
+    out(`Connection '${name}' (6f1c2a4e-0d3b-4c2a-9e5f-000000000001) successfully added.\n`);
+    return;
+  }
+  if (obj === "connection" && cmd === "up") {
+    const name = profileName();
+    const c = s.connections?.[name];
+    if (!c) fail(10, `Error: unknown connection '${name}'.`);
+    const fault = (s.faults?.hotspot_up ?? []).shift();
+    if (fault !== undefined) save();
+    if (fault === "supplicant_timeout") fail(4, "Error: Connection activation failed: 802.1X supplicant took too long to authenticate");
+    const d = device(c.ifname);
+    if (!d || d.state === "unavailable") fail(4, `Error: Connection activation failed: No suitable device found for this connection (device ${c.ifname} not available because device is not available).`);
+    d.state = "connected"; d.connection = name; save();
+    out(`Connection successfully activated (D-Bus active path: /org/freedesktop/NetworkManager/ActiveConnection/7)\n`);
+    return;
+  }
+  if (obj === "connection" && cmd === "down") {
+    const name = profileName();
+    const d = s.devices.find((x) => x.connection === name && x.state === "connected");
+    if (!d) fail(10, `Error: '${name}' is not an active connection.`);
+    d.state = "disconnected"; d.connection = ""; save();
+    out(`Connection '${name}' successfully deactivated (D-Bus active path: /org/freedesktop/NetworkManager/ActiveConnection/7)\n`);
+    return;
+  }
+  if (obj === "connection" && cmd === "delete") {
+    const name = profileName();
+    if (!s.connections?.[name]) fail(10, `Error: unknown connection '${name}'.\nError: cannot delete unknown connection(s): 'id' '${name}'.`);
+    delete s.connections[name]; save();
+    out(`Connection '${name}' (6f1c2a4e-0d3b-4c2a-9e5f-000000000001) successfully deleted.\n`);
+    return;
+  }
   if (obj === "connection" && cmd === "modify") {
     const name = rest[2] === "id" ? rest[3] : rest[2];
     const props = rest.slice(rest[2] === "id" ? 4 : 3);

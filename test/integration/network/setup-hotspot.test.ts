@@ -1,0 +1,102 @@
+import { strict as assert } from "node:assert";
+import { test } from "node:test";
+import { memoryLogger } from "../../../runtime/core/log.ts";
+import { HotspotSupervisor } from "../../../runtime/network/hotspot-supervisor.ts";
+import { HOTSPOT_PROFILE, SetupHotspot } from "../../../runtime/network/setup-hotspot.ts";
+import { FakeClock } from "../../fakes/fake-clock.ts";
+import { installFakeNmcli, type Scenario } from "../../fakes/nmcli/fake-nmcli.ts";
+
+/** The hotspot supervisor against the fake nmcli (real child processes, real nmcli texts), in fake time. */
+const MIN = 60_000;
+const identity = { ssid: "gridbox-9F7E", password: "k7pq2mzx8wtr" };
+const scenario = (): Scenario => ({
+  devices: [
+    { device: "eth0", type: "ethernet", state: "unavailable", connection: "" },
+    { device: "wlan0", type: "wifi", state: "disconnected", connection: "" },
+  ],
+  networks: [],
+});
+
+function setup(setupFinished: { value: boolean }) {
+  const nm = installFakeNmcli(scenario());
+  const clock = new FakeClock();
+  const log = memoryLogger("debug");
+  const hotspot = new SetupHotspot({ interface: "wlan0", address: "10.42.0.1/24", identity, clock, log, retryDelayMs: 10_000, timeoutMs: 10_000 });
+  const sup = new HotspotSupervisor({ hotspot, clock, log, setupFinished: () => setupFinished.value, checkIntervalMs: 15_000, offlineAfterMs: 10 * MIN });
+  const verbs = (): string[] => nm.calls().map((c) => { const k = c.argv.findIndex((a) => a === "device" || a === "connection"); return c.argv.slice(k, k + 2).join(" "); });
+  return { nm, clock, log, hotspot, sup, verbs };
+}
+
+test("no config yet: the hotspot comes up (profile made fresh, then activated); the password stays out of the log", async () => {
+  const t = setup({ value: false });
+  try {
+    t.sup.start();
+    await t.sup.check();
+    assert.deepEqual(t.verbs(), ["device status", "connection delete", "connection add", "connection up"]);
+    const add = t.nm.calls()[2]?.argv ?? [];
+    for (const [k, v] of [["802-11-wireless.mode", "ap"], ["ipv4.method", "shared"], ["wifi-sec.key-mgmt", "wpa-psk"], ["ssid", identity.ssid], ["autoconnect", "no"]]) {
+      assert.equal(add[add.indexOf(k as string) + 1], v, k);
+    }
+    assert.equal(t.hotspot.active, true);
+    assert.equal(t.nm.read().devices[1]?.connection, HOTSPOT_PROFILE);
+    assert.ok(!t.log.lines.join("\n").includes(identity.password));
+    await t.sup.stop();
+    assert.equal(t.hotspot.active, false, "stop() takes it down");
+    assert.equal(t.clock.pending, 0, "no timer left");
+    assert.equal(t.nm.read().connections?.[HOTSPOT_PROFILE], undefined, "and removes the profile");
+  } finally { t.nm.cleanup(); }
+});
+
+test("after setup: down on the home network, up after N minutes without it, down again when it is back", async () => {
+  const finished = { value: true };
+  const t = setup(finished);
+  try {
+    t.nm.update((s) => { const eth = s.devices[0]!; eth.state = "connected"; eth.connection = "Wired connection 1"; });
+    t.sup.start();
+    await t.sup.check();
+    assert.equal(t.hotspot.active, false);
+    t.nm.update((s) => { const eth = s.devices[0]!; eth.state = "disconnected"; eth.connection = ""; });
+    await t.clock.advance(5 * MIN); await t.sup.check();
+    assert.equal(t.hotspot.active, false, "5 minutes: not yet");
+    await t.clock.advance(6 * MIN); await t.sup.check();
+    assert.equal(t.hotspot.active, true, "11 minutes without home: up");
+    assert.match(t.sup.health().message ?? "", /unreachable for 11 min/);
+    t.nm.update((s) => { const eth = s.devices[0]!; eth.state = "connected"; eth.connection = "Wired connection 1"; });
+    await t.clock.advance(15_000); await t.sup.check();
+    assert.equal(t.hotspot.active, false, "home is back: down");
+    assert.deepEqual(t.verbs().slice(-2), ["connection down", "connection delete"]);
+    await t.sup.stop();
+  } finally { t.nm.cleanup(); }
+});
+
+test("the setup button opens it on a healthy home network", async () => {
+  const t = setup({ value: true });
+  try {
+    t.nm.update((s) => { const eth = s.devices[0]!; eth.state = "connected"; eth.connection = "Wired connection 1"; });
+    t.sup.start();
+    await t.sup.check();
+    assert.equal(t.hotspot.active, false);
+    t.sup.buttonHeld();
+    await t.sup.check();
+    assert.equal(t.hotspot.active, true);
+    await t.sup.stop();
+  } finally { t.nm.cleanup(); }
+});
+
+test("a first activation that fails (supplicant too slow) is retried after the retry delay", async () => {
+  const t = setup({ value: false });
+  try {
+    t.nm.update((s) => { s.faults = { hotspot_up: ["supplicant_timeout"] }; });
+    t.sup.start();
+    // the first `connection up` fails; up() then waits retryDelayMs on the fake clock
+    for (let i = 0; i < 500 && t.verbs().filter((v) => v === "connection up").length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && t.clock.pending === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(t.hotspot.active, false);
+    await t.clock.advance(10_000);
+    await t.sup.check();
+    assert.equal(t.hotspot.active, true);
+    assert.equal(t.verbs().filter((v) => v === "connection up").length, 2);
+    assert.match(t.log.lines.join("\n"), /did not come up \(attempt 1 of 3\).*802\.1X supplicant took too long/);
+    await t.sup.stop();
+  } finally { t.nm.cleanup(); }
+});
