@@ -8,7 +8,10 @@ import { GridSignal } from "./grid-signal.ts";
  * publishes the retained birth message, then measurements at `rateHz` in messages of `batch`
  * readings, status telemetry every `statusEveryS` and a log line now and then. Like a real device
  * it may start with an unsynced clock (1970 timestamps) and it reconnects when the broker drops it,
- * keeping only its last DEVICE_QUEUE_READINGS readings from the time it was offline.
+ * keeping only its last DEVICE_QUEUE_READINGS readings from the time it was offline. Each reading
+ * carries the time it was sampled (reading k of a device at t0 + k / rateHz), so readings sent late
+ * in a catch-up burst (after a stall or an outage) keep their own times: a device never gives two
+ * readings the same timestamp, and its timestamps only grow.
  */
 export interface SimulatedDevice { id: string; password: string }
 
@@ -77,11 +80,10 @@ export function startSimulator(opts: SimulatorOptions): RunningSimulator {
   const startedMs = Date.now();
   const rnd = mulberry32(opts.seed ?? 1);
   const json = (v: unknown): string => (opts.pretty ? JSON.stringify(v, null, "\t") : JSON.stringify(v));
-  const nowUs = (): number => {
-    const ms = Date.now();
-    // before "SNTP": the device counts from boot as if it were 1970
-    return opts.unsyncedForS && ms - startedMs < opts.unsyncedForS * 1000 ? (ms - startedMs) * 1000 : ms * 1000;
-  };
+  /** the device's clock at `ms`: before "SNTP" it counts from boot as if it were 1970 */
+  const clockUs = (ms: number): number =>
+    Math.round(opts.unsyncedForS && ms - startedMs < opts.unsyncedForS * 1000 ? (ms - startedMs) * 1000 : ms * 1000);
+  const nowUs = (): number => clockUs(Date.now());
   const clients: MqttClient[] = [];
   const byId = new Map<string, MqttClient>();
   const timers: NodeJS.Timeout[] = [];
@@ -112,7 +114,14 @@ export function startSimulator(opts: SimulatorOptions): RunningSimulator {
 
   function runDevice(dev: SimulatedDevice, client: MqttClient): void {
     const signal = new GridSignal(mulberry32(Math.floor(rnd() * 2 ** 32)));
-    const periodUs = 1_000_000 / rateHz;
+    const periodMs = 1000 / rateHz;
+    let lastUs = -1;
+    /** reading k was sampled at t0 + k * period; never at or before the previous reading's time */
+    const sampledUs = (k: number): number => {
+      const us = Math.max(clockUs((t0 ?? Date.now()) + k * periodMs), lastUs + 1);
+      lastUs = us;
+      return us;
+    };
     let due = 0; // readings owed since start, sent in whole batches
     let sentReadings = 0;
     let t0: number | undefined;
@@ -135,9 +144,8 @@ export function startSimulator(opts: SimulatorOptions): RunningSimulator {
       due = Math.floor(((end - t0) * rateHz) / 1000);
       while (due - sentReadings >= batch || (opts.durationMs !== undefined && end >= t0 + opts.durationMs && due > sentReadings)) {
         const n = Math.min(batch, due - sentReadings);
-        const base = nowUs() - Math.round((n - 1) * periodUs);
         const readings: MeasurementPayload[] = [];
-        for (let i = 0; i < n; i++) readings.push(signal.next(base + Math.round(i * periodUs)));
+        for (let i = 0; i < n; i++) readings.push(signal.next(sampledUs(sentReadings + i)));
         client.publish(topicFor(dev.id, "measurement"), json(n === 1 && batch === 1 ? readings[0] : readings), { qos });
         sentReadings += n;
         result.messages++;

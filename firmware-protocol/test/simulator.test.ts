@@ -92,3 +92,58 @@ test("the CLI runs N devices for a duration and prints a JSON summary; bad argum
     assert.match(bad.stderr, /no devices/);
   } finally { await b.close(); }
 });
+
+/** Every reading's timestamp of one device, in the order the broker received them. */
+function timestamps(messages: { topic: string; payload: Buffer }[], id: string): number[] {
+  const out: number[] = [];
+  for (const m of messages) {
+    if (!m.topic.startsWith(`open_grid_monitor/${id}/`)) continue;
+    const x = readMessage(m.topic, m.payload);
+    if (!isFault(x) && x.type === "measurement") out.push(...x.readings.map((r) => r.timestamp));
+  }
+  return out;
+}
+
+function assertStrictlyIncreasing(ts: number[], what: string): void {
+  assert.equal(new Set(ts).size, ts.length, `${what}: ${ts.length - new Set(ts).size} repeated timestamps`);
+  for (let i = 1; i < ts.length; i++) assert.ok(ts[i]! > ts[i - 1]!, `${what}: reading ${i} at ${ts[i]} after ${ts[i - 1]}`);
+}
+
+test("catching up after a stall: readings keep their sampling times, no timestamp twice (also batched, also across an unsynced clock)", async () => {
+  const b = await bareBroker();
+  const ids = simulatedDeviceIds(2);
+  // device 1: one reading per message; device 2: batches of 7, clock unsynced for the first 0.3 s
+  const one = startSimulator({ url: b.url, devices: [{ id: ids[0]!, password: "x" }], rateHz: 500, batch: 1 });
+  const batched = startSimulator({ url: b.url, devices: [{ id: ids[1]!, password: "x" }], rateHz: 500, batch: 7, unsyncedForS: 0.3 });
+  try {
+    await Promise.all([one.connected, batched.connected]);
+    for (let stall = 0; stall < 3; stall++) {
+      await new Promise((r) => setTimeout(r, 150));
+      const until = Date.now() + 250;
+      while (Date.now() < until) { /* the event loop stalls: ~125 readings fall due at once */ }
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  } finally { await one.stop(); await batched.stop(); await b.close(); }
+  for (const [i, id] of ids.entries()) {
+    const ts = timestamps(b.messages, id);
+    assert.ok(ts.length > 300, `${id}: ${ts.length} readings`);
+    assertStrictlyIncreasing(ts, `device ${i + 1}`);
+    const gaps = ts.slice(1).map((t, k) => t - ts[k]!);
+    assert.ok(gaps.filter((g) => g === 2000).length > ts.length * 0.8, "readings 2 ms apart at 500 Hz, as sampled");
+  }
+});
+
+test("catching up after an outage: the queued readings keep their times, none repeated", async () => {
+  const b = await bareBroker();
+  const [id] = simulatedDeviceIds(1) as [string];
+  const sim = startSimulator({ url: b.url, devices: [{ id, password: "x" }], rateHz: 400, batch: 20 });
+  try {
+    await sim.connected;
+    while (sim.result.readings < 100) await new Promise((r) => setTimeout(r, 20));
+    sim.dropConnection(id);
+    const until = Date.now() + 5000;
+    while (sim.result.connects < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+  } finally { await sim.stop(); await b.close(); }
+  assertStrictlyIncreasing(timestamps(b.messages, id), "after the outage");
+});
