@@ -1,4 +1,4 @@
-import type { DashboardSpec, Reduce, Rows, Series } from "./spec.ts";
+import { deviceFilters, type DashboardSpec, type Reduce, type Rows, type Series } from "./spec.ts";
 
 /**
  * Series and rows as InfluxQL raw queries for Grafana's InfluxDB datasource. `$timeFilter` and
@@ -14,7 +14,7 @@ const REDUCE: Record<Exclude<Reduce, "rate">, string> = { mean: "mean", last: "l
 export function influxFilters(spec: Pick<DashboardSpec, "hostFrom" | "deviceTag">, measurement: string, where: Readonly<Record<string, string>> = {}): string {
   const parts = ["$timeFilter"];
   if (spec.hostFrom) parts.push(`${q("host")} =~ /^$host$/`);
-  if (spec.deviceTag && spec.deviceTag.measurement === measurement) parts.push(`${q(spec.deviceTag.tag)} =~ /^$device$/`);
+  if (spec.deviceTag && deviceFilters(spec, measurement)) parts.push(`${q(spec.deviceTag.tag)} =~ /^$device$/`);
   for (const [k, v] of Object.entries(where)) parts.push(`${q(k)} = ${lit(v)}`);
   return parts.join(" AND ");
 }

@@ -1,4 +1,4 @@
-import type { DashboardSpec, Series } from "./spec.ts";
+import { deviceFilters, type DashboardSpec, type Series } from "./spec.ts";
 
 /**
  * Series as PromQL (also valid MetricsQL) for VictoriaMetrics, which stores a line-protocol field as
@@ -15,7 +15,7 @@ const ACROSS: Record<Series["reduce"], string> = { mean: "avg", last: "max", max
 export function promSelector(spec: Pick<DashboardSpec, "hostFrom" | "deviceTag">, measurement: string, field: string, where: Readonly<Record<string, string>> = {}): string {
   const labels: string[] = [];
   if (spec.hostFrom) labels.push('host=~"$host"');
-  if (spec.deviceTag && spec.deviceTag.measurement === measurement) labels.push(`${spec.deviceTag.tag}=~"$device"`);
+  if (spec.deviceTag && deviceFilters(spec, measurement)) labels.push(`${spec.deviceTag.tag}=~"$device"`);
   for (const [k, v] of Object.entries(where)) labels.push(`${k}=${lit(v)}`);
   return `${vmSeriesName(measurement, field)}{${labels.join(", ")}}`;
 }

@@ -63,11 +63,15 @@ export interface DashboardSpec {
   /** extra dashboard variables: a constant-like textbox, e.g. the nominal grid frequency */
   textVariables?: readonly { name: string; label: string; value: string }[];
   /** tag the `device` variable lists (a multi-select), e.g. device_id; omit for none */
-  deviceTag?: { measurement: string; field: string; tag: string; label: string };
+  deviceTag?: { measurement: string; field: string; tag: string; label: string; alsoOn?: readonly string[] };
   /** the measurement + field the `host` variable lists hosts from; omit when the measurements carry no host tag */
   hostFrom?: { measurement: string; field: string };
   rows: readonly { title: string; panels: readonly PanelSpec[] }[];
 }
+
+/** Does the `device` variable filter this measurement? */
+export const deviceFilters = (spec: Pick<DashboardSpec, "deviceTag">, measurement: string): boolean =>
+  spec.deviceTag !== undefined && (spec.deviceTag.measurement === measurement || (spec.deviceTag.alsoOn ?? []).includes(measurement));
 
 /** Every (measurement, field) a dashboard reads in a dialect. */
 export function fieldsRead(spec: DashboardSpec, dialect: Dialect): { measurement: string; field: string }[] {

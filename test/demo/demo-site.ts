@@ -7,6 +7,8 @@ import { memoryLogger } from "../../runtime/core/log.ts";
 import { hashPassword } from "../../runtime/core/password-hash.ts";
 import { startGridbox, type Gridbox } from "../../runtime/main.ts";
 import { InfluxV1Sink } from "../../runtime/sinks/influx-v1-sink.ts";
+import { HoymilesSource } from "../../runtime/sources/hoymiles/source.ts";
+import { startDtuSimulator } from "../sim/hoymiles/dtu-simulator.ts";
 import { buildOutbox, type Harness } from "../integration/store-and-forward/harness.ts";
 import { startDemoPowerwall } from "../sim/powerwall/demo-site.ts";
 import { startDemoWallbox } from "../sim/wallbox/demo-wallbox.ts";
@@ -17,7 +19,8 @@ import { VictoriaMetrics } from "../support/victoria-metrics.ts";
  * The whole demo site, for `make demo` and for tests that need data gridbox wrote: simulated ESP32
  * grid monitors over the embedded broker (the first seconds with an unsynced clock, as after a
  * boot), a simulated Powerwall polled over its real wire protocol, a go-e wallbox with a car
- * charging from solar surplus, Home Assistant discovery. Readings go to a real VictoriaMetrics
+ * charging from solar surplus, a Hoymiles DTU with its inverters (TCP 10081 protocol), Home
+ * Assistant discovery. Readings go to a real VictoriaMetrics
  * (gridbox's configured sink) and, when `influxdb1` is set, the same points also to a real
  * InfluxDB 1.6 through the InfluxDB 1.x sink and a second outbox.
  */
@@ -59,6 +62,7 @@ export async function startDemoSite(o: DemoOptions = {}): Promise<DemoSite> {
   const pw = await startDemoPowerwall({ mode: o.powerwall ?? "local", dir, scenario: "day", solarPeakW: 10_000, intervalMs: o.powerwallIntervalMs ?? 5000 });
   const wb = await startDemoWallbox({ driver: "goe", mode: "solar" });
   const stopCoupling = wb.coupleTo(pw.sim.state.physics);
+  const dtu = await startDtuSimulator();
 
   const { config, secrets } = parseConfig({
     site: { name: "demo" },
@@ -77,6 +81,12 @@ export async function startDemoSite(o: DemoOptions = {}): Promise<DemoSite> {
     ...(vm ? { influx: { url: vm.url, org: "demo", bucket: "demo" } } : {}),
   });
   const gb = await startGridbox({ config, secrets, path: "demo", warnings: [] }, o.quiet ? { log: memoryLogger("warn") } : {});
+  // the Hoymiles source on gridbox's context, as main composes sources (it polls at once, then every 35 s)
+  const hoymiles = new HoymilesSource(gb.ctx, {
+    enabled: true, name: "DTU", host: dtu.address.host, port: dtu.address.port, dtus: [],
+    interval_ms: 35_000, timeout_ms: 10_000, request_spacing_ms: 2_000, max_backoff_ms: 600_000, info_refresh_ms: 7_200_000,
+  });
+  await hoymiles.start(new AbortController().signal);
   let influx: DemoSite["influx"];
   if (db) {
     const outbox = buildOutbox({ url: db.url, precision: "us", flushIntervalMs: 250, sink: new InfluxV1Sink({ url: db.url, database: "gridbox", precision: "us", timeoutMs: 5000 }) });
@@ -96,10 +106,12 @@ export async function startDemoSite(o: DemoOptions = {}): Promise<DemoSite> {
     gb, sim, vm, influx, haPassword,
     async stop() {
       await sim.stop();
+      await hoymiles.stop();
       await gb.stop();
       stopCoupling();
       await wb.stop();
       await pw.sim.stop();
+      await dtu.stop();
       if (influx) { await influx.outbox.outbox.stop(); influx.outbox.cleanup(); await influx.db.destroy(); }
       await vm?.destroy();
     },
