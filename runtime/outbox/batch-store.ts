@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 
@@ -53,7 +53,8 @@ export class BatchStore {
   constructor(readonly path: string, readonly maxBytes: number, private readonly nowMs: () => number = Date.now, private readonly synchronous: "normal" | "full" = "normal") {}
 
   open(opts: { readonly?: boolean } = {}): this {
-    if (!opts.readonly && this.path !== ":memory:") mkdirSync(dirname(this.path), { recursive: true });
+    const onDisk = !opts.readonly && this.path !== ":memory:";
+    if (onDisk) this.privateFile();
     const db = new Database(this.path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
     try {
       if (!opts.readonly) {
@@ -62,6 +63,8 @@ export class BatchStore {
         db.pragma(`synchronous = ${this.synchronous === "full" ? "FULL" : "NORMAL"}`);
         db.exec(SCHEMA);
       }
+      // SQLite gives -wal and -shm the database file's mode; older stores (0644) are fixed here
+      if (onDisk) for (const ext of ["-wal", "-shm"]) if (existsSync(this.path + ext)) chmodSync(this.path + ext, 0o600);
       db.pragma("busy_timeout = 5000");
       this.stmts = this.prepare(db, opts.readonly ?? false);
     } catch (err) {
@@ -71,6 +74,17 @@ export class BatchStore {
     this.db = db;
     this.refresh();
     return this;
+  }
+
+  /**
+   * The readings are the household's data: the store file is created 0600 before SQLite opens it
+   * (SQLite then creates -wal and -shm with the same mode), whatever the umask, and an existing
+   * file is made 0600 too.
+   */
+  private privateFile(): void {
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(this.path, "a", 0o600));
+    chmodSync(this.path, 0o600);
   }
 
   /**

@@ -9,7 +9,7 @@ import type { WallboxConfig, WallboxController } from "./controller.ts";
 import { parseGrafanaPayload, PayloadError } from "./grafana-payload.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { RepeatFilter } from "./repeat-filter.ts";
-import { checkHmac, checkToken } from "./webhook-auth.ts";
+import { checkHmac, checkToken, SeenSignatures } from "./webhook-auth.ts";
 
 /**
  * POST /webhook/grafana and POST /webhook/test. Order of checks: rate limit (429), token (401),
@@ -35,6 +35,7 @@ export function webhookRoutes(deps: WebhookDeps) {
   const repeats = new RepeatFilter();
   const limiter = new RateLimiter(config.rate_limit_per_minute, () => clock.nowMs());
   const limited = new Set<string>();
+  const seenSignatures = new SeenSignatures();
 
   /** The checks every webhook shares; sends the error and returns false when one fails. */
   function admit(req: FastifyRequest, reply: FastifyReply, source: CommandSource): boolean {
@@ -56,8 +57,8 @@ export function webhookRoutes(deps: WebhookDeps) {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       problem = checkHmac(raw, req.headers, {
         secret: config.hmac_secret, header: config.hmac_header, timestampHeader: config.hmac_timestamp_header,
-        requireTimestamp: config.hmac_require_timestamp, toleranceMs: config.timestamp_tolerance_ms,
-      }, clock.nowMs());
+        toleranceMs: config.timestamp_tolerance_ms,
+      }, clock.nowMs(), seenSignatures);
     }
     if (problem) {
       audit.record({ source, client: req.ip, result: "unauthorized", detail: problem });

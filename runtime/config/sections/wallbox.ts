@@ -16,8 +16,8 @@ const grafana = section({
   token: Type.Optional(secret("Bearer token Grafana sends (contact point: Authorization header credentials)")),
   hmac_secret: Type.Optional(secret("HMAC-SHA256 secret of the contact point; when set, every webhook must carry a valid signature")),
   hmac_header: Type.String({ minLength: 1, default: "X-Grafana-Alerting-Signature", description: "header holding the hex HMAC" }),
-  hmac_timestamp_header: Type.String({ minLength: 1, default: "X-Grafana-Alerting-Timestamp", description: "timestamp header configured in Grafana; when a request carries it, the signature covers `<ts>:<body>`" }),
-  hmac_require_timestamp: Type.Boolean({ default: false, description: "refuse signatures without the timestamp header (replay protection)" }),
+  hmac_timestamp_header: Type.String({ minLength: 1, default: "X-Grafana-Alerting-Timestamp", description: "timestamp header set in Grafana's HMAC settings (required with hmac_secret: the signature covers `<ts>:<body>`)" }),
+  hmac_require_timestamp: Type.Optional(Type.Literal(true, { description: "always true (the timestamp is required with hmac_secret, and a signature is accepted once); kept so older configs load" })),
   timestamp_tolerance_ms: durationMs(300_000, "accepted clock skew / replay window of the timestamp header"),
   rate_limit_per_minute: Type.Integer({ minimum: 1, default: 60, description: "webhook requests per client address per minute" }),
   alerts: Type.Record(Type.String({ pattern: "^[^.]+\\.(firing|resolved)$" }), Type.String({ pattern: ACTION_PATTERN }), {

@@ -119,33 +119,47 @@ test("bad JSON, no token, wrong token and a non-Grafana body get JSON errors and
   assert.equal(basic.status, 200);
 });
 
-test("HMAC-SHA256 of the raw body, with and without the timestamp header", async () => {
+test("HMAC-SHA256 of the raw body as Grafana signs it: the timestamp is required, the window enforced, a replay refused", async () => {
   const secret = "hmac-secret-9f2a";
   const { post, t } = await setup({ hmac_secret: secret });
   const body = fixture("unified-firing.json");
   const auth = { authorization: `Bearer ${TOKEN}` };
-  const good = await post("/webhook/grafana", body, { ...auth, "x-grafana-alerting-signature": signBody(secret, body) });
-  assert.equal(good.status, 200);
-  const reserialised = JSON.stringify(JSON.parse(body));
-  const bad = await post("/webhook/grafana", reserialised, { ...auth, "x-grafana-alerting-signature": signBody(secret, body) });
-  assert.deepEqual([bad.status, bad.body.error], [401, "bad signature"], "the signature covers the raw bytes");
-  const missing = await post("/webhook/grafana", body, auth);
-  assert.deepEqual([missing.status, missing.body.error], [401, "missing X-Grafana-Alerting-Signature header"]);
+  // Grafana's HMACRoundTripper with timestampHeader set: Unix seconds, signature = hex HMAC of "<ts>:" + body
+  const grafana = (ts: string, raw = body) => ({ ...auth, "X-Grafana-Alerting-Timestamp": ts, "X-Grafana-Alerting-Signature": signBody(secret, raw, ts) });
   const ts = String(Math.floor(t.clock.nowMs() / 1000));
-  const withTs = await post("/webhook/grafana", body, { ...auth, "x-grafana-alerting-timestamp": ts, "x-grafana-alerting-signature": signBody(secret, body, ts) });
-  assert.equal(withTs.status, 200);
+  const good = await post("/webhook/grafana", body, grafana(ts));
+  assert.equal(good.status, 200);
+  const replay = await post("/webhook/grafana", body, grafana(ts));
+  assert.deepEqual([replay.status, replay.body.error], [401, "replayed signature (already accepted within the timestamp window)"]);
+  const noTs = await post("/webhook/grafana", body, { ...auth, "x-grafana-alerting-signature": signBody(secret, body) });
+  assert.equal(noTs.status, 401, "a signature without a timestamp would stay valid forever");
+  assert.match(String(noTs.body.error), /^missing X-Grafana-Alerting-Timestamp header/);
+  const reserialised = JSON.stringify(JSON.parse(body));
+  const bad = await post("/webhook/grafana", reserialised, { ...grafana(ts), "X-Grafana-Alerting-Signature": signBody(secret, body, ts) });
+  assert.deepEqual([bad.status, bad.body.error], [401, "bad signature"], "the signature covers the raw bytes");
+  const missing = await post("/webhook/grafana", body, { ...auth, "x-grafana-alerting-timestamp": ts });
+  assert.deepEqual([missing.status, missing.body.error], [401, "missing X-Grafana-Alerting-Signature header"]);
   const noTsInSig = await post("/webhook/grafana", body, { ...auth, "x-grafana-alerting-timestamp": ts, "x-grafana-alerting-signature": signBody(secret, body) });
   assert.equal(noTsInSig.status, 401);
   const old = String(Number(ts) - 3600);
-  const replay = await post("/webhook/grafana", body, { ...auth, "x-grafana-alerting-timestamp": old, "x-grafana-alerting-signature": signBody(secret, body, old) });
-  assert.deepEqual([replay.status, replay.body.error], [401, "X-Grafana-Alerting-Timestamp outside the accepted window"]);
+  const stale = await post("/webhook/grafana", body, grafana(old));
+  assert.deepEqual([stale.status, stale.body.error], [401, "X-Grafana-Alerting-Timestamp outside the accepted window"]);
+  // the next notification a second later signs a new timestamp: accepted
+  await t.clock.advance(1000);
+  const next = String(Number(ts) + 1);
+  assert.equal((await post("/webhook/grafana", fixture("unified-resolved.json"), grafana(next, fixture("unified-resolved.json")))).status, 200);
+  assert.equal((await post("/webhook/grafana", fixture("unified-resolved.json"), grafana(next, fixture("unified-resolved.json")))).status, 401, "replayed again");
+  // once the timestamp is outside the window, the window check refuses it (and the memory forgets it)
+  await t.clock.advance(301_000);
+  assert.equal((await post("/webhook/grafana", body, grafana(ts))).body.error, "X-Grafana-Alerting-Timestamp outside the accepted window");
 });
 
 test("HMAC alone authenticates when no token is configured; nothing configured refuses everything", async () => {
   const secret = "only-hmac-4e1d";
   const a = await setup({ token: undefined, hmac_secret: secret });
   const body = fixture("unified-firing.json");
-  assert.equal((await a.post("/webhook/grafana", body, { "x-grafana-alerting-signature": signBody(secret, body) })).status, 200);
+  const ts = String(Math.floor(a.t.clock.nowMs() / 1000));
+  assert.equal((await a.post("/webhook/grafana", body, { "x-grafana-alerting-timestamp": ts, "x-grafana-alerting-signature": signBody(secret, body, ts) })).status, 200);
   const b = await setup({ token: undefined });
   const res = await b.post("/webhook/grafana", body, {});
   assert.equal(res.status, 401);

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -47,6 +47,30 @@ test("at the cap the oldest batches are dropped and every dropped reading is cou
   assert.equal(again.stats().dropped, droppedReadings, "the drop counter is persisted");
   assert.deepEqual(again.totalsNow, t, "totals are recomputed on open");
   again.close();
+});
+
+test("the store, its -wal and -shm are created 0600 whatever the umask, and an older 0644 store is made 0600", () => {
+  const mode = (p: string): string => (statSync(p).mode & 0o777).toString(8);
+  const old = process.umask(0o022);
+  try {
+    const path = join(dir, "private", "outbox.db");
+    const s = new BatchStore(path, 1 << 20).open();
+    s.append(batch(1), 10);
+    assert.deepEqual([mode(path), mode(`${path}-wal`), mode(`${path}-shm`)], ["600", "600", "600"]);
+    assert.equal(mode(join(dir, "private")), "700", "a directory it creates is private too");
+    s.close();
+    const legacy = join(dir, "legacy.db");
+    const l = new BatchStore(legacy, 1 << 20).open();
+    l.append(batch(2), 10);
+    l.close();
+    for (const p of [legacy, `${legacy}-wal`, `${legacy}-shm`]) if (existsSync(p)) chmodSync(p, 0o644);
+    const reopened = new BatchStore(legacy, 1 << 20).open();
+    reopened.append(batch(3), 10);
+    assert.deepEqual([legacy, `${legacy}-wal`, `${legacy}-shm`].filter(existsSync).map(mode), [legacy, `${legacy}-wal`, `${legacy}-shm`].filter(existsSync).map(() => "600"));
+    reopened.close();
+  } finally {
+    process.umask(old);
+  }
 });
 
 test("dead letters are kept apart, counted, and bounded", () => {

@@ -5,7 +5,7 @@ import { parseAction, parseCommandBody } from "../../../runtime/wallbox/command.
 import { parseGrafanaPayload, PayloadError } from "../../../runtime/wallbox/grafana-payload.ts";
 import { RateLimiter } from "../../../runtime/wallbox/rate-limiter.ts";
 import { RepeatFilter } from "../../../runtime/wallbox/repeat-filter.ts";
-import { checkHmac, checkToken, signBody } from "../../../runtime/wallbox/webhook-auth.ts";
+import { checkHmac, checkToken, SeenSignatures, signBody } from "../../../runtime/wallbox/webhook-auth.ts";
 
 test("alert names match case- and style-insensitively", () => {
   for (const n of ["HighSolarProduction", "high_solar_production", "high-solar-production", "HIGH SOLAR PRODUCTION"]) assert.equal(normalizeAlertName(n), "highsolarproduction");
@@ -42,11 +42,25 @@ test("token and HMAC checks", () => {
   assert.equal(checkToken(`Basic ${Buffer.from("u:abcd1234").toString("base64")}`, "abcd1234"), undefined);
   assert.equal(checkToken(`Basic ${Buffer.from("abcd1234").toString("base64")}`, "abcd1234"), "invalid token");
   const body = Buffer.from('{"a":1}');
-  const s = { secret: "k3y-long", header: "X-Sig", timestampHeader: "X-Ts", requireTimestamp: true, toleranceMs: 1000 };
-  assert.equal(checkHmac(body, { "x-sig": signBody("k3y-long", body, "100"), "x-ts": "100" }, s, 100_500), undefined);
-  assert.equal(checkHmac(body, { "x-sig": signBody("k3y-long", body) }, s, 100_500), "missing X-Ts header");
+  const s = { secret: "k3y-long", header: "X-Sig", timestampHeader: "X-Ts", toleranceMs: 1000 };
+  const seen = new SeenSignatures();
+  assert.equal(checkHmac(body, { "x-sig": signBody("k3y-long", body, "100"), "x-ts": "100" }, s, 100_500, seen), undefined);
+  assert.match(checkHmac(body, { "x-sig": signBody("k3y-long", body, "100"), "x-ts": "100" }, s, 100_600, seen) ?? "", /^replayed signature/);
+  assert.equal(checkHmac(body, { "x-sig": signBody("k3y-long", body, "101"), "x-ts": "101" }, s, 100_600, seen), undefined);
+  assert.match(checkHmac(body, { "x-sig": signBody("k3y-long", body) }, s, 100_500) ?? "", /^missing X-Ts header/);
   assert.equal(checkHmac(body, { "x-sig": "zz", "x-ts": "100" }, s, 100_500), "bad signature");
   assert.equal(checkHmac(body, { "x-sig": signBody("k3y-long", body, "100"), "x-ts": "1e3" }, s, 100_500), "X-Ts outside the accepted window");
+});
+
+test("seen signatures: remembered until their window ends, expired ones forgotten, bounded", () => {
+  const seen = new SeenSignatures(3);
+  assert.equal(seen.seen("a", 2000, 1000), false);
+  assert.equal(seen.seen("a", 2000, 1500), true);
+  assert.equal(seen.seen("b", 2500, 1500), false);
+  assert.equal(seen.seen("a", 3000, 2100), false, "a's window ended: the timestamp check refuses it from now on");
+  assert.equal(seen.size, 2, "expired entries are dropped");
+  for (const sig of ["c", "d", "e"]) seen.seen(sig, 9000, 2200);
+  assert.equal(seen.size, 3);
 });
 
 test("repeat filter per fingerprint and status, bounded; rate limiter refills", () => {
