@@ -17,10 +17,19 @@ export class BrokerStats {
   /** retained PUBLISHes stored as non-retained (a device may retain only its status) */
   retainRefused = 0;
   packetsTooLarge = 0;
+  /** connections closed for a string with ill-formed UTF-8 or U+0000 (MQTT-1.5.3-1/-2) */
+  invalidStrings = 0;
   subscribeDenied = 0;
   clientErrors = 0;
   readonly connects = new Map<ConnectResult, number>();
+  /** sockets closed on accept, by why: max_connections, per_address, pending_per_address, address_throttled */
+  readonly refusedBy = new Map<string, number>();
   readonly publishDenied = new Map<PublishDenial, number>();
+
+  refuseConnection(reason: string): void {
+    this.connectionsRefused++;
+    this.refusedBy.set(reason, (this.refusedBy.get(reason) ?? 0) + 1);
+  }
 
   connect(result: ConnectResult): void { this.connects.set(result, (this.connects.get(result) ?? 0) + 1); }
   denyPublish(reason: PublishDenial): void { this.publishDenied.set(reason, (this.publishDenied.get(reason) ?? 0) + 1); }
@@ -34,12 +43,13 @@ export class BrokerStats {
       const c = counter(metrics, name, help);
       (c as unknown as { collect?: () => void }).collect = () => { c.reset(); c.inc(read()); };
     };
-    total("gridbox_broker_connections_refused_total", "connections closed at once because max_connections were open", () => stats.connectionsRefused);
+    total("gridbox_broker_connections_refused_total", "connections closed on accept (max_connections, the per-address bounds, or a throttled address)", () => stats.connectionsRefused);
     total("gridbox_broker_messages_received_total", "PUBLISH packets received from clients", () => stats.messagesReceived);
     total("gridbox_broker_bytes_received_total", "PUBLISH payload bytes received from clients", () => stats.bytesReceived);
     total("gridbox_broker_oversized_dropped_total", "PUBLISH packets over max_payload_bytes, not delivered", () => stats.oversizedDropped);
     total("gridbox_broker_retain_refused_total", "retained PUBLISH packets not stored (devices retain only their status topic)", () => stats.retainRefused);
     total("gridbox_broker_packets_too_large_total", "connections closed for announcing a packet far over max_payload_bytes (memory bound)", () => stats.packetsTooLarge);
+    total("gridbox_broker_invalid_strings_total", "connections closed for a topic or other string with ill-formed UTF-8 or U+0000 (MQTT-1.5.3)", () => stats.invalidStrings);
     total("gridbox_broker_subscribe_denied_total", "subscriptions refused by the ACL (SUBACK 0x80)", () => stats.subscribeDenied);
     total("gridbox_broker_client_errors_total", "connections ended by an error (keepalive or connect timeout, protocol error, denied publish)", () => stats.clientErrors);
     const connects = counter(metrics, "gridbox_broker_connects_total", "CONNECT attempts by result", ["result"]);
@@ -58,11 +68,13 @@ export class BrokerStats {
     return {
       connectionsOpen: this.connectionsOpen,
       connectionsRefused: this.connectionsRefused,
+      connectionsRefusedBy: Object.fromEntries(this.refusedBy),
       messagesReceived: this.messagesReceived,
       bytesReceived: this.bytesReceived,
       oversizedDropped: this.oversizedDropped,
       retainRefused: this.retainRefused,
       packetsTooLarge: this.packetsTooLarge,
+      invalidStrings: this.invalidStrings,
       subscribeDenied: this.subscribeDenied,
       clientErrors: this.clientErrors,
       connects: Object.fromEntries(this.connects),

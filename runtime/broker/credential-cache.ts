@@ -46,10 +46,11 @@ export class CredentialCache {
     this.maxWaiting = opts.maxWaiting ?? 64;
   }
 
-  private async slot<T>(fn: () => Promise<T>): Promise<T> {
+  private async slot<T>(fn: () => Promise<T>, priority: boolean): Promise<T> {
     if (this.running >= this.maxConcurrent) {
-      if (this.waiting.length >= this.maxWaiting) throw new TooManyLogins();
-      await new Promise<void>((resolve) => this.waiting.push(resolve)); // the finishing run hands its slot over
+      if (this.waiting.length >= this.maxWaiting && !priority) throw new TooManyLogins();
+      // the finishing run hands its slot over; a known device goes to the front of the queue
+      await new Promise<void>((resolve) => { if (priority) this.waiting.unshift(resolve); else this.waiting.push(resolve); });
     } else {
       this.running++;
     }
@@ -63,8 +64,14 @@ export class CredentialCache {
     return createHash("sha256").update(username).update("\0").update(password).digest("base64url");
   }
 
-  /** Runs `verify` unless a fresh verdict for these credentials is cached. */
-  async check(username: string, password: Buffer, verify: () => Promise<boolean>): Promise<boolean> {
+  /** The fresh cached verdict for these credentials, or undefined (costs one SHA-256, no scrypt). */
+  peek(username: string, password: Buffer): boolean | undefined {
+    const hit = this.entries.get(CredentialCache.key(username, password));
+    return hit && hit.until > this.now() ? hit.ok : undefined;
+  }
+
+  /** Runs `verify` unless a fresh verdict for these credentials is cached; `priority` jumps the queue. */
+  async check(username: string, password: Buffer, verify: () => Promise<boolean>, opts: { priority?: boolean } = {}): Promise<boolean> {
     const key = CredentialCache.key(username, password);
     const hit = this.entries.get(key);
     if (hit && hit.until > this.now()) return hit.ok;
@@ -72,7 +79,7 @@ export class CredentialCache {
     if (running) return running;
     const run = (async () => {
       let ok = false;
-      try { ok = await this.slot(() => { this.verifications++; return verify(); }); } finally { this.pending.delete(key); }
+      try { ok = await this.slot(() => { this.verifications++; return verify(); }, opts.priority ?? false); } finally { this.pending.delete(key); }
       if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
       this.entries.set(key, { ok, until: this.now() + (ok ? this.successTtlMs : this.failureTtlMs) });
       return ok;

@@ -8,11 +8,15 @@ import { RateLimitedLog, type Logger } from "../core/log.ts";
 import type { Metrics } from "../core/metrics.ts";
 import type { PublishedMessageSink } from "../core/published-messages.ts";
 import { BrokerStats } from "./broker-stats.ts";
+import { ConnectionGuard } from "./connection-guard.ts";
 import { CredentialCache } from "./credential-cache.ts";
 import { installHooks } from "./hooks.ts";
 import { accountsFromConfig, type Identity } from "./identity.ts";
 import { Listeners } from "./listeners.ts";
+import { LoginThrottle } from "./login-throttle.ts";
+import { sourceKey } from "./source-address.ts";
 import { guardPacketSize } from "./packet-size-guard.ts";
+import { guardUtf8Strings } from "./utf8-string-guard.ts";
 
 // mqtt-packet (aedes' writer) builds a cache of 65,536 two-byte Buffers on the first packet it writes
 // (~7 MB of heap, 8 % of gridbox's RSS on a Pi) to save one 2-byte allocation per packet id; gridbox
@@ -51,6 +55,7 @@ export class EmbeddedBroker implements Component {
   /** bound listener URLs, e.g. mqtt://127.0.0.1:1883 */
   readonly addresses: { mqtt?: string; ws?: string } = {};
   readonly cache = new CredentialCache();
+  private throttle: LoginThrottle | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelayMs = 1_000;
 
@@ -66,7 +71,7 @@ export class EmbeddedBroker implements Component {
     const aedes = await Aedes.createBroker({
       connectTimeout: lim.connect_timeout_ms,
       drainTimeout: lim.drain_timeout_ms,
-      keepaliveLimit: lim.keepalive_limit_s,
+      keepaliveLimit: 0, // checked in authenticate: aedes refuses with code 6, which MQTT 3.1.1 reserves
       queueLimit: lim.queue_limit,
       maxClientsIdLength: 64,
       // mqemitter's bounded mode (default 100) queues the excess and, once a stalled subscriber is
@@ -77,8 +82,10 @@ export class EmbeddedBroker implements Component {
       concurrency: 0,
     });
     this.aedes = aedes;
+    const throttle = new LoginThrottle({ burst: lim.failed_logins_burst, userBurst: lim.failed_logins_burst_per_user, refillMs: lim.failed_login_refill_ms, now: Date.now });
+    this.throttle = throttle;
     installHooks(aedes, {
-      auth: { accounts: accountsFromConfig(config), cache: this.cache, verify: this.deps.verifyPassword },
+      auth: { accounts: accountsFromConfig(config), cache: this.cache, verify: this.deps.verifyPassword, throttle, keepaliveLimitS: lim.keepalive_limit_s },
       stats: this.stats, log, identities: this.identities, maxPayloadBytes: lim.max_payload_bytes,
     });
     this.watch(aedes);
@@ -87,6 +94,7 @@ export class EmbeddedBroker implements Component {
     // packets this much larger than the payload limit end the connection instead of being buffered
     const maxPacketBytes = 4 * lim.max_payload_bytes + 65_536 + 16;
     let guardOff = false;
+    let utf8Off = false;
     const limited = new RateLimitedLog(log);
     const handle = (stream: Parameters<Aedes["handle"]>[0], req?: Parameters<Aedes["handle"]>[1]): void => {
       const client = aedes.handle(stream, req);
@@ -95,11 +103,18 @@ export class EmbeddedBroker implements Component {
         limited.warn("packet-too-large", `closed a connection announcing a ${declared}-byte packet (limit ${maxPacketBytes})`);
       });
       if (!guarded && !guardOff) { guardOff = true; log.warn("packet size guard unavailable with this aedes version: huge packets are buffered whole"); }
+      const checked = guardUtf8Strings(client, (why) => {
+        this.stats.invalidStrings++;
+        limited.warn("invalid-string", `closed a connection sending a topic or other string with ${why} (MQTT-1.5.3)`);
+      });
+      if (!checked && !utf8Off) { utf8Off = true; log.warn("UTF-8 string check unavailable with this aedes version: ill-formed topics are decoded with U+FFFD"); }
     };
     const listeners = new Listeners(handle, this.stats, {
       maxConnections: lim.max_connections,
       maxWsMessageBytes: maxPacketBytes,
       upgradeTimeoutMs: Math.max(1000, lim.connect_timeout_ms),
+      guard: new ConnectionGuard({ maxPerAddress: lim.max_connections_per_address, maxPendingPerAddress: lim.max_pending_per_address, exempt: lim.per_address_exempt.map(sourceKey) }),
+      addressAllowed: (address) => throttle.addressAllowed(address),
       onError: (what, err) => {
         this.state = { state: "down", message: `${what} listener failed`, lastError: err.message };
         log.error(`broker ${what} listener failed: ${err.message}`);
@@ -164,6 +179,7 @@ export class EmbeddedBroker implements Component {
       try { sink.published(packet.topic, bytes, packet.retain); } catch (err) { this.deps.log.error(`message sink failed: ${String(err)}`); }
     });
     aedes.on("client", (client) => {
+      this.listeners?.connected(client.conn);
       const id = this.identities.get(client);
       if (id?.kind !== "device") return;
       const d = this.devices.get(id.username) ?? { connections: 0 };
@@ -223,6 +239,7 @@ export class EmbeddedBroker implements Component {
       clientsConnected: this.aedes?.connectedClients ?? 0,
       addresses: { ...this.addresses },
       devices,
+      throttledAddresses: this.throttle?.throttledAddresses ?? 0,
       ...this.stats.snapshot(),
     };
   }

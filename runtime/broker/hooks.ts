@@ -1,6 +1,7 @@
 import type { Aedes, AuthenticateError, Client } from "aedes";
 import { RateLimitedLog, type Logger } from "../core/log.ts";
 import { authenticate, type AuthenticateDeps } from "./authenticate.ts";
+import { sourceKey } from "./source-address.ts";
 import { authorizePublish, mayRetain } from "./authorize-publish.ts";
 import { authorizeSubscribe } from "./authorize-subscribe.ts";
 import type { BrokerStats } from "./broker-stats.ts";
@@ -29,6 +30,12 @@ function connackError(returnCode: 2 | 3 | 4 | 5, message: string): AuthenticateE
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
+/** The peer address of a connection: the TCP socket's, or for WebSocket the upgrade request's. */
+export function clientAddress(client: Client): string {
+  const c = client as unknown as { conn?: { remoteAddress?: string }; req?: { socket?: { remoteAddress?: string } } };
+  return sourceKey(c.conn?.remoteAddress ?? c.req?.socket?.remoteAddress);
+}
+
 export function installHooks(broker: Aedes, deps: HookDeps): void {
   const { stats, log, identities, maxPayloadBytes } = deps;
   const limited = new RateLimitedLog(log);
@@ -43,8 +50,17 @@ export function installHooks(broker: Aedes, deps: HookDeps): void {
     return other === undefined || other.kind !== identity.kind || other.username !== identity.username;
   };
 
+  // the CONNECT's keep-alive, for authenticate (aedes' own check would answer the reserved code 6)
+  const keepalives = new WeakMap<Client, number>();
+  broker.preConnect = (client, packet, done) => {
+    keepalives.set(client, packet.keepalive ?? 0);
+    done(null, true);
+  };
+
   broker.authenticate = (client, username, password, done) => {
-    settle(log, "authenticate", authenticate(deps.auth, client.id ?? "", username, password), (result) => {
+    const keepaliveS = keepalives.get(client);
+    const from = { address: clientAddress(client), ...(keepaliveS !== undefined ? { keepaliveS } : {}) };
+    settle(log, "authenticate", authenticate(deps.auth, client.id ?? "", username, password, from), (result) => {
       let r = result;
       if (r.ok && takenByOther(client, r.identity)) r = { ok: false, returnCode: 2, reason: "client_id_taken" };
       if (r.ok) {
@@ -54,7 +70,7 @@ export function installHooks(broker: Aedes, deps: HookDeps): void {
         return;
       }
       stats.connect(r.reason);
-      limited.warn(`auth:${r.reason}`, `MQTT connection refused (${r.reason})`, { username: username ?? null, clientId: client.id, returnCode: r.returnCode });
+      limited.warn(`auth:${r.reason}`, `MQTT connection refused (${r.reason})`, { username: username ?? null, clientId: client.id, address: from.address, returnCode: r.returnCode });
       done(connackError(r.returnCode, r.reason), false);
     }, (err) => {
       const busy = err instanceof TooManyLogins;

@@ -3,11 +3,14 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { Duplex } from "node:stream";
 import { WebSocketServer, createWebSocketStream, type WebSocket } from "ws";
 import type { BrokerStats } from "./broker-stats.ts";
+import type { Admission, ConnectionGuard } from "./connection-guard.ts";
+import { sourceKey } from "./source-address.ts";
 
 /**
  * The broker's network side: a TCP listener and a WebSocket listener (MQTT over WebSocket,
  * subprotocol "mqtt"), both feeding aedes' `handle`. It counts open connections across both and
- * refuses new ones beyond `maxConnections` at once, and on close destroys whatever is still open.
+ * refuses new ones beyond `maxConnections` at once, beyond the per-address bounds (ConnectionGuard)
+ * and from an address whose failed logins are throttled, and on close destroys whatever is still open.
  */
 export interface ListenerOptions {
   readonly maxConnections: number;
@@ -16,6 +19,9 @@ export interface ListenerOptions {
   /** an HTTP connection on the WebSocket port must finish its upgrade request within this */
   readonly upgradeTimeoutMs: number;
   readonly onError: (what: string, err: Error) => void;
+  readonly guard: ConnectionGuard;
+  /** false while an address's failed logins are throttled: its sockets are closed on accept */
+  readonly addressAllowed: (address: string) => boolean;
 }
 
 type Handle = (stream: Duplex, req?: IncomingMessage) => void;
@@ -29,6 +35,8 @@ export class Listeners {
   private readonly open = new Set<Duplex>();
   /** every TCP connection on the WebSocket port, upgraded or not, so close can end them all */
   private readonly httpSockets = new Set<Socket>();
+  /** each accepted socket's per-address admission, and each MQTT stream's (for connected()) */
+  private readonly admissions = new WeakMap<object, Admission>();
 
   constructor(private readonly handle: Handle, private readonly stats: BrokerStats, private readonly opts: ListenerOptions) {}
 
@@ -39,16 +47,30 @@ export class Listeners {
 
   /** Counts a network connection against maxConnections (both ports, upgraded or not), or refuses it. */
   private admit(socket: Socket, set: Set<Socket>): boolean {
-    if (this.tcpSockets.size + this.httpSockets.size >= this.opts.maxConnections) {
-      this.stats.connectionsRefused++;
+    const address = sourceKey(socket.remoteAddress);
+    let refusal: string | undefined;
+    let admission: Admission | undefined;
+    if (this.tcpSockets.size + this.httpSockets.size >= this.opts.maxConnections) refusal = "max_connections";
+    else if (!this.opts.addressAllowed(address)) refusal = "address_throttled";
+    else {
+      const a = this.opts.guard.admit(address);
+      if (typeof a === "string") refusal = a;
+      else admission = a;
+    }
+    if (!admission) {
+      this.stats.refuseConnection(refusal ?? "max_connections");
       socket.destroy();
       return false;
     }
     set.add(socket);
+    this.admissions.set(socket, admission);
     this.updateOpen();
-    socket.once("close", () => { set.delete(socket); this.updateOpen(); });
+    socket.once("close", () => { set.delete(socket); admission.closed(); this.updateOpen(); });
     return true;
   }
+
+  /** The connection's CONNECT was accepted: it no longer counts as pending for its address. */
+  connected(conn: object): void { this.admissions.get(conn)?.connected(); }
 
   /** Remembers an MQTT stream so destroyAll can end it. */
   private track(conn: Duplex): void {
@@ -79,6 +101,8 @@ export class Listeners {
     wss.on("connection", (ws: WebSocket, req: IncomingMessage) => {
       const stream = createWebSocketStream(ws);
       stream.on("error", () => stream.destroy());
+      const admission = this.admissions.get(req.socket);
+      if (admission) this.admissions.set(stream, admission);
       this.track(stream);
       this.handle(stream, req);
     });

@@ -22,9 +22,15 @@ export const broker = section({
   limits: section({
     max_payload_bytes: Type.Integer({ minimum: 128, maximum: 268_435_455, default: LIMITS.maxPayloadBytes, description: "larger PUBLISH payloads are dropped (not delivered, not retained) and counted; the connection stays" }),
     keepalive_limit_s: Type.Integer({ minimum: 0, maximum: 65_535, default: 300, description: "highest keep-alive a client may ask for; with a limit set, keep-alive 0 is refused too (0 = no limit)" }),
-    connect_timeout_ms: durationMs(10_000, "time a new connection has to send CONNECT"),
+    connect_timeout_ms: durationMs(3_000, "time a new connection has to send CONNECT (a device sends it at once; idle sockets are closed)"),
     drain_timeout_ms: durationMs(5_000, "a subscriber that cannot take data for this long is disconnected; until then it stalls the publishers whose messages it should get (aedes), so keep it short: ESP32s buffer only ~2 s of readings"),
     max_connections: Type.Integer({ minimum: 1, default: 256, description: "further connections are refused" }),
+    max_connections_per_address: Type.Integer({ minimum: 1, default: 32, description: "open connections from one source address (IPv6: one /64); further ones are closed at once" }),
+    max_pending_per_address: Type.Integer({ minimum: 1, default: 4, description: "connections from one address that have not finished CONNECT yet; further ones are closed at once" }),
+    per_address_exempt: Type.Array(Type.String({ minLength: 1 }), { default: ["127.0.0.1", "::1"], description: "addresses max_connections_per_address and max_pending_per_address do not apply to (the box itself); failed logins are throttled for them too" }),
+    failed_logins_burst: Type.Integer({ minimum: 1, default: 10, description: "failed logins one address may have before it is throttled: its connections are then closed on accept, nothing is hashed" }),
+    failed_logins_burst_per_user: Type.Integer({ minimum: 1, default: 30, description: "failed logins for one user name (from addresses it never logged in from) before that name is throttled (CONNACK 0x05, nothing hashed); larger than the per-address burst so one attacking host is cut off before it can lock a device's name" }),
+    failed_login_refill_ms: durationMs(6_000, "a throttled address or user name gets one more attempt per this interval", { minimum: 100 }),
     queue_limit: Type.Integer({ minimum: 1, default: 42, description: "messages queued per client while it is authenticating" }),
   }, "broker limits"),
   devices: Type.Record(Type.String({ pattern: DEVICE_ID_PATTERN }), section({

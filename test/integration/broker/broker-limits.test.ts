@@ -4,6 +4,7 @@ import { test } from "node:test";
 import mqtt from "mqtt";
 import { startTestGridbox } from "../../support/gridbox.ts";
 import { deviceAccounts, hostPort, mosquitto, sleep, waitFor, type IngestStatus } from "./mqtt-test-kit.ts";
+import { rawConnect } from "./raw-mqtt.ts";
 
 /** Limits from config, over real sockets: max connections, max payload, connect timeout, keepalive, shutdown. */
 const A = "aabbccddeeff", PW = "device-a-password";
@@ -125,18 +126,6 @@ test("stop() closes listeners and connected clients within a bounded time", asyn
 });
 
 /** A minimal hand-made MQTT 3.1.1 client: CONNECT (user/password, optional will) then SUBSCRIBE; it never reads. */
-function rawConnect(socket: Socket, o: { username: string; password: string; clientId: string; keepaliveS?: number; will?: { topic: string; payload: string }; subscribe?: string }): void {
-  const str = (v: string): Buffer => { const b = Buffer.from(v); return Buffer.concat([Buffer.from([b.length >> 8, b.length & 255]), b]); };
-  const remaining = (n: number): Buffer => { const out: number[] = []; do { let d = n % 128; n = Math.floor(n / 128); if (n > 0) d |= 128; out.push(d); } while (n > 0); return Buffer.from(out); };
-  const packet = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([type]), remaining(body.length), body]);
-  // section 3.1.2: user name 0x80, password 0x40, will retain 0x20, will QoS 1 0x08, will 0x04, clean session 0x02
-  const flags = 0xc2 | (o.will ? 0x2c : 0);
-  const ka = o.keepaliveS ?? 60;
-  const payload = [str(o.clientId), ...(o.will ? [str(o.will.topic), str(o.will.payload)] : []), str(o.username), str(o.password)];
-  socket.write(packet(0x10, Buffer.concat([str("MQTT"), Buffer.from([4, flags, ka >> 8, ka & 255]), ...payload])));
-  if (o.subscribe) socket.write(packet(0x82, Buffer.concat([Buffer.from([0, 1]), str(o.subscribe), Buffer.from([0])]))); // section 3.8, QoS 0
-}
-
 test("a subscriber that stops reading is disconnected after drain_timeout_ms; publishers keep going", async () => {
   const gb = await startTestGridbox({
     broker: {
