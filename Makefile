@@ -11,6 +11,9 @@ TEST_BINS := victoria-metrics influxd mosquitto_pub mosquitto_sub mosquitto open
 # every test file, listed explicitly: Node 20's --test does not expand globs and passes on zero files
 TEST_FILES = $(shell find test firmware-protocol provisioning runtime -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 NODE_TEST := node --import tsx --test --test-reporter=spec --test-timeout=180000
+# the systemd notify test: systemd's systemd-notify against a real AF_UNIX datagram socket held by python3
+TEST_DEB += systemd python3
+TEST_BINS += systemd-notify python3
 
 BUNDLE := dist/runtime/gridbox.mjs
 RUNTIME_SOURCES = $(shell find runtime firmware-protocol provisioning -name '*.ts' -o -name '*.proto' -o -path 'provisioning/ui/*') package.json

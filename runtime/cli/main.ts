@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../core/errors.ts";
+import { stderrIsJournal, useJournalPriorities } from "../core/log.ts";
 import { defaultConfigPath, PI_CONFIG_PATH } from "../config/paths.ts";
 import { VERSION } from "../version.ts";
 import { COMMANDS } from "./commands.ts";
@@ -8,6 +9,9 @@ import { COMMANDS } from "./commands.ts";
  * `gridbox [command] [--config FILE]`. Each command lives in its own file and is listed in
  * commands.ts; `serve` is the default. Exit codes: 0 ok, 1 failure, 2 usage or config error.
  */
+// under systemd, log lines carry journald priorities (journalctl -p warning)
+const journal = stderrIsJournal(process.env);
+useJournalPriorities(journal);
 const argv = process.argv.slice(2);
 const first = argv[0];
 const hasCommand = first !== undefined && !first.startsWith("-");
@@ -54,7 +58,10 @@ try {
   process.exitCode = code;
 } catch (err) {
   if (err instanceof ConfigError) {
-    process.stderr.write(`gridbox: ${err.message}\n${err.problems.map((p) => `  - ${p}`).join("\n")}\n`);
+    // under systemd each line is an error in the journal (journalctl -p err shows why it stopped)
+    const lines = [`gridbox: ${err.message}`, ...err.problems.map((p) => `  - ${p}`)];
+    const prio = journal ? "<3>" : "";
+    process.stderr.write(lines.map((l) => prio + l + "\n").join(""));
     process.exit(2);
   }
   const e = err as { code?: string; message?: string };
@@ -62,6 +69,6 @@ try {
     process.stderr.write(`gridbox ${name}: ${e.message}\n\n${usage()}`);
     process.exit(2);
   }
-  process.stderr.write(`gridbox ${name}: ${e.message ?? String(err)}\n`);
+  process.stderr.write(`${journal ? "<3>" : ""}gridbox ${name}: ${e.message ?? String(err)}\n`);
   process.exit(1);
 }

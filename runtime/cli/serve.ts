@@ -8,6 +8,7 @@ import { systemClock } from "../core/clock.ts";
 import { createLogger } from "../core/log.ts";
 import type { Command } from "./command.ts";
 import { SETUP_CHECKS } from "./setup-checks.ts";
+import { createSystemdNotifier } from "./systemd-notify.ts";
 
 /**
  * `gridbox serve`: the boot phases (runtime/boot/supervisor.ts). No config file: setup mode with
@@ -32,6 +33,9 @@ export const serve: Command = {
       },
     });
     await sup.boot();
+    // under systemd (Type=notify): ready now (in whichever mode), watchdog pets from this event loop until stopped
+    const systemd = createSystemdNotifier({ clock: systemClock, log: log.child("systemd") });
+    systemd.ready();
     await new Promise<void>((resolve) => {
       const onHup = (): void => {
         log.info("SIGHUP received: re-reading the config");
@@ -42,7 +46,8 @@ export const serve: Command = {
         process.off("SIGTERM", onSignal);
         process.off("SIGINT", onSignal);
         process.off("SIGHUP", onHup);
-        void sup.stop().then(resolve);
+        systemd.stopping();
+        void sup.stop().then(() => systemd.stop()).then(resolve);
       };
       process.on("SIGTERM", onSignal);
       process.on("SIGINT", onSignal);

@@ -1,9 +1,15 @@
+import { fstatSync } from "node:fs";
+
 /**
  * Named child loggers with per-name levels, lazy messages and secret redaction. One line per event:
- * JSON for journald in production, a short readable line in development.
+ * JSON for journald in production, a short readable line in development. When stderr is the
+ * journal, each line starts with its syslog priority (`<3>` error … `<7>` debug), which journald
+ * strips and stores, so `journalctl -p warning -u gridbox` shows warnings and errors only.
  */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+/** syslog priorities (sd-daemon(3) prefixes) */
+const PRIORITY: Record<Exclude<LogLevel, "silent">, number> = { debug: 7, info: 6, warn: 4, error: 3 };
 
 export type LogMessage = string | (() => string);
 export type LogExtra = Record<string, unknown>;
@@ -24,6 +30,8 @@ export interface LogOptions {
   levels?: Readonly<Record<string, LogLevel>>;
   format?: "json" | "pretty";
   write?: (line: string) => void;
+  /** prefix lines with `<priority>`; default: for the stderr writer, what useJournalPriorities set */
+  journal?: boolean;
 }
 
 interface Shared {
@@ -31,6 +39,7 @@ interface Shared {
   levels: Readonly<Record<string, LogLevel>>;
   format: "json" | "pretty";
   write: (line: string) => void;
+  journal: boolean;
   secrets: Set<string>;
   pattern: RegExp | undefined;
 }
@@ -65,7 +74,7 @@ class NamedLogger implements Logger {
     return RANK[level] >= this.minRank;
   }
 
-  private emit(level: LogLevel, msg: LogMessage, extra?: LogExtra): void {
+  private emit(level: Exclude<LogLevel, "silent">, msg: LogMessage, extra?: LogExtra): void {
     if (!this.enabled(level)) return;
     const text = typeof msg === "function" ? msg() : msg;
     const { format, write } = this.shared;
@@ -76,7 +85,7 @@ class NamedLogger implements Logger {
       const rest = extra && Object.keys(extra).length > 0 ? " " + JSON.stringify(extra, jsonSafe) : "";
       line = `${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} [${this.name}] ${text}${rest}`;
     }
-    write(this.scrub(line));
+    write((this.shared.journal ? `<${PRIORITY[level]}>` : "") + this.scrub(line));
   }
 
   private scrub(line: string): string {
@@ -118,10 +127,31 @@ export function createLogger(root: string, opts: LogOptions = {}): Logger {
     levels: opts.levels ?? {},
     format: opts.format ?? (process.stderr.isTTY ? "pretty" : "json"),
     write: opts.write ?? ((line) => process.stderr.write(line + "\n")),
+    journal: opts.journal ?? (opts.write === undefined && stderrJournal),
     secrets: new Set(),
     pattern: undefined,
   };
   return new NamedLogger(root, shared);
+}
+
+/** stderr is the journal: the CLI decides once at start (stderr is one per process) */
+let stderrJournal = false;
+export function useJournalPriorities(on: boolean): void { stderrJournal = on; }
+
+/**
+ * True when fd 2 is the stream systemd connected to the journal: JOURNAL_STREAM names its
+ * device:inode (systemd.exec(5)); a child whose stderr was redirected elsewhere inherits the
+ * variable but not the stream.
+ */
+export function stderrIsJournal(env: NodeJS.ProcessEnv, fd = 2): boolean {
+  const m = /^(\d+):(\d+)$/.exec(env.JOURNAL_STREAM ?? "");
+  if (!m) return false;
+  try {
+    const st = fstatSync(fd);
+    return String(st.dev) === m[1] && String(st.ino) === m[2];
+  } catch {
+    return false;
+  }
 }
 
 /** A logger that records lines, for tests. */

@@ -1,6 +1,13 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { createLogger, memoryLogger, RateLimitedLog } from "../../../runtime/core/log.ts";
+import { spawnSync } from "node:child_process";
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createLogger, memoryLogger, RateLimitedLog, stderrIsJournal } from "../../../runtime/core/log.ts";
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 test("registered secrets are masked in messages and extra fields, in every child", () => {
   const log = memoryLogger();
@@ -67,4 +74,50 @@ test("per-name levels as documented (broker, source:powerwall) apply below the r
   root.child("ingest").debug("ingest debug dropped");
   root.child("brokerage").debug("a longer name is not a child: dropped");
   assert.deepEqual(lines.map((l) => (JSON.parse(l) as { msg: string }).msg), ["broker debug kept", "broker:auth debug kept", "powerwall warn kept"]);
+});
+
+test("journal priorities: each line starts with its syslog priority, which journald strips and stores", () => {
+  const lines: string[] = [];
+  const log = createLogger("gridbox", { level: "debug", format: "json", journal: true, write: (l) => lines.push(l) });
+  log.debug("d"); log.info("i"); log.warn("w"); log.error("e");
+  assert.deepEqual(lines.map((l) => l.slice(0, 3)), ["<7>", "<6>", "<4>", "<3>"]);
+  assert.equal(JSON.parse((lines[2] ?? "").slice(3)).msg, "w");
+  const plain: string[] = [];
+  createLogger("gridbox", { format: "json", write: (l) => plain.push(l) }).warn("w");
+  assert.match(plain[0] ?? "", /^\{/);
+});
+
+test("stderrIsJournal: only when fd 2 is the very stream JOURNAL_STREAM names (not an inherited variable)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "gridbox-journal-"));
+  try {
+    const fd = openSync(join(dir, "stderr"), "w");
+    const st = fstatSync(fd);
+    assert.equal(stderrIsJournal({ JOURNAL_STREAM: `${st.dev}:${st.ino}` }, fd), true);
+    assert.equal(stderrIsJournal({ JOURNAL_STREAM: `${st.dev}:${st.ino + 1}` }, fd), false);
+    assert.equal(stderrIsJournal({}, fd), false);
+    assert.equal(stderrIsJournal({ JOURNAL_STREAM: "garbage" }, fd), false);
+    closeSync(fd);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("gridbox under systemd: a config error reaches the journal as priority 3 (err), every line", () => {
+  const dir = mkdtempSync(join(tmpdir(), "gridbox-journal-"));
+  try {
+    writeFileSync(join(dir, "bad.yaml"), "influx:\n  url: 12\nnot_a_section: true\n");
+    const errPath = join(dir, "stderr");
+    const fd = openSync(errPath, "w");
+    const st = fstatSync(fd);
+    const r = spawnSync(process.execPath, [join(REPO, "runtime/cli/bin.js"), "config", "check", "--config", join(dir, "bad.yaml")], {
+      stdio: ["ignore", "ignore", fd], env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}` }, timeout: 60_000,
+    });
+    closeSync(fd);
+    assert.equal(r.status, 2);
+    const lines = readFileSync(errPath, "utf8").split("\n").filter(Boolean);
+    assert.ok(lines.length >= 2, lines.join("\n"));
+    for (const l of lines) assert.match(l, /^<3>/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
