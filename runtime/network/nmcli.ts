@@ -1,14 +1,17 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
+import { systemClock } from "../core/clock.ts";
 import { GridboxError } from "../core/errors.ts";
 
 /**
- * The nmcli calls node-wifi does not make (device status, connection modify, device reapply), with
- * a timeout on each, nmcli's terse format parsed properly (`\:` and `\\` escapes, which node-wifi's
- * scan parser gets wrong), and failures classified from nmcli's exit code and error text.
+ * Every nmcli call gridbox makes goes through runNmcli: a timeout and an abort signal on each (the
+ * child is SIGKILLed, and the promise settles only once it has exited, so no nmcli outlives its
+ * timeout or its caller's stop()), `LC_ALL=C` so the error texts classified below are English
+ * whatever the Pi's locale, nmcli's terse format parsed properly (`\:` and `\\` escapes), and
+ * failures classified from nmcli's exit code and error text.
  */
 export type NmcliFailure =
   | "wrong_password" | "ssid_not_found" | "device_not_found" | "not_wifi" | "device_busy"
-  | "device_unavailable" | "timeout" | "not_authorized" | "nm_not_running" | "nmcli_missing" | "unknown";
+  | "device_unavailable" | "timeout" | "aborted" | "not_authorized" | "nm_not_running" | "nmcli_missing" | "unknown";
 
 const HINTS: Record<NmcliFailure, string> = {
   wrong_password: "the AP refused the password (wifi.password: the full gateway password from the label)",
@@ -18,6 +21,7 @@ const HINTS: Record<NmcliFailure, string> = {
   device_busy: "the Wi-Fi device is busy; retrying later",
   device_unavailable: "the Wi-Fi device is unavailable (rfkill, or the driver is not ready)",
   timeout: "nmcli timed out (a wrong password often shows up as a timeout; also a weak link)",
+  aborted: "stopped before nmcli answered",
   not_authorized: "gridbox may not control NetworkManager (polkit rule for the gridbox user)",
   nm_not_running: "NetworkManager is not running",
   nmcli_missing: "nmcli is not installed (Debian package network-manager)",
@@ -55,21 +59,52 @@ export function errorDetail(text: string, secrets: readonly string[]): string {
 
 export interface RunOptions { timeoutMs: number; signal?: AbortSignal; secrets?: readonly string[] }
 
-/** Runs nmcli with args; resolves stdout, rejects with an NmcliError. */
+/** nmcli's environment: the C locale (English messages, `.` decimals), nothing else changed. */
+export function nmcliEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, LC_ALL: "C" };
+  delete out.LANGUAGE;
+  return out;
+}
+
+const MAX_OUTPUT_CHARS = 1 << 20;
+
+/**
+ * Runs nmcli with args; resolves stdout, rejects with an NmcliError. On timeout or abort the child
+ * is SIGKILLed, and the promise settles only on its 'close' (exited and reaped, pipes closed), not
+ * on the kill: execFile's own `signal` calls back at once, while the child may still be running.
+ */
 export function runNmcli(args: readonly string[], opts: RunOptions): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("nmcli", args, { timeout: opts.timeoutMs, killSignal: "SIGKILL", ...(opts.signal ? { signal: opts.signal } : {}), maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      const out = String(stdout ?? "");
-      if (err) {
-        const e = err as NodeJS.ErrnoException & { killed?: boolean };
-        if (e.killed || e.name === "AbortError") return reject(new NmcliError("timeout", `no answer within ${opts.timeoutMs} ms`));
-        const text = `${String(stderr ?? "")}\n${out}`;
-        return reject(new NmcliError(classifyNmcli(e.code, text), errorDetail(text, opts.secrets ?? [])));
+    if (opts.signal?.aborted) { reject(new NmcliError("aborted", "")); return; }
+    const child = spawn("nmcli", args, { env: nmcliEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    let ended: "timeout" | "aborted" | undefined;
+    let spawnError: NodeJS.ErrnoException | undefined;
+    child.stdout.setEncoding("utf8").on("data", (d: string) => { if (out.length < MAX_OUTPUT_CHARS) out += d; });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => { if (err.length < MAX_OUTPUT_CHARS) err += d; });
+    const kill = (why: "timeout" | "aborted"): void => { if (!ended) { ended = why; child.kill("SIGKILL"); } };
+    const timer = systemClock.setTimeout(() => kill("timeout"), opts.timeoutMs);
+    const onAbort = (): void => kill("aborted");
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    const settle = (code: number | string | null): void => {
+      systemClock.clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      if (ended === "aborted") return reject(new NmcliError("aborted", ""));
+      if (ended === "timeout") return reject(new NmcliError("timeout", `no answer within ${opts.timeoutMs} ms`));
+      if (code !== 0) {
+        const text = `${err}\n${out}`;
+        return reject(new NmcliError(classifyNmcli(code, text), errorDetail(text, opts.secrets ?? [])));
       }
       // some NetworkManager versions print activation errors on stdout with exit code 0
       if (/^Error:/m.test(out)) return reject(new NmcliError(classifyNmcli(0, out), errorDetail(out, opts.secrets ?? [])));
       resolve(out);
+    };
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      spawnError = e;
+      if (child.pid === undefined) settle(e.code ?? "ENOENT"); // never started: nothing to wait for
     });
+    child.on("close", (code, signal) => { if (child.pid !== undefined) settle(spawnError?.code ?? code ?? signal); });
   });
 }
 

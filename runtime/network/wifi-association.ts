@@ -4,8 +4,8 @@ import type { Component } from "../core/component.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { ComponentHealth, HealthState } from "../core/health.ts";
 import type { Logger } from "../core/log.ts";
-import { nodeWifiClient, type CurrentConnection, type WifiClient } from "./node-wifi-client.ts";
-import { deviceStatus, NmcliError, runNmcli, type DeviceStatus, type NmcliFailure } from "./nmcli.ts";
+import { deviceStatus, NmcliError, runNmcli, type DeviceStatus, type NmcliFailure, type RunOptions } from "./nmcli.ts";
+import { nmcliWifiClient, type CurrentConnection, type WifiClient } from "./wifi-client.ts";
 
 /**
  * Keeps one interface joined to the Powerwall gateway's access point. Every check_interval it asks
@@ -15,12 +15,14 @@ import { deviceStatus, NmcliError, runNmcli, type DeviceStatus, type NmcliFailur
  * check_interval. Only the configured interface is ever named: the home connection on the other
  * interface is never touched, and the AP profile gets `never-default` so it cannot take the
  * default route from it. Nothing here throws out of start(); state and errors go to health().
+ * stop() aborts the nmcli call in flight and resolves once that child has exited and the check
+ * that ran it has returned: nothing of it is left running.
  */
 export interface WifiDeps {
   readonly log: Logger;
   readonly clock: Clock;
   readonly config: Readonly<Config["wifi"]>;
-  /** defaults to node-wifi over nmcli */
+  /** defaults to node-wifi's nmcli calls through our runner (wifi-client.ts) */
   readonly client?: WifiClient;
 }
 
@@ -37,7 +39,10 @@ export class WifiAssociation implements Component {
   private phase: Phase = "starting";
   private stopped = false;
   private timer: TimerHandle | undefined;
-  private abort: AbortController | undefined;
+  private readonly abort = new AbortController();
+  /** the check running now (with its nmcli children), awaited by stop() */
+  private ticking: Promise<void> | undefined;
+  private unlink: (() => void) | undefined;
   private lastError: string | undefined;
   private lastFailure: NmcliFailure | undefined;
   private configProblem: string | undefined;
@@ -57,15 +62,16 @@ export class WifiAssociation implements Component {
   constructor(private readonly d: WifiDeps) {
     this.cfg = d.config;
     this.log = d.log.redact(d.config.password);
-    this.client = d.client ?? nodeWifiClient(d.config.interface);
+    this.client = d.client ?? nmcliWifiClient(d.config.interface);
   }
 
   async start(signal: AbortSignal): Promise<void> {
     if (!this.cfg.ssid) this.configProblem = "wifi.ssid is empty (the gateway AP's name, e.g. TeslaPW_123456)";
     else if (!this.cfg.password) this.configProblem = "wifi.password is missing (the full gateway password from the label)";
     if (this.configProblem) { this.phase = "failed"; this.log.error(`Wi-Fi association not started: ${this.configProblem}`); return; }
-    this.abort = new AbortController();
-    signal.addEventListener("abort", () => this.abort?.abort(), { once: true });
+    const onAbort = (): void => this.abort.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.unlink = () => signal.removeEventListener("abort", onAbort);
     this.schedule(0);
   }
 
@@ -73,15 +79,21 @@ export class WifiAssociation implements Component {
     if (this.stopped) return;
     this.timer = this.d.clock.setTimeout(() => {
       this.timer = undefined;
-      this.tick().then((next) => this.schedule(next), (err) => {
-        this.log.error(`Wi-Fi check failed unexpectedly: ${errorMessage(err)}`);
+      const ticking = this.tick().then((next) => this.schedule(next), (err) => {
+        if (!this.stopped) this.log.error(`Wi-Fi check failed unexpectedly: ${errorMessage(err)}`);
         this.schedule(this.cfg.check_interval_ms);
       });
+      this.ticking = ticking.finally(() => { if (this.ticking === ticking) this.ticking = undefined; });
     }, ms);
   }
 
+  /** Bounds of every nmcli call: the command timeout, and stop(). */
+  private nmcli(): RunOptions {
+    return { timeoutMs: this.cfg.command_timeout_ms, signal: this.abort.signal, secrets: [this.cfg.password ?? ""] };
+  }
+
   private run(args: string[]): Promise<string> {
-    return runNmcli(args, { timeoutMs: this.cfg.command_timeout_ms, secrets: [this.cfg.password ?? ""], ...(this.abort ? { signal: this.abort.signal } : {}) });
+    return runNmcli(args, this.nmcli());
   }
 
   /** One check; returns the delay until the next. */
@@ -90,11 +102,12 @@ export class WifiAssociation implements Component {
     this.checks++;
     let devices: DeviceStatus[];
     try {
-      devices = await deviceStatus({ timeoutMs: this.cfg.command_timeout_ms, ...(this.abort ? { signal: this.abort.signal } : {}) });
+      devices = await deviceStatus(this.nmcli());
       const dev = devices.find((x) => x.device === iface);
       if (!dev) throw new NmcliError("device_not_found", `no interface ${iface}; NetworkManager knows ${devices.map((x) => x.device).join(", ") || "none"}`);
       if (dev.type !== "wifi") throw new NmcliError("not_wifi", `${iface} is ${dev.type}`);
     } catch (err) {
+      if (this.stopped) return this.cfg.check_interval_ms;
       return this.deviceFailed(err);
     }
     this.deviceFailures = 0;
@@ -142,7 +155,7 @@ export class WifiAssociation implements Component {
     this.lastAttemptMs = now;
     this.nextAttemptMs = now + this.cfg.rejoin_interval_ms;
     try {
-      await this.client.connect(ssid, this.cfg.password as string, this.cfg.command_timeout_ms);
+      await this.client.connect(ssid, this.cfg.password as string, this.nmcli());
     } catch (err) {
       if (this.stopped) return;
       this.joinFailures++;
@@ -171,19 +184,20 @@ export class WifiAssociation implements Component {
   private async keepDefaultRouteAtHome(): Promise<void> {
     const iface = this.cfg.interface;
     try {
-      const profile = (await deviceStatus({ timeoutMs: this.cfg.command_timeout_ms })).find((x) => x.device === iface)?.connection || this.cfg.ssid;
+      const profile = (await deviceStatus(this.nmcli())).find((x) => x.device === iface)?.connection || this.cfg.ssid;
       await this.run(["connection", "modify", "id", profile, "ipv4.never-default", "yes", "ipv6.never-default", "yes"]);
       await this.run(["device", "reapply", iface]);
       this.routeKept = true;
       if (this.lastError?.startsWith("could not keep")) this.lastError = undefined;
     } catch (err) {
+      if (this.stopped) return;
       this.lastError = `could not keep the default route on the home interface: ${errorMessage(err)}`;
       this.log.warn(this.lastError);
     }
   }
 
   private async readSignal(): Promise<void> {
-    try { this.signal = (await this.client.current(this.cfg.command_timeout_ms)).find((c) => c.ssid === this.cfg.ssid); } catch (err) {
+    try { this.signal = (await this.client.current(this.nmcli())).find((c) => c.ssid === this.cfg.ssid); } catch (err) {
       this.log.debug(() => `reading the signal failed: ${errorMessage(err)}`);
     }
   }
@@ -235,6 +249,8 @@ export class WifiAssociation implements Component {
     this.stopped = true;
     this.phase = "stopped";
     if (this.timer) { this.d.clock.clearTimeout(this.timer); this.timer = undefined; }
-    this.abort?.abort();
+    this.unlink?.();
+    this.abort.abort(); // kills the nmcli child in flight, if any
+    await this.ticking;
   }
 }

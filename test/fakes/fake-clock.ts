@@ -30,6 +30,15 @@ export class FakeClock implements Clock {
   /** pending timers (for assertions) */
   get pending(): number { return this.timers.length; }
 
+  /** Jumps to the earliest pending timer and fires it (with any due at the same time); returns how far time moved. */
+  async runNext(): Promise<number> {
+    const next = Math.min(...this.timers.map((t) => t.at));
+    if (!Number.isFinite(next)) return 0;
+    const ms = Math.max(0, next - this.now);
+    await this.advance(ms);
+    return ms;
+  }
+
   /** Moves time forward by `ms`, firing every timer that falls due on the way. */
   async advance(ms: number): Promise<void> {
     const end = this.now + ms;

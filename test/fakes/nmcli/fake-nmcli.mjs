@@ -3,16 +3,19 @@
 // with nmcli's exit codes (3 timeout, 4 activation failed, 8 NetworkManager not running,
 // 10 no such device/connection/network), and records every call ({ t, argv }) in calls.jsonl.
 // State and faults live in $FAKE_NMCLI_DIR/scenario.json (see fake-nmcli.ts); connect mutates it.
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+// Each call also records its pid and LC_ALL, so tests can check that no nmcli outlives its caller
+// and that every call ran in the C locale. The scenario is replaced atomically (write + rename):
+// several nmcli may run at once, and none may read a half-written file.
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const dir = process.env.FAKE_NMCLI_DIR;
 if (!dir) { process.stderr.write("fake nmcli: FAKE_NMCLI_DIR is not set\n"); process.exit(1); }
 const argv = process.argv.slice(2);
-appendFileSync(join(dir, "calls.jsonl"), JSON.stringify({ t: Date.now(), argv }) + "\n");
+appendFileSync(join(dir, "calls.jsonl"), JSON.stringify({ t: Date.now(), argv, pid: process.pid, lc_all: process.env.LC_ALL ?? null }) + "\n");
 const file = join(dir, "scenario.json");
 const s = JSON.parse(readFileSync(file, "utf8"));
-const save = () => writeFileSync(file, JSON.stringify(s, null, 2));
+const save = () => { const tmp = `${file}.${process.pid}.tmp`; writeFileSync(tmp, JSON.stringify(s, null, 2)); renameSync(tmp, file); };
 const esc = (v) => String(v ?? "").replace(/\\/g, "\\\\").replace(/:/g, "\\:");
 const out = (text) => process.stdout.write(text);
 const fail = (code, text) => { process.stderr.write(text + "\n"); process.exit(code); };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -18,12 +18,16 @@ export interface Scenario {
   faults?: { connect?: Array<"busy" | "hang" | "not_authorized">; hotspot_up?: Array<"supplicant_timeout">; hang_ms?: number; wrong_password?: "secrets" | "timeout"; timeout_ms?: number; errors_on_stdout?: boolean; connect_delay_ms?: number };
 }
 
+export interface NmcliCall { t: number; argv: string[]; pid: number; lc_all: string | null }
+
 export interface FakeNmcli {
   dir: string;
   read(): Scenario;
   update(fn: (s: Scenario) => void): void;
-  /** every nmcli call so far: when it started (ms) and its argv */
-  calls(): Array<{ t: number; argv: string[] }>;
+  /** every nmcli call so far: when it started (ms), its argv, its pid and the LC_ALL it ran with */
+  calls(): Array<NmcliCall>;
+  /** pids of fake nmcli processes still running */
+  alive(): number[];
   /** the start times of the `device wifi connect` calls */
   connects(): number[];
   cleanup(): void;
@@ -34,19 +38,22 @@ const BIN_DIR = import.meta.dirname;
 export function installFakeNmcli(scenario: Scenario): FakeNmcli {
   const dir = mkdtempSync(join(tmpdir(), "gridbox-nmcli-"));
   const file = join(dir, "scenario.json");
-  writeFileSync(file, JSON.stringify(scenario, null, 2));
+  // replaced atomically, as the fake itself does: a running nmcli never reads half a file
+  const save = (s: Scenario): void => { writeFileSync(`${file}.tmp`, JSON.stringify(s, null, 2)); renameSync(`${file}.tmp`, file); };
+  save(scenario);
   writeFileSync(join(dir, "calls.jsonl"), "");
   const oldPath = process.env.PATH ?? "";
   process.env.PATH = `${BIN_DIR}:${oldPath}`;
   process.env.FAKE_NMCLI_DIR = dir;
-  const calls = (): Array<{ t: number; argv: string[] }> =>
-    readFileSync(join(dir, "calls.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { t: number; argv: string[] });
+  const calls = (): NmcliCall[] =>
+    readFileSync(join(dir, "calls.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as NmcliCall);
   const read = (): Scenario => JSON.parse(readFileSync(file, "utf8")) as Scenario;
   return {
     dir,
     read,
-    update(fn) { const s = read(); fn(s); writeFileSync(file, JSON.stringify(s, null, 2)); },
+    update(fn) { const s = read(); fn(s); save(s); },
     calls,
+    alive: () => calls().map((c) => c.pid).filter((pid) => { try { process.kill(pid, 0); return true; } catch { return false; } }),
     connects: () => calls().filter((c) => c.argv.includes("connect")).map((c) => c.t),
     cleanup() { process.env.PATH = oldPath; delete process.env.FAKE_NMCLI_DIR; rmSync(dir, { recursive: true, force: true }); },
   };

@@ -1,14 +1,15 @@
 import { strict as assert } from "node:assert";
 import { afterEach, describe, test } from "node:test";
 import { parseConfig } from "../../../runtime/config/load.ts";
-import { systemClock } from "../../../runtime/core/clock.ts";
+import { systemClock, type Clock } from "../../../runtime/core/clock.ts";
+import { FakeClock } from "../../fakes/fake-clock.ts";
 import { memoryLogger } from "../../../runtime/core/log.ts";
 import { WifiAssociation } from "../../../runtime/network/wifi-association.ts";
 import { installFakeNmcli, TWO_INTERFACES, type FakeNmcli, type Scenario } from "../../fakes/nmcli/fake-nmcli.ts";
 import { startTestGridbox } from "../../support/gridbox.ts";
 
 /**
- * Wi-Fi association through the real node-wifi and our nmcli calls, against the fake nmcli on PATH
+ * Wi-Fi association through node-wifi's nmcli calls and ours (all through our runner), against the fake nmcli on PATH
  * (real terse formats, real error texts and exit codes). Short intervals stand in for the 30 s
  * check and 300 s re-join of production.
  */
@@ -36,10 +37,10 @@ async function until(pred: () => boolean, timeoutMs: number, what: string): Prom
 let sampler: ReturnType<typeof setInterval> | undefined;
 afterEach(() => clearInterval(sampler));
 
-function start(scenario: Scenario, over: Record<string, unknown> = {}) {
+function start(scenario: Scenario, over: Record<string, unknown> = {}, clock: Clock = systemClock) {
   fake = installFakeNmcli(clone(scenario));
   const log = memoryLogger("debug");
-  const w = new WifiAssociation({ log, clock: systemClock, config: wifiConfig(over) });
+  const w = new WifiAssociation({ log, clock, config: wifiConfig(over) });
   wifi = w;
   const controller = new AbortController();
   void w.start(controller.signal);
@@ -69,6 +70,7 @@ describe("Wi-Fi association to the Powerwall AP", () => {
     assert.ok(!argvs.some((a) => a.includes("eth0") || a.includes("disconnect")), "the home interface is never named");
     assert.equal(fake.read().connections?.[SSID]?.["ipv4.never-default"], "yes");
     assert.equal(fake.connects().length, 1, "no second join while associated");
+    assert.deepEqual([...new Set(fake.calls().map((c) => c.lc_all))], ["C"], "every nmcli call runs with LC_ALL=C (its errors are matched in English)");
   });
 
   test("already on the AP at start (NetworkManager autoconnect): no join; never-default applied, retried until it works", async () => {
@@ -103,15 +105,24 @@ describe("Wi-Fi association to the Powerwall AP", () => {
   test("a wrong password: clear error in health, retried with growing waits, the password never shown", async () => {
     const scenario = clone(TWO_INTERFACES);
     (scenario.networks[0] as { password: string }).password = "the-real-one";
-    const { fake, wifi, log, attempts } = start(scenario, { rejoin_interval_ms: 100, max_backoff_ms: 400 });
-    await until(() => fake.connects().length >= 5 && attempts.length >= 5, 8000, "five attempts");
+    // the component's time is a fake clock: the waits it chooses are exact, however long each nmcli process takes here
+    const clock = new FakeClock();
+    const { fake, wifi, log } = start(scenario, { rejoin_interval_ms: 100, max_backoff_ms: 400 }, clock);
+    const attempts: number[] = [];
+    while (attempts.length < 5) {
+      await until(() => clock.pending > 0, 10_000, "the check in flight to finish and set its next timer");
+      await clock.runNext();
+      await until(() => clock.pending > 0, 10_000, "that check to finish");
+      const at = wifi.health().details?.last_attempt;
+      if (typeof at === "string" && Date.parse(at) !== attempts.at(-1)) attempts.push(Date.parse(at));
+    }
+    assert.equal(fake.connects().length, 5);
     const h = wifi.health();
     assert.equal(h.state, "down");
     assert.equal(h.details?.failure, "wrong_password");
     assert.match(h.lastError ?? "", /refused the password.*Secrets were required/);
     const gaps = attempts.slice(1).map((x, i) => x - (attempts[i] as number));
-    assert.ok((gaps[0] as number) >= 100 && (gaps[1] as number) >= 200 && (gaps[2] as number) >= 400 && (gaps[3] as number) >= 400, `waits double up to max_backoff: ${gaps.join(", ")}`);
-    assert.ok((gaps[3] as number) < 400 + 300, `capped at max_backoff_ms: ${gaps.join(", ")}`);
+    assert.deepEqual(gaps, [100, 200, 400, 400], "waits double from rejoin_interval_ms up to max_backoff_ms");
     assert.ok(!JSON.stringify(h).includes(PASSWORD));
     assert.ok(!log.lines.some((l) => l.includes(PASSWORD)), "password not in the log");
   });
@@ -169,9 +180,27 @@ describe("Wi-Fi association to the Powerwall AP", () => {
   test("an nmcli that hangs is killed after command_timeout_ms and the loop goes on", async () => {
     const scenario = clone(TWO_INTERFACES);
     scenario.faults = { connect: ["hang"], hang_ms: 10_000 };
-    const { wifi } = start(scenario, { command_timeout_ms: 300, rejoin_interval_ms: 100 });
+    const { wifi, fake } = start(scenario, { command_timeout_ms: 300, rejoin_interval_ms: 100 });
     await until(() => wifi.health().details?.failure === "timeout", 5000, "timeout");
+    const hung = fake.calls().find((c) => c.argv.includes("connect"))?.pid;
+    assert.ok(hung !== undefined && !fake.alive().includes(hung), "the hung nmcli was killed at its timeout, not left running");
     await until(() => wifi.health().state === "ok", 5000, "associated on the next attempt");
+  });
+
+  test("stop() during a hung join resolves only when that nmcli is gone; nothing runs after it", async () => {
+    const scenario = clone(TWO_INTERFACES);
+    scenario.faults = { connect: ["hang"], hang_ms: 20_000 };
+    const { fake, wifi } = start(scenario, { command_timeout_ms: 30_000 });
+    await until(() => fake.connects().length === 1, 5000, "the join started");
+    await until(() => fake.alive().length > 0, 5000, "the hung nmcli runs");
+    const t0 = Date.now();
+    await wifi.stop();
+    assert.ok(Date.now() - t0 < 5000, "stop() does not wait for nmcli's own 20 s");
+    assert.deepEqual(fake.alive(), [], "no nmcli child outlives stop()");
+    const calls = fake.calls().length;
+    await sleep(200);
+    assert.equal(fake.calls().length, calls, "no nmcli call after stop()");
+    assert.equal(wifi.health().state, "disabled");
   });
 
   test("NetworkManager not running: down, retried", async () => {
