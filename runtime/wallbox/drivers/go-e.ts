@@ -34,23 +34,34 @@ export class GoeCharger implements Charger, CurrentLimiter, ChargePowerMeter, Se
   private wanted: { frc?: 1 | 2; amp?: number; psm?: 1 | 2 } = {};
   private timer: TimerHandle | undefined;
   private stopped = false;
-  private signal: AbortSignal = new AbortController().signal;
+  /** aborted by stop() or the start signal: ends every request in flight */
+  private life = new AbortController();
+  private unlink: (() => void) | undefined;
+  /** requests in flight (polls and writes), awaited by stop() */
+  private readonly inflight = new Set<Promise<unknown>>();
   private listeners: Array<() => void> = [];
   readonly stats = { polls: 0, pollErrors: 0, writes: 0, rewrites: 0 };
 
   constructor(private readonly opts: GoeOptions) {}
 
   async start(signal: AbortSignal): Promise<void> {
-    this.signal = signal;
     this.stopped = false;
+    this.life = new AbortController();
+    const onAbort = (): void => this.life.abort();
+    if (signal.aborted) this.life.abort(); else signal.addEventListener("abort", onAbort, { once: true });
+    this.unlink = () => signal.removeEventListener("abort", onAbort);
     if (!this.opts.config.url) throw new GridboxError("GRIDBOX_CONFIG_INVALID", "wallbox.goe.url is empty: set the charger's address, e.g. http://go-echarger.local");
     await this.poll();
   }
 
+  /** Resolves once no request of this driver is in flight and no timer is armed. */
   async stop(): Promise<void> {
     this.stopped = true; // a poll in flight must not arm a new timer
     if (this.timer) this.opts.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    this.unlink?.();
+    this.life.abort();
+    await Promise.allSettled([...this.inflight]);
   }
 
   onChange(fn: () => void): void { this.listeners.push(fn); }
@@ -93,22 +104,41 @@ export class GoeCharger implements Charger, CurrentLimiter, ChargePowerMeter, Se
     await this.set({ psm: this.wanted.psm }, signal);
   }
 
-  private timeout(signal?: AbortSignal): AbortSignal {
-    return AbortSignal.any([this.signal, AbortSignal.timeout(this.opts.config.timeout_ms), ...(signal ? [signal] : [])]);
+  private get(path: string, signal?: AbortSignal): Promise<unknown> { return this.track(this.request(path, signal)); }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p);
+    void p.then(() => this.inflight.delete(p), () => this.inflight.delete(p));
+    return p;
   }
 
-  private async get(path: string, signal?: AbortSignal): Promise<unknown> {
+  /**
+   * One request, ended by its timeout, the caller's signal or stop(). One controller per request,
+   * tied to the long-lived signals by listeners removed afterwards (not AbortSignal.any, which on
+   * Node 20 keeps every request's signal alive as long as the long-lived one).
+   */
+  private async request(path: string, signal?: AbortSignal): Promise<unknown> {
     const url = this.opts.config.url.replace(/\/+$/, "") + path;
-    let res: Response;
+    const req = new AbortController();
+    let timedOut = false;
+    const timer = this.opts.clock.setTimeout(() => { timedOut = true; req.abort(); }, this.opts.config.timeout_ms);
+    const onAbort = (): void => req.abort();
+    const sources = [this.life.signal, ...(signal ? [signal] : [])];
+    for (const s of sources) { if (s.aborted) req.abort(); else s.addEventListener("abort", onAbort, { once: true }); }
     try {
-      res = await fetch(url, { signal: this.timeout(signal), headers: { accept: "application/json" } });
-    } catch (err) {
-      const timedOut = (err as { name?: string }).name === "TimeoutError";
-      throw new GridboxError("GRIDBOX_CHARGER_FAILED", timedOut ? `go-e did not answer within ${this.opts.config.timeout_ms} ms` : `go-e unreachable: ${errorMessage(err)}`, { cause: err, retryable: true });
+      let res: Response;
+      try {
+        res = await fetch(url, { signal: req.signal, headers: { accept: "application/json" } });
+      } catch (err) {
+        throw new GridboxError("GRIDBOX_CHARGER_FAILED", timedOut ? `go-e did not answer within ${this.opts.config.timeout_ms} ms` : `go-e unreachable: ${errorMessage(err)}`, { cause: err, retryable: true });
+      }
+      const text = await res.text();
+      if (!res.ok) throw new GridboxError("GRIDBOX_CHARGER_FAILED", `go-e answered HTTP ${res.status}: ${text.slice(0, 120)}`, { retryable: res.status >= 500 });
+      try { return JSON.parse(text) as unknown; } catch { throw new GridboxError("GRIDBOX_CHARGER_FAILED", "go-e answered something that is not JSON", { retryable: true }); }
+    } finally {
+      this.opts.clock.clearTimeout(timer);
+      for (const s of sources) s.removeEventListener("abort", onAbort);
     }
-    const text = await res.text();
-    if (!res.ok) throw new GridboxError("GRIDBOX_CHARGER_FAILED", `go-e answered HTTP ${res.status}: ${text.slice(0, 120)}`, { retryable: res.status >= 500 });
-    try { return JSON.parse(text) as unknown; } catch { throw new GridboxError("GRIDBOX_CHARGER_FAILED", "go-e answered something that is not JSON", { retryable: true }); }
   }
 
   /** /api/set with JSON-encoded values; the charger answers {key: true} or {key: "error text"}. */
@@ -136,12 +166,13 @@ export class GoeCharger implements Charger, CurrentLimiter, ChargePowerMeter, Se
       this.lastError = undefined;
       await this.reassert();
     } catch (err) {
+      if (this.stopped) return; // stop() ended it: not the charger's fault
       this.stats.pollErrors++;
       if (this.lastError !== errorMessage(err)) this.opts.log.warn(`go-e poll failed: ${errorMessage(err)}`);
       this.lastError = errorMessage(err);
     }
     if (JSON.stringify(this.state()) !== before) for (const fn of this.listeners) fn();
-    if (!this.signal.aborted && !this.stopped) this.timer = this.opts.clock.setTimeout(() => void this.poll(), this.opts.config.interval_ms);
+    if (!this.life.signal.aborted && !this.stopped) this.timer = this.opts.clock.setTimeout(() => void this.track(this.poll()), this.opts.config.interval_ms);
   }
 
   /** After a charger reboot frc/amp/psm are back to defaults: write what we want again. */

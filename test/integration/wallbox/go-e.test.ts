@@ -119,3 +119,21 @@ test("go-e: stop() while a poll is in flight leaves no timer polling on", async 
   assert.equal(sim.requests.length, seen, `polled ${sim.requests.length - seen} more times after stop()`);
   await sim.stop();
 });
+
+test("go-e: stop() aborts the request in flight and resolves when it has ended, not at its timeout", async () => {
+  const sim = new SimulatedGoe({ car: new Car({ pluggedIn: false, phases: 3 }), applyDelayMs: 100 });
+  const url = await sim.start();
+  const config = wallboxConfig({ goe: { url, interval_ms: 1000, timeout_ms: 30_000 } }).goe;
+  const log = memoryLogger("debug");
+  const driver = new GoeCharger({ config: { ...config, interval_ms: 20 }, log, clock: systemClock });
+  try {
+    await driver.start(new AbortController().signal);
+    sim.hang = true;
+    await until("a poll hanging", () => sim.hungRequests === 1);
+    const t0 = Date.now();
+    await driver.stop();
+    assert.ok(Date.now() - t0 < 5000, "stop() does not wait for the 30 s timeout");
+    await until("the charger sees the request closed", () => sim.hungRequests === 0, 3000);
+    assert.ok(!log.lines.some((l) => l.includes("poll failed")), "stopping is not a charger failure");
+  } finally { await sim.stop(); }
+});

@@ -26,6 +26,8 @@ export class SimulatedGoe {
   readonly requests: string[] = [];
   failWith: number | undefined;
   hang = false;
+  /** requests left unanswered (hang) whose connection is still open */
+  hungRequests = 0;
   private server: Server | undefined;
   private pending = new Map<Key, number>();
   private lastMs = Date.now();
@@ -89,7 +91,7 @@ export class SimulatedGoe {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.requests.push(req.url ?? "");
-    if (this.hang) return; // never answers
+    if (this.hang) { this.hungRequests++; req.socket.once("close", () => { this.hungRequests--; }); return; } // never answers
     const send = (code: number, body: unknown): void => { res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(body)); };
     if (this.failWith) return send(this.failWith, { error: "simulated failure" });
     const url = new URL(req.url ?? "/", "http://sim");
