@@ -39,7 +39,17 @@ try {
 if (values.help) { process.stdout.write(usage(entry, name)); process.exit(0); }
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port ${String(values.port)}: expected 0..65535`, usage(entry, name));
-let started;
+// signals are handled before the JSON line goes out: a caller may signal the moment it reads it
+let started: Awaited<ReturnType<SimulatorEntry["start"]>> | undefined;
+let stopping = false;
+const stop = (): void => {
+  if (stopping) return;
+  stopping = true;
+  if (!started) process.exit(0); // still starting: nothing of it to stop yet
+  void started.stop().then(() => process.exit(0), () => process.exit(1));
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
 try {
   started = await entry.start({ host: String(values.host), port }, values);
 } catch (err) {
@@ -48,6 +58,3 @@ try {
   process.exit(1);
 }
 process.stdout.write(JSON.stringify({ simulator: name, ...started.info }) + "\n");
-const stop = (): void => { void started.stop().then(() => process.exit(0), () => process.exit(1)); };
-process.once("SIGINT", stop);
-process.once("SIGTERM", stop);
