@@ -1,5 +1,6 @@
 import Fastify from "fastify";
 import type { ModeServer, Supervisor } from "../runtime/boot/supervisor.ts";
+import { registerCaptivePortal } from "../runtime/network/captive-portal.ts";
 import { VERSION } from "../runtime/version.ts";
 import { provisioningRoutes, type ProvisioningDeps } from "./routes.ts";
 import { staticUi } from "./static-ui.ts";
@@ -20,6 +21,8 @@ export async function openModeServer(sup: Supervisor, listen: { host: string; po
     if (req.method === "GET" && /text\/html/.test(String(req.headers.accept ?? ""))) return reply.redirect("/setup/");
     return reply.code(404).send({ error: `no route ${req.method} ${req.url.split("?")[0]}`, code: "GRIDBOX_NOT_FOUND", statusCode: 404 });
   });
+  // phones on the setup hotspot: their connectivity probes and any other host name open the setup page
+  registerCaptivePortal(app, { captive: () => true, portalPath: "/setup/" });
   app.get("/", async (_req, reply) => reply.redirect("/setup/"));
   app.get("/health", async () => {
     const st = sup.state();

@@ -1,27 +1,41 @@
 import { Value } from "@sinclair/typebox/value";
+import type { TObject } from "@sinclair/typebox";
 import { parse } from "yaml";
 import { readFileSync } from "node:fs";
 import { applyEnvOverrides } from "../config/env.ts";
 import { ConfigSchema } from "../config/schema.ts";
 import { http } from "../config/sections/core.ts";
+import { hotspot, type HotspotSettings } from "../config/sections/hotspot.ts";
 import { applyDefaults } from "../config/validate.ts";
 
 /**
- * Where the setup or failure page listens: the config's own http.host/port when the file has a
- * usable http section (a broken file elsewhere still answers where the owner expects it), with
- * GRIDBOX_HTTP__* from the environment applied, else the defaults.
+ * A config section that serve needs before it knows whether the config is valid (setup and failure
+ * mode too): the file's own section when it is usable (a broken file elsewhere still answers where
+ * the owner expects it), with GRIDBOX_<SECTION>__* from the environment applied, else the defaults
+ * with the environment.
  */
-export function listenAddressFor(configPath: string, env: NodeJS.ProcessEnv): { host: string; port: number } {
+export function bootSection<T>(key: "http" | "hotspot", schema: TObject, configPath: string, env: NodeJS.ProcessEnv): T | undefined {
   let fromFile: unknown = {};
   try {
-    const doc = parse(readFileSync(configPath, "utf8"), { customTags: [{ tag: "!secret", resolve: () => "" }] }) as { http?: unknown } | null;
-    fromFile = doc?.http ?? {};
+    const doc = parse(readFileSync(configPath, "utf8"), { customTags: [{ tag: "!secret", resolve: () => "" }] }) as Record<string, unknown> | null;
+    fromFile = doc?.[key] ?? {};
   } catch { /* missing or unreadable: defaults */ }
-  const httpEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("GRIDBOX_HTTP__")));
+  const prefix = `GRIDBOX_${key.toUpperCase()}__`;
+  const sectionEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith(prefix)));
   for (const candidate of [fromFile, {}]) {
-    const withEnv = applyEnvOverrides(ConfigSchema, { http: candidate }, httpEnv, []);
-    const section = applyDefaults<{ host: string; port: number }>(http, withEnv.http);
-    if (Value.Check(http, section)) return { host: section.host, port: section.port };
+    const withEnv = applyEnvOverrides(ConfigSchema, { [key]: candidate }, sectionEnv, []) as Record<string, unknown>;
+    const section = applyDefaults<T>(schema, withEnv[key]);
+    if (Value.Check(schema, section)) return section;
   }
-  return { host: "0.0.0.0", port: 8080 };
+  return undefined;
+}
+
+/** Where the setup or failure page listens (http.host/port as above). */
+export function listenAddressFor(configPath: string, env: NodeJS.ProcessEnv): { host: string; port: number } {
+  return bootSection<{ host: string; port: number }>("http", http, configPath, env) ?? { host: "0.0.0.0", port: 8080 };
+}
+
+/** The setup hotspot's settings (hotspot section), off when unusable. */
+export function hotspotSettingsFor(configPath: string, env: NodeJS.ProcessEnv): HotspotSettings {
+  return bootSection<HotspotSettings>("hotspot", hotspot, configPath, env) ?? { enabled: false, interface: "wlan0", address: "10.42.0.1/24", offline_minutes: 10, button_window_minutes: 30 };
 }

@@ -55,6 +55,8 @@ export interface SupervisorDeps {
   runningRoutes?: (sup: Supervisor, loaded: LoadedConfig) => FastifyPluginAsync;
   start?: (loaded: LoadedConfig, opts: StartOptions) => Promise<Gridbox>;
   startOptions?: StartOptions;
+  /** called with each gridbox that came up (serve connects the setup button to the hotspot) */
+  onRunning?: (gb: Gridbox) => void;
   /** how long a new config's components get to come up before a critical one that is down means rollback */
   settleMs?: number;
 }
@@ -217,6 +219,7 @@ export class Supervisor {
     this.mode = "running";
     this.problems = [];
     this.generation++;
+    this.deps.onRunning?.(gb);
     return { ok: true };
   }
 

@@ -3,7 +3,10 @@ import { Draft } from "../../provisioning/draft.ts";
 import { provisioningRoutes } from "../../provisioning/routes.ts";
 import { openModeServer } from "../../provisioning/server.ts";
 import { staticUi } from "../../provisioning/static-ui.ts";
+import { hotspotSettingsFor } from "../boot/listen-address.ts";
 import { Supervisor } from "../boot/supervisor.ts";
+import { registerCaptivePortal } from "../network/captive-portal.ts";
+import type { HotspotSupervisor } from "../network/hotspot-supervisor.ts";
 import { systemClock } from "../core/clock.ts";
 import { createLogger } from "../core/log.ts";
 import type { Command } from "./command.ts";
@@ -14,25 +17,39 @@ import { createSystemdNotifier } from "./systemd-notify.ts";
  * `gridbox serve`: the boot phases (runtime/boot/supervisor.ts). No config file: setup mode with
  * the setup page; a broken one: the failure page; a valid one: gridbox runs, with the admin page.
  * SIGHUP re-reads the file and applies it in-process (rolling back if it cannot come up);
- * SIGTERM/SIGINT flush and stop cleanly.
+ * SIGTERM/SIGINT flush and stop cleanly. With `hotspot.enabled` (the image sets it) the setup
+ * hotspot runs beside all three phases: up until setup is finished, and again when the home network
+ * is lost or the setup button is held; the pages answer phones' captive-portal probes.
  */
 export const serve: Command = {
   async run({ configPath }) {
     const log = createLogger("gridbox");
     const auth = new AdminAuth(systemClock, { ttlMs: 12 * 3_600_000, maxFailures: 5, lockoutMs: 15 * 60_000 });
     const draft = new Draft();
+    const hotspotSettings = hotspotSettingsFor(configPath, process.env);
+    let hotspot: HotspotSupervisor | undefined;
     const common = { auth, draft, checks: SETUP_CHECKS, log: log.child("setup") };
     const sup = new Supervisor({
       configPath, env: process.env, log,
+      // the appliance's setup button (GPIO, held 10 s) opens the setup hotspot
+      onRunning: (gb) => gb.ctx.bus.on("setup.button", (kind) => { if (kind === "hold") hotspot?.buttonHeld(); }),
       openModeServer: (s, listen) => openModeServer(s, listen, common),
       runningRoutes: (s, loaded) => {
         const a = loaded.config.admin;
         auth.settings = { ttlMs: a.session_ttl_ms, maxFailures: a.max_failures, lockoutMs: a.lockout_ms };
         const routes = provisioningRoutes({ ...common, sup: s });
-        return async (app) => { await app.register(staticUi); await app.register(routes); };
+        return async (app) => {
+          // the hotspot can come back while running (home network lost): phones on it find the page
+          registerCaptivePortal(app, { captive: () => hotspot?.active ?? false, portalPath: "/setup/" });
+          await app.register(staticUi); await app.register(routes);
+        };
       },
     });
     await sup.boot();
+    if (hotspotSettings.enabled) {
+      const { startSetupHotspot } = await import("../network/start-hotspot.ts");
+      hotspot = startSetupHotspot(hotspotSettings, { clock: systemClock, log, setupFinished: () => sup.state().mode === "running" });
+    }
     // under systemd (Type=notify): ready now (in whichever mode), watchdog pets from this event loop until stopped
     const systemd = createSystemdNotifier({ clock: systemClock, log: log.child("systemd") });
     systemd.ready();
@@ -47,7 +64,7 @@ export const serve: Command = {
         process.off("SIGINT", onSignal);
         process.off("SIGHUP", onHup);
         systemd.stopping();
-        void sup.stop().then(() => systemd.stop()).then(resolve);
+        void Promise.all([hotspot?.stop(), sup.stop()]).then(() => systemd.stop()).then(resolve);
       };
       process.on("SIGTERM", onSignal);
       process.on("SIGINT", onSignal);

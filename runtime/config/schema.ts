@@ -3,6 +3,7 @@ import { admin } from "./sections/admin.ts";
 import { broker, ingest } from "./sections/broker.ts";
 import { http, log, site } from "./sections/core.ts";
 import { homeassistant } from "./sections/homeassistant.ts";
+import { hotspot } from "./sections/hotspot.ts";
 import { influx } from "./sections/influx.ts";
 import { outbox } from "./sections/outbox.ts";
 import { powerwall } from "./sections/powerwall.ts";
@@ -29,6 +30,7 @@ export const ConfigSchema = Type.Object({
   homeassistant,
   wallbox,
   wifi,
+  hotspot,
   admin,
 }, { additionalProperties: false });
 

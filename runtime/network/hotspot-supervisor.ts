@@ -35,6 +35,9 @@ export class HotspotSupervisor {
 
   constructor(private readonly o: HotspotSupervisorOptions) {}
 
+  /** whether the hotspot is up now */
+  get active(): boolean { return this.o.hotspot.active; }
+
   start(): void {
     this.startedMs = this.o.clock.nowMs();
     void this.check();

@@ -56,7 +56,7 @@ export class GpioRelayCharger implements Charger {
     this.relay.open();
     if (config.led_pin >= 0) this.led = new five.Led({ pin: config.led_pin, board } as five.LedOption);
     if (config.button_pin >= 0) {
-      const button = new five.Button({ pin: config.button_pin, board, holdtime: 3000, isPullup: true } as five.ButtonOption);
+      const button = new five.Button({ pin: config.button_pin, board, holdtime: 10_000, isPullup: true } as five.ButtonOption);
       button.on("press", () => this.opts.bus.emit("setup.button", "press"));
       button.on("hold", () => this.opts.bus.emit("setup.button", "hold"));
     }
