@@ -83,6 +83,20 @@ describe("Powerwall end to end", () => {
     } finally { await gb.stop(); await demo.sim.stop(); }
   });
 
+  test("hybrid mode in a whole gridbox: strings A-D and alerts come over TEDAPI while the local API's strings are gone", async () => {
+    const { startDemoPowerwall } = await import("../../sim/powerwall/demo-site.ts");
+    const demo = await startDemoPowerwall({ mode: "hybrid", dir: mkdtempSync(join(dir, "hybrid-")), intervalMs: 500 });
+    demo.sim.control.addFault({ kind: "status", status: 404, path: "/api/solar_powerwall" });
+    const gb = await startTestGridbox({ site: { name: "hybrid-site", host: "hybrid-host" }, influx: { url: vm.url }, powerwall: demo.config });
+    try {
+      const strings = await vm.waitFor('powerwall_string_d_power_w{site="hybrid-site"}', (s) => s.length >= 1);
+      assert.ok(strings[0]!.value > 0);
+      const alerts = await vm.waitFor('powerwall_alerts_count{site="hybrid-site"}', (s) => s.length >= 1);
+      assert.equal(alerts[0]!.value, 2, "SystemConnectedToGrid, FWUpdateSucceeded");
+      assert.ok((demo.sim.state.stats.byPath["/api/meters/aggregates"] ?? 0) >= 1 && (demo.sim.state.stats.byPath["/tedapi/v1"] ?? 0) >= 1);
+    } finally { await gb.stop(); await demo.sim.stop(); }
+  });
+
   test("gridbox poll --pretty pushes one point; --no-push only prints; gridbox strings prints the table", async () => {
     const pw = tedapiConfig();
     const cfg = writeConfig("cli.yaml", [

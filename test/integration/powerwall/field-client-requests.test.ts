@@ -18,6 +18,8 @@ import { startPowerwallSimulator, type PowerwallSimulator } from "../../sim/powe
  *     ECDSA of 137-139 bytes starting 30 81 86..88 (P-521, Tesla's key; no key here verifies them)
  *   - variables: "{}" for the status query; for ComponentsQuery the filters and signal names of
  *     pws (PW3SAF), pch (PCH), bms (PW3BMS), hvp (PW3HVP), baggr (BAGGR)
+ *   - the opt-in V2026_06 set: SignedGraphQLQuery version 2 in the same field, PW3Query instead of
+ *     ComponentsQuery with the filters and signal names written into the text, variables "{}"
  * What pypowerwall read from the simulator by hand is in the field report (issue 8).
  */
 const teslaLike = generateKeyPairSync("ec", { namedCurve: "secp521r1" }).privateKey;
@@ -150,6 +152,16 @@ describe("the simulator answers pypowerwall's requests (recorded shapes, Tesla-l
     assert.ok((signals.get("PCH_PvVoltageA")?.value ?? 0) > 0);
     const bms = new Map((json!.components.bms[0].signals as { name: string; value: number }[]).map((s) => [s.name, s.value]));
     assert.equal(bms.get("BMS_nominalFullPackEnergy"), 13.5);
+  });
+
+  test("Tesla's newer query set (pypowerwall V2026_06, opt-in): PW3Query with the signal names inline, query version 2", async () => {
+    const text = `query PW3Query{components{pch:components(filter:{types:[PCH]}){signals(names:[${LETTERS.map((x) => `"PCH_PvState_${x}" "PCH_PvVoltage${x}" "PCH_PvCurrent${x}"`).join(" ")}]){name value textValue boolValue timestamp}}}}`;
+    const signature = sign("sha256", Buffer.from(text), teslaLike);
+    const res = await call(pw3, "POST", "/tedapi/v1", encodeMessage(envelope(pw3.state.din, { payload: { send: { format: 2, payload: { version: 2, query: text }, signature, variables: { value: "{}" } } } })));
+    const recv = decodeMessage(res.body).message?.payload?.recv;
+    assert.equal(recv?.status, 1);
+    const names = (JSON.parse(recv?.data ?? "{}") as Record<string, any>).components.pch[0].signals.map((x: { name: string }) => x.name);
+    assert.deepEqual([...names].sort(), LETTERS.flatMap((x) => [`PCH_PvState_${x}`, `PCH_PvVoltage${x}`, `PCH_PvCurrent${x}`]).sort(), "only the signals named inline");
   });
 
   test("with --verify-signatures (a key given), the same Tesla-signed queries are refused with status 3 and no data", async () => {

@@ -102,7 +102,15 @@ function answerQuery(s: SimState, q: QuerySend): QueryAnswer {
   }
   // as the gateway does: only the signals the variables name (a query asking for string A gets string A)
   if (op === "ComponentsQuery" && s.model === "pw3") return { status: 1, data: JSON.stringify(componentsJson(s, signalNames(q.variables?.value, "pchSignalNames"))) };
+  // Tesla's newer set (pypowerwall V2026_06) asks the same components with the names inline
+  if (op === "PW3Query" && s.model === "pw3") return { status: 1, data: JSON.stringify(componentsJson(s, inlineSignalNames(text, "pch"))) };
   return { status: 3, errors: [{ path: "", code: 5, message: `unsupported query ${op ?? "?"}` }] };
+}
+
+/** The signal names written into the query text for one alias: `pch:components(...){signals(names:["A" "B"])`. */
+function inlineSignalNames(text: string, alias: string): ReadonlySet<string> | undefined {
+  const m = new RegExp(`${alias}:\\s*components\\([^)]*\\)\\s*\\{\\s*signals\\(names:\\s*\\[([^\\]]*)\\]`).exec(text);
+  return m ? new Set([...(m[1] ?? "").matchAll(/"([^"]+)"/g)].map((x) => x[1] as string)) : undefined;
 }
 
 /** The signal names a query's variables select (`pchSignalNames`, ...); undefined = the query names none. */
