@@ -15,6 +15,7 @@ export const COMMANDS = new Map<string, CommandEntry>([
   ["import", { summary: "import a powerwall-influx .env, a Hoymiles bridge .env or the Flask webhook.conf into the config (--write edits it in place)", load: async () => (await import("./import.ts")).importConfig }],
   ["poll", { summary: "poll the Powerwall once and print the reading (--pretty, --no-push)", load: async () => (await import("./poll.ts")).poll }],
   ["strings", { summary: "poll the Powerwall once and print the PV strings A-F as a table (--json)", load: async () => (await import("./strings.ts")).strings }],
+  ["setup-file", { summary: "write the setup hotspot's name, password and page address to a file (the image puts it on the boot partition)", load: async () => (await import("./setup-file.ts")).setupFile }],
   ["buffer stats", { summary: "show the store: batches, readings, bytes, oldest age, dropped, dead-lettered", load: async () => (await import("./buffer-stats.ts")).bufferStats }],
   ["buffer drain", { summary: "send the stored batches to InfluxDB now (progress bar; exits when empty or on error)", load: async () => (await import("./buffer-drain.ts")).bufferDrain }],
 ]);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { hotspotSettingsFor } from "../../../runtime/boot/listen-address.ts";
-import { REPO_ROOT } from "../../../runtime/config/paths.ts";
+import { REPO_ROOT, stateFile } from "../../../runtime/config/paths.ts";
 import { installFakeNmcli } from "../../fakes/nmcli/fake-nmcli.ts";
 import { freePort } from "../../support/victoria-metrics.ts";
 
@@ -66,4 +66,18 @@ test("serve without a config: the setup hotspot comes up through nmcli and every
     nm.cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("gridbox setup-file writes the hotspot's name and password the hotspot itself uses (for the card's boot partition)", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const { readFileSync } = await import("node:fs");
+  const dir = mkdtempSync(join(tmpdir(), "gridbox-setupfile-"));
+  try {
+    const out = execFileSync(process.execPath, [join(REPO_ROOT, "runtime/cli/bin.js"), "setup-file", join(dir, "gridbox-setup.txt")], { encoding: "utf8" });
+    const kept = JSON.parse(readFileSync(stateFile("setup-hotspot.json"), "utf8")) as { ssid: string; password: string };
+    assert.match(out, new RegExp(`the setup hotspot is ${kept.ssid}`));
+    const text = readFileSync(join(dir, "gridbox-setup.txt"), "utf8");
+    assert.ok(text.includes(kept.ssid) && text.includes(kept.password) && text.includes("http://10.42.0.1/"));
+    assert.ok(text.includes("\r\n"), "CRLF, so Notepad shows lines");
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
