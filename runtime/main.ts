@@ -72,7 +72,7 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
 
 async function build(loaded: LoadedConfig, opts: StartOptions, stoppables: Stoppable[]): Promise<Gridbox> {
   const { config } = loaded;
-  const startedAtMs = Date.now();
+  const startedAtMs = (opts.clock ?? systemClock).nowMs();
   const format = config.log.format === "auto" ? undefined : config.log.format;
   const log = (opts.log ?? createLogger("gridbox", { level: config.log.level, levels: config.log.levels, ...(format ? { format } : {}) })).redact(...loaded.secrets);
   for (const w of loaded.warnings) log.warn(w);

@@ -1,4 +1,5 @@
 import { explainNetworkError, type CheckResult } from "./check.ts";
+import { systemClock } from "../../runtime/core/clock.ts";
 
 /**
  * InfluxDB: is it reachable, and may the token write to the bucket? Writes one point
@@ -21,7 +22,7 @@ export async function checkInflux(section: Record<string, unknown>, signal: Abor
     res = await fetch(write, {
       method: "POST",
       headers: { "content-type": "text/plain; charset=utf-8", ...(token ? { authorization: `Token ${token}` } : {}) },
-      body: `gridbox_setup_check ok=1i ${Date.now()}\n`,
+      body: `gridbox_setup_check ok=1i ${systemClock.nowMs()}\n`,
       signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]),
     });
   } catch (err) {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { systemClock } from "../core/clock.ts";
 
 /**
  * Remembers recent scrypt verdicts per (username, password), keyed by a SHA-256 of both, so a
@@ -41,7 +42,7 @@ export class CredentialCache {
     this.maxEntries = opts.maxEntries ?? 1024;
     this.successTtlMs = opts.successTtlMs ?? 3_600_000;
     this.failureTtlMs = opts.failureTtlMs ?? 5_000;
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? systemClock.nowMs;
     this.maxConcurrent = opts.maxConcurrent ?? 2;
     this.maxWaiting = opts.maxWaiting ?? 64;
   }

@@ -1,3 +1,4 @@
+import { systemClock, type TimerHandle } from "../core/clock.ts";
 import { Aedes, type Client } from "aedes";
 import mqttPacket from "mqtt-packet";
 import type { Static } from "@sinclair/typebox";
@@ -56,7 +57,7 @@ export class EmbeddedBroker implements Component {
   readonly addresses: { mqtt?: string; ws?: string } = {};
   readonly cache = new CredentialCache();
   private throttle: LoginThrottle | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: TimerHandle | undefined;
   private retryDelayMs = 1_000;
 
   constructor(private readonly deps: EmbeddedBrokerDeps) {}
@@ -82,7 +83,7 @@ export class EmbeddedBroker implements Component {
       concurrency: 0,
     });
     this.aedes = aedes;
-    const throttle = new LoginThrottle({ burst: lim.failed_logins_burst, userBurst: lim.failed_logins_burst_per_user, refillMs: lim.failed_login_refill_ms, now: Date.now });
+    const throttle = new LoginThrottle({ burst: lim.failed_logins_burst, userBurst: lim.failed_logins_burst_per_user, refillMs: lim.failed_login_refill_ms, now: systemClock.nowMs });
     this.throttle = throttle;
     installHooks(aedes, {
       auth: { accounts: accountsFromConfig(config), cache: this.cache, verify: this.deps.verifyPassword, throttle, keepaliveLimitS: lim.keepalive_limit_s },
@@ -144,8 +145,8 @@ export class EmbeddedBroker implements Component {
     this.retryDelayMs = Math.min(delayMs * 2, 60_000);
     this.state = { state: "down", message: `could not listen; retrying in ${Math.round(delayMs / 1000)} s`, lastError: String(err) };
     this.deps.log.warn(`broker could not listen (${String(err)}); retrying in ${Math.round(delayMs / 1000)} s`);
-    this.retryTimer = setTimeout(() => { this.retryTimer = undefined; void this.retryListen(); }, delayMs);
-    this.retryTimer.unref();
+    this.retryTimer = systemClock.setTimeout(() => { this.retryTimer = undefined; void this.retryListen(); }, delayMs);
+    this.retryTimer.unref?.();
   }
 
   private async retryListen(): Promise<void> {
@@ -184,7 +185,7 @@ export class EmbeddedBroker implements Component {
       if (id?.kind !== "device") return;
       const d = this.devices.get(id.username) ?? { connections: 0 };
       d.connections++;
-      d.lastConnectedMs = Date.now();
+      d.lastConnectedMs = systemClock.nowMs();
       this.devices.set(id.username, d);
       this.counted.add(client);
     });
@@ -192,7 +193,7 @@ export class EmbeddedBroker implements Component {
       if (!this.counted.delete(client)) return;
       const id = this.identities.get(client);
       const d = id?.kind === "device" ? this.devices.get(id.username) : undefined;
-      if (d) { d.connections = Math.max(0, d.connections - 1); d.lastDisconnectedMs = Date.now(); }
+      if (d) { d.connections = Math.max(0, d.connections - 1); d.lastDisconnectedMs = systemClock.nowMs(); }
       if (d?.connections === 0 && id?.kind === "device") {
         try { sink?.deviceDisconnected?.(id.username); } catch (err) { this.deps.log.error(`message sink failed: ${String(err)}`); }
       }
@@ -206,16 +207,16 @@ export class EmbeddedBroker implements Component {
     const listeners = this.listeners;
     if (!aedes) return;
     this.aedes = undefined;
-    clearTimeout(this.retryTimer);
+    if (this.retryTimer) systemClock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     await listeners?.stopAccepting();
     const timeoutMs = this.deps.stopTimeoutMs ?? 3_000;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     await Promise.race([
       new Promise<void>((resolve) => aedes.close(() => resolve())),
-      new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); timer.unref(); }),
+      new Promise<void>((resolve) => { timer = systemClock.setTimeout(resolve, timeoutMs); timer.unref?.(); }),
     ]);
-    clearTimeout(timer);
+    if (timer) systemClock.clearTimeout(timer);
     listeners?.destroyAll();
     this.state = { state: "down", message: "stopped" };
   }

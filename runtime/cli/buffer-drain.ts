@@ -40,12 +40,12 @@ export const bufferDrain: Command = {
     const onSignal = (): void => abort.abort();
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
-    const started = Date.now();
+    const started = systemClock.nowMs();
     const bar = progressBar(total);
     try {
       for (;;) {
         const step = await drainer.step(abort.signal);
-        bar(delivered + dead, Date.now() - started);
+        bar(delivered + dead, systemClock.nowMs() - started);
         if (step.stopped === "empty") break;
         if (step.stopped === "aborted") { process.stderr.write("\ninterrupted; the rest stays stored\n"); return 1; }
         if (step.stopped === "sink") {
@@ -53,7 +53,7 @@ export const bufferDrain: Command = {
           return 1;
         }
       }
-      const s = (Date.now() - started) / 1000;
+      const s = (systemClock.nowMs() - started) / 1000;
       process.stderr.write(`\ndrained ${delivered} readings in ${s.toFixed(1)} s${dead ? `, ${dead} dead-lettered` : ""}; the store is empty\n`);
       return 0;
     } finally {

@@ -3,6 +3,7 @@ import { loadConfigFile } from "../config/load.ts";
 import { BatchStore } from "../outbox/batch-store.ts";
 import { resolveStorePath } from "../outbox/store-path.ts";
 import type { Command } from "./command.ts";
+import { systemClock } from "../core/clock.ts";
 
 /**
  * `gridbox buffer stats [--json]`: what the store holds (batches, readings, bytes, oldest age) and
@@ -21,7 +22,7 @@ export const bufferStats: Command = {
     const store = new BatchStore(path, config.outbox.store.max_bytes).open({ readonly: true });
     try {
       const s = store.stats();
-      const oldestAgeS = s.oldestCreatedMs === undefined ? undefined : Math.max(0, (Date.now() - s.oldestCreatedMs) / 1000);
+      const oldestAgeS = s.oldestCreatedMs === undefined ? undefined : Math.max(0, (systemClock.nowMs() - s.oldestCreatedMs) / 1000);
       if (values.json) {
         process.stdout.write(JSON.stringify({ path, exists: true, ...s, oldestAgeS, recentDeadLetters: store.deadLetters(5) }) + "\n");
         return 0;

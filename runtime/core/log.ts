@@ -1,4 +1,5 @@
 import { fstatSync } from "node:fs";
+import { systemClock } from "./clock.ts";
 
 /**
  * Named child loggers with per-name levels, lazy messages and secret redaction. One line per event:
@@ -80,10 +81,10 @@ class NamedLogger implements Logger {
     const { format, write } = this.shared;
     let line: string;
     if (format === "json") {
-      line = JSON.stringify({ time: new Date().toISOString(), level, name: this.name, msg: text, ...extra }, jsonSafe);
+      line = JSON.stringify({ time: new Date(systemClock.nowMs()).toISOString(), level, name: this.name, msg: text, ...extra }, jsonSafe);
     } else {
       const rest = extra && Object.keys(extra).length > 0 ? " " + JSON.stringify(extra, jsonSafe) : "";
-      line = `${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} [${this.name}] ${text}${rest}`;
+      line = `${new Date(systemClock.nowMs()).toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} [${this.name}] ${text}${rest}`;
     }
     write((this.shared.journal ? `<${PRIORITY[level]}>` : "") + this.scrub(line));
   }
@@ -167,7 +168,7 @@ export function memoryLogger(level: LogLevel = "debug"): Logger & { lines: strin
  */
 export class RateLimitedLog {
   private readonly last = new Map<string, { at: number; suppressed: number }>();
-  constructor(private readonly log: Logger, private readonly intervalMs = 10_000, private readonly now: () => number = Date.now) {}
+  constructor(private readonly log: Logger, private readonly intervalMs = 10_000, private readonly now: () => number = systemClock.nowMs) {}
 
   warn(key: string, msg: string, extra?: LogExtra): void { this.emit("warn", key, msg, extra); }
   error(key: string, msg: string, extra?: LogExtra): void { this.emit("error", key, msg, extra); }

@@ -4,6 +4,7 @@ import type { Logger } from "../core/log.ts";
 import type { Metrics } from "../core/metrics.ts";
 import type { StatusRegistry } from "../core/status.ts";
 import { guardWriteRoutes, type WriteAuth } from "./write-auth.ts";
+import { systemClock } from "../core/clock.ts";
 
 /**
  * The HTTP API (fastify). Core routes: / (banner), /health (200 or 503), /status, /metrics, /config
@@ -68,14 +69,14 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
       mode: "running",
       status: snap.status,
       version: deps.version,
-      uptime_s: Math.round((Date.now() - deps.startedAtMs) / 1000),
+      uptime_s: Math.round((systemClock.nowMs() - deps.startedAtMs) / 1000),
       components: snap.components,
     });
   });
 
   app.get("/status", async () => ({
     version: deps.version,
-    uptime_s: Math.round((Date.now() - deps.startedAtMs) / 1000),
+    uptime_s: Math.round((systemClock.nowMs() - deps.startedAtMs) / 1000),
     ...deps.status.snapshot(),
   }));
 

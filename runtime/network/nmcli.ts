@@ -36,7 +36,7 @@ export class NmcliError extends GridboxError {
 
 /** Classifies an nmcli failure from its exit code and its first `Error:` line. */
 export function classifyNmcli(exitCode: number | string | null | undefined, text: string): NmcliFailure {
-  if (exitCode === "ENOENT") return "nmcli_missing";
+  if (exitCode === "ENOENT" || exitCode === 127) return "nmcli_missing";
   if (exitCode === 8 || /NetworkManager is not running/i.test(text)) return "nm_not_running";
   if (/Secrets were required|802-1X supplicant|wrong password|psk.*invalid/i.test(text)) return "wrong_password";
   if (/No network with SSID|Wi-Fi network could not be found/i.test(text)) return "ssid_not_found";
@@ -59,12 +59,11 @@ export function errorDetail(text: string, secrets: readonly string[]): string {
 
 export interface RunOptions { timeoutMs: number; signal?: AbortSignal; secrets?: readonly string[] }
 
-/** nmcli's environment: the C locale (English messages, `.` decimals), nothing else changed. */
-export function nmcliEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = { ...env, LC_ALL: "C" };
-  delete out.LANGUAGE;
-  return out;
-}
+/**
+ * How nmcli is started: through env(1), which sets the C locale (English messages) for that child
+ * only and otherwise passes gridbox's environment on. exit 127 from env means no nmcli on PATH.
+ */
+export const NMCLI_COMMAND = ["env", "-u", "LANGUAGE", "LC_ALL=C", "nmcli"] as const;
 
 const MAX_OUTPUT_CHARS = 1 << 20;
 
@@ -76,7 +75,8 @@ const MAX_OUTPUT_CHARS = 1 << 20;
 export function runNmcli(args: readonly string[], opts: RunOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) { reject(new NmcliError("aborted", "")); return; }
-    const child = spawn("nmcli", args, { env: nmcliEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const [cmd, ...pre] = NMCLI_COMMAND;
+    const child = spawn(cmd, [...pre, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     let ended: "timeout" | "aborted" | undefined;

@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { systemClock } from "../core/clock.ts";
 
 /**
  * The durable store: one row per compressed batch (never a row per reading), WAL with
@@ -50,7 +51,7 @@ export class BatchStore {
   /** PRAGMA data_version when the totals were last computed: it moves when another connection commits */
   private seenVersion = 0;
 
-  constructor(readonly path: string, readonly maxBytes: number, private readonly nowMs: () => number = Date.now, private readonly synchronous: "normal" | "full" = "normal") {}
+  constructor(readonly path: string, readonly maxBytes: number, private readonly nowMs: () => number = systemClock.nowMs, private readonly synchronous: "normal" | "full" = "normal") {}
 
   open(opts: { readonly?: boolean } = {}): this {
     const onDisk = !opts.readonly && this.path !== ":memory:";

@@ -182,9 +182,9 @@ export class DurableOutbox implements Outbox {
       await this.flush();
       const grace = this.o.stopGraceMs ?? 5000;
       const allLive = Promise.all([...this.live]);
-      let graceTimer: NodeJS.Timeout | undefined;
-      await Promise.race([allLive, new Promise((r) => { graceTimer = setTimeout(r, grace); })]);
-      clearTimeout(graceTimer);
+      let graceTimer: TimerHandle | undefined;
+      await Promise.race([allLive, new Promise((r) => { graceTimer = this.o.clock.setTimeout(() => r(undefined), grace); })]);
+      if (graceTimer) this.o.clock.clearTimeout(graceTimer);
       this.sendAbort.abort(); // whatever is still in flight goes to the store
       await allLive;
       this.drainAbort.abort();

@@ -1,6 +1,7 @@
 import { HttpError, InfluxDB, RequestTimedOutError, type SendOptions, type Transport } from "@influxdata/influxdb-client";
 import { errorMessage, SinkError } from "../core/errors.ts";
 import { classifyResponse } from "./influx-response.ts";
+import { systemClock } from "../core/clock.ts";
 
 /**
  * One gzip'd line-protocol POST to an InfluxDB-compatible write endpoint, shared by every write API
@@ -31,7 +32,7 @@ export class InfluxRequest {
     this.headers = { "content-type": "text/plain; charset=utf-8", "content-encoding": "gzip", accept: "application/json", ...o.headers };
     // the client adds `Authorization: Token ...`; its socket timeout backs up our own AbortSignal
     this.transport = new InfluxDB({ url: o.base, timeout: o.timeoutMs, ...(o.token ? { token: o.token } : {}) }).transport;
-    this.nowMs = o.nowMs ?? Date.now;
+    this.nowMs = o.nowMs ?? systemClock.nowMs;
   }
 
   probe(signal: AbortSignal): Promise<void> { return ping(this.o, signal); }
@@ -43,7 +44,7 @@ export class InfluxRequest {
     // listens on it) alive as long as the long-lived outbox signal, ~2.5 KB per write
     const request = new AbortController();
     const timeout = { aborted: false };
-    const timer = setTimeout(() => { timeout.aborted = true; request.abort(); }, this.o.timeoutMs);
+    const timer = systemClock.setTimeout(() => { timeout.aborted = true; request.abort(); }, this.o.timeoutMs);
     const onAbort = (): void => request.abort();
     if (signal.aborted) request.abort();
     else signal.addEventListener("abort", onAbort, { once: true });
@@ -60,7 +61,7 @@ export class InfluxRequest {
       // only the transport failed (refused, reset, DNS, timeout, abort): the server may be back later
       throw new SinkError("GRIDBOX_SINK_UNAVAILABLE", `write to ${this.o.target} failed: ${why}`, { cause: err, retryable: true });
     } finally {
-      clearTimeout(timer);
+      systemClock.clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
     }
   }
@@ -69,7 +70,7 @@ export class InfluxRequest {
 /** GET {base}/ping (InfluxDB 1.x/2.x/3.x and VictoriaMetrics answer it); any HTTP status means the server is there. */
 export async function ping(o: InfluxRequestOptions, signal: AbortSignal): Promise<void> {
   const request = new AbortController();
-  const timer = setTimeout(() => request.abort(), o.timeoutMs);
+  const timer = systemClock.setTimeout(() => request.abort(), o.timeoutMs);
   const onAbort = (): void => request.abort();
   if (signal.aborted) request.abort();
   else signal.addEventListener("abort", onAbort, { once: true });
@@ -80,7 +81,7 @@ export async function ping(o: InfluxRequestOptions, signal: AbortSignal): Promis
     const why = request.signal.aborted && !signal.aborted ? `no answer within ${o.timeoutMs} ms` : errorMessage(causeOf(err));
     throw new SinkError("GRIDBOX_SINK_UNAVAILABLE", `${o.target} not reachable: ${why}`, { cause: err, retryable: true });
   } finally {
-    clearTimeout(timer);
+    systemClock.clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);
   }
 }

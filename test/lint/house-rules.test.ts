@@ -11,6 +11,8 @@ import { test } from "node:test";
  * - runtime/core imports nothing of the project
  * - areas (adapters, outbox, broker, controller) import core/ and config/ only, never each other
  * - every fetch() passes a signal
+ * - time goes through the Clock (runtime/core/clock.ts): no Date.now, new Date(), setTimeout or
+ *   setInterval elsewhere in runtime/ and provisioning/, so a fake clock can drive any of it
  */
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const SOURCE_DIRS = ["runtime", "provisioning", "firmware-protocol", "test", "image"];
@@ -83,6 +85,29 @@ test("every fetch() in runtime/ passes an AbortSignal", () => {
   for (const f of runtimeFiles) {
     for (const m of f.text.matchAll(/\bfetch\(([^;]*?)\);/gs)) {
       if (!/signal/.test(m[1] as string)) bad.push(`${f.rel}: fetch without signal (add signal: AbortSignal.timeout(ms))`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});
+
+/** Files allowed to read the system time or set timers directly, each with the reason. */
+const CLOCK_EXCEPTIONS: Record<string, string> = {
+  "runtime/core/clock.ts": "the system clock itself",
+};
+
+test("time goes through the Clock: no Date.now, new Date(), setTimeout or setInterval outside core/clock.ts", () => {
+  const bad: string[] = [];
+  for (const f of files) {
+    // TypeScript only: provisioning/ui/*.js runs in the browser, where there is no Clock
+    if (!/^(runtime|provisioning)\/.*\.ts$/.test(f.rel) || f.rel.includes(".test.") || CLOCK_EXCEPTIONS[f.rel]) continue;
+    const code = f.text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:])\/\/.*$/gm, "$1"); // comments may say it
+    for (const [re, what] of [
+      [/\bDate\.now\b/, "Date.now"],
+      [/\bnew Date\(\s*\)/, "new Date()"],
+      [/(^|[^.\w])set(Timeout|Interval)\s*\(/m, "a global setTimeout/setInterval"],
+      [/from\s+["']node:timers(\/promises)?["']/, "node:timers"],
+    ] as Array<[RegExp, string]>) {
+      if (re.test(code)) bad.push(`${f.rel}: ${what} (take the Clock from the context: clock.nowMs(), clock.setTimeout(); systemClock only where no context exists)`);
     }
   }
   assert.deepEqual(bad, []);

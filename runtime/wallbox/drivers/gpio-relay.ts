@@ -4,6 +4,7 @@ import type { Charger, ChargerState } from "../../core/charger.ts";
 import { GridboxError, errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import type { Config } from "../../config/schema.ts";
+import { systemClock } from "../../core/clock.ts";
 
 /**
  * A simple wallbox switched by its enable contact, through a relay on a GPIO line (johnny-five),
@@ -45,10 +46,10 @@ export class GpioRelayCharger implements Charger {
     board.on("error", () => undefined); // johnny-five re-emits the IO plugin's errors after ready; handled above
     this.board = board;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new GridboxError("GRIDBOX_CHARGER_FAILED", "GPIO board not ready in time", { retryable: true })), this.opts.readyTimeoutMs ?? 10_000);
-      failStart = (err) => { clearTimeout(timer); reject(err); };
-      signal.addEventListener("abort", () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
-      board.on("ready", () => { clearTimeout(timer); resolve(); });
+      const timer = systemClock.setTimeout(() => reject(new GridboxError("GRIDBOX_CHARGER_FAILED", "GPIO board not ready in time", { retryable: true })), this.opts.readyTimeoutMs ?? 10_000);
+      failStart = (err) => { systemClock.clearTimeout(timer); reject(err); };
+      signal.addEventListener("abort", () => { systemClock.clearTimeout(timer); reject(signal.reason); }, { once: true });
+      board.on("ready", () => { systemClock.clearTimeout(timer); resolve(); });
     });
     failStart = undefined;
     // open = the wallbox may not charge; an active-low relay module closes on a low level (NC wiring logic)
