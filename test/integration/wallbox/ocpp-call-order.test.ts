@@ -144,3 +144,33 @@ test("a box that reconnects and stays silent is resynced once after bootWaitMs",
   assert.deepEqual(received, ["ChangeConfiguration", "ChangeConfiguration", "TriggerMessage", "SetChargingProfile"]);
   assert.equal(cs.stats.resyncs, 1);
 });
+
+test("through gridbox's API: a command while no charge point is connected answers 200 'saved', then the box gets it once", async () => {
+  const { startTestGridbox } = await import("../../support/gridbox.ts");
+  const token = "api-token-for-ocpp-test-1234";
+  const gb = await startTestGridbox({
+    http: { api_token: token },
+    wallbox: { enabled: true, driver: "ocpp", mode: "off", max_current_a: 16, ocpp: { host: "127.0.0.1", port: 0, charge_point_id: "CP1", id_tags: [] } },
+  });
+  try {
+    const post = (path: string, body: unknown): Promise<Response> => fetch(`${gb.addresses.http}${path}`, {
+      method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(5000), headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    });
+    const current = await post("/api/wallbox/current", { current_a: 12 });
+    const full = await post("/api/wallbox/mode", { mode: "full" });
+    for (const res of [current, full]) {
+      assert.equal(res.status, 200, await res.clone().text());
+      const snap = (await res.json()) as { charger: { online: boolean; detail?: string }; last_error: string | null };
+      assert.equal(snap.charger.online, false);
+      assert.match(snap.charger.detail ?? "", /saved and applied when the charger connects/);
+      assert.equal(snap.last_error, null);
+    }
+    const sim = chargePoint(gb.addresses.ocpp as string);
+    await sim.start();
+    await until("the saved limit arrives", () => sim.limitA !== undefined && sim.limitA > 0, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const profiles = callsTo(sim).filter((c) => c.startsWith("SetChargingProfile"));
+    assert.equal(new Set(profiles).size, profiles.length, `each limit once: ${profiles.join(", ")}`);
+    assert.deepEqual(callsTo(sim).slice(0, SETUP.length), SETUP);
+  } finally { await gb.stop(); }
+});
