@@ -11,14 +11,14 @@ TEST_BINS := victoria-metrics influxd mosquitto_pub mosquitto_sub mosquitto open
 # every test file, listed explicitly: Node 20's --test does not expand globs and passes on zero files
 TEST_FILES = $(shell find test firmware-protocol provisioning runtime -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 NODE_TEST := node --import tsx --test --test-reporter=spec --test-timeout=180000
-# the systemd notify test: systemd's systemd-notify against a real AF_UNIX datagram socket held by python3
-TEST_DEB += systemd python3
-TEST_BINS += systemd-notify python3
+# the image/.deb recipe check and the systemd notify test: shellcheck, nft -c, systemd-analyze, systemd-notify (+ python3 holding a real notify socket)
+TEST_DEB += shellcheck nftables systemd python3
+TEST_BINS += shellcheck nft systemd-analyze systemd-notify python3
 
 BUNDLE := dist/runtime/gridbox.mjs
 RUNTIME_SOURCES = $(shell find runtime firmware-protocol provisioning -name '*.ts' -o -name '*.proto' -o -path 'provisioning/ui/*') package.json
 
-.PHONY: help run test test-deps deps typecheck lint bench demo build clean dashboards
+.PHONY: help run test test-deps deps typecheck lint bench demo build clean dashboards deb deb-arm64 deb-amd64 image image-test
 
 help:
 	@echo "make run    install what is missing and start gridbox on $(CONFIG) (no hardware, no InfluxDB needed)"
@@ -27,6 +27,9 @@ help:
 	@echo "make demo   gridbox with simulated devices"
 	@echo "make build  the production bundle $(BUNDLE) (plain node, no tsx at run time; what systemd runs)"
 	@echo "make dashboards  regenerate the Grafana dashboards in runtime/grafana/dashboards/ from runtime/grafana/definitions/"
+	@echo "make deb    out/gridbox_VERSION_{arm64,amd64}.deb (bundle, production node_modules, units, update)"
+	@echo "make image  out/gridbox-VERSION-arm64.img.xz + sha256 + Imager JSON (Debian trixie, mmdebstrap; root, slow once)"
+	@echo "make image-test  boot the image under qemu-system-aarch64 -M virt and check it (never in CI)"
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -82,5 +85,17 @@ dashboards: deps
 demo: deps
 	node --import tsx test/demo/demo.ts
 
+# the SD image and the Debian package (image/README.md); cached layers live in /var/cache/gridbox-image
+deb: deb-arm64 deb-amd64
+
+deb-arm64 deb-amd64: deb-%: $(BUNDLE)
+	image/build/deb.sh $* out
+
+image: $(BUNDLE)
+	nice -n 10 image/build/image.sh out
+
+image-test:
+	image/test/image-test.sh
+
 clean:
-	rm -rf node_modules var dist
+	rm -rf node_modules var dist out

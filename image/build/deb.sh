@@ -1,0 +1,45 @@
+#!/bin/bash
+# make deb: out/gridbox_VERSION_ARCH.deb from the built bundle (make build), the production
+# node_modules for ARCH (modules.sh), the units and the first-boot and update scripts.
+# usage: deb.sh ARCH [OUTDIR]. GRIDBOX_DEB_MODULES=DIR takes node_modules from DIR/node_modules
+# instead (the recipe test uses an empty one to stay fast); GRIDBOX_DEB_COMPRESS=none for speed.
+. "$(dirname "$0")/lib.sh"
+ARCH=${1:?usage: deb.sh amd64|arm64 [OUTDIR]}
+OUTDIR=${2:-$REPO_DIR/out}
+VERSION=$(node -p "require('$REPO_DIR/package.json').version")
+DEB="$OUTDIR/gridbox_${VERSION}_${ARCH}.deb"
+D="$IMAGE_DIR/deb"
+
+step "bundle (make build)"
+make -s -C "$REPO_DIR" build >&2
+if [ -n "${GRIDBOX_DEB_MODULES:-}" ]; then MODS=$GRIDBOX_DEB_MODULES; else MODS=$("$IMAGE_DIR/build/modules.sh" "$ARCH"); fi
+
+step "stage gridbox_${VERSION}_${ARCH}"
+stage=$(mktemp -d); trap 'rm -rf "$stage"' EXIT
+chmod 0755 "$stage"
+install -d "$stage/opt/gridbox" "$stage/usr/bin" "$stage/usr/lib/gridbox" "$stage/usr/lib/systemd/system" \
+  "$stage/usr/lib/sysusers.d" "$stage/usr/lib/udev/rules.d" "$stage/usr/share/polkit-1/rules.d" \
+  "$stage/usr/share/doc/gridbox" "$stage/DEBIAN"
+cp -r "$REPO_DIR/dist" "$stage/opt/gridbox/dist"
+mkdir -p "$stage/opt/gridbox/node_modules"
+[ -d "$MODS/node_modules" ] && cp -a "$MODS/node_modules/." "$stage/opt/gridbox/node_modules/"
+install -m 0755 "$D/lib/gridbox" "$stage/usr/bin/gridbox"
+install -m 0755 "$D/lib/gridbox-firstboot" "$D/lib/gridbox-update" "$D/lib/gridbox-repack" "$stage/usr/lib/gridbox/"
+install -m 0644 "$IMAGE_DIR/systemd/gridbox.service" "$IMAGE_DIR/systemd/gridbox-firstboot.service" "$stage/usr/lib/systemd/system/"
+install -m 0644 "$D/lib/sysusers.conf" "$stage/usr/lib/sysusers.d/gridbox.conf"
+install -m 0644 "$D/lib/60-gridbox-gpio.rules" "$stage/usr/lib/udev/rules.d/"
+install -m 0644 "$D/lib/50-gridbox-networkmanager.rules" "$stage/usr/share/polkit-1/rules.d/"
+install -m 0644 "$REPO_DIR/README.md" "$stage/usr/share/doc/gridbox/README.md"
+install -m 0644 "$IMAGE_DIR/README.md" "$stage/usr/share/doc/gridbox/image.md"
+printf 'gridbox\nLicense: MIT\n' >"$stage/usr/share/doc/gridbox/copyright"
+install -m 0755 "$D/debian/postinst" "$D/debian/prerm" "$D/debian/postrm" "$stage/DEBIAN/"
+size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
+sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@SIZE@/$size/" "$D/debian/control.in" >"$stage/DEBIAN/control"
+# the node_modules came from npm with whatever modes the tarballs had: normalise
+find "$stage" -path "$stage/DEBIAN" -prune -o -type d -exec chmod 0755 {} + -o -type f -perm /111 -exec chmod 0755 {} + -o -type f -exec chmod 0644 {} +
+
+step "dpkg-deb --build"
+mkdir -p "$OUTDIR"
+dpkg-deb --root-owner-group -Z"${GRIDBOX_DEB_COMPRESS:-xz}" -z2 --build "$stage" "$DEB" >&2
+total_time
+echo "$DEB"
