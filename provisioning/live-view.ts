@@ -23,14 +23,15 @@ export function liveView(gb: Gridbox, staleMs = 10_000): LiveSample {
     const id = e.tags.device_id;
     if (f !== null && id && now - e.receivedMs < staleMs) frequencyHz[id] = f;
   }
-  const pw = gb.ctx.latest.get("powerwall");
-  const fresh = pw && now - pw.receivedMs < 60_000 ? pw.fields : {};
+  // the site model (runtime/core/site-model.ts): whatever sources measure it, values younger than a minute
+  const site = gb.ctx.site.snapshot();
+  const fresh = (v: { value: number; timeMs: number } | undefined): number | null => (v && now - v.timeMs < 60_000 ? num(v.value) : null);
   const snap = gb.health.snapshot();
   const o = gb.outbox.stats();
   return {
     t: now,
     frequencyHz,
-    power: { solar_w: num(fresh.solar_power_w), load_w: num(fresh.load_power_w), grid_w: num(fresh.site_power_w), battery_w: num(fresh.battery_power_w), battery_pct: num(fresh.battery_percentage) },
+    power: { solar_w: fresh(site.pvW), load_w: fresh(site.homeW), grid_w: fresh(site.gridW), battery_w: fresh(site.batteryW), battery_pct: fresh(site.batterySocPct) },
     health: { status: snap.status, components: Object.fromEntries(Object.entries(snap.components).map(([k, c]) => [k, { state: c.state, ...(c.message ? { message: c.message } : {}) }])) },
     outbox: { accepted: o.accepted, delivered: o.delivered, pendingMemory: o.pendingMemory, pendingStored: o.pendingStored, dropped: o.dropped },
   };

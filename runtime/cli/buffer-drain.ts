@@ -7,7 +7,7 @@ import { BatchStore } from "../outbox/batch-store.ts";
 import { Drainer } from "../outbox/drainer.ts";
 import { SinkLink } from "../outbox/sink-link.ts";
 import { resolveStorePath } from "../outbox/store-path.ts";
-import { InfluxSink } from "../sinks/influx-sink.ts";
+import { createSink } from "../compose/sink.ts";
 import type { Command } from "./command.ts";
 
 /**
@@ -19,19 +19,19 @@ export const bufferDrain: Command = {
   async run({ configPath }) {
     const loaded = loadConfigFile(configPath);
     const { config } = loaded;
-    if (!config.influx.url) {
-      process.stderr.write("gridbox buffer drain: influx.url is not set in the config; nowhere to drain to\n");
+    if (config.sink.type === "none") {
+      process.stderr.write("gridbox buffer drain: sink.type is none in the config; nowhere to drain to\n");
       return 2;
     }
     const path = resolveStorePath(config.outbox.store.path);
     if (!existsSync(path)) { process.stdout.write(`no store at ${path}: nothing to drain\n`); return 0; }
     // the link's own "sink down ... next attempt in N ms" is for the service, which retries; this command says it in words below
     const log = createLogger("buffer", { level: "warn", levels: { "buffer:sink": "error" }, write: (l) => process.stderr.write(l + "\n") }).redact(...loaded.secrets);
-    const ix = config.influx;
-    const sink = new InfluxSink({ url: ix.url, org: ix.org, bucket: ix.bucket, token: ix.token, precision: ix.precision, timeoutMs: ix.timeout_ms });
+    const sink = await createSink(config, { log, clock: systemClock });
+    if (!sink) return 2;
     const link = new SinkLink(sink, systemClock, log.child("sink"), { initialMs: config.outbox.retry.initial_ms, maxMs: config.outbox.retry.max_ms });
     const store = new BatchStore(path, config.outbox.store.max_bytes).open();
-    adoptPrecision(store, ix.precision, log);
+    adoptPrecision(store, sink.precision, log);
     const total = store.totalsNow.readings;
     let delivered = 0;
     let dead = 0;
@@ -49,7 +49,7 @@ export const bufferDrain: Command = {
         if (step.stopped === "empty") break;
         if (step.stopped === "aborted") { process.stderr.write("\ninterrupted; the rest stays stored\n"); return 1; }
         if (step.stopped === "sink") {
-          process.stderr.write(`\ngridbox buffer drain: ${sinkFailure(link, ix.url, delivered + dead, store.totalsNow.readings)}\n`);
+          process.stderr.write(`\ngridbox buffer drain: ${sinkFailure(link, sink.target, `sink.${config.sink.type}`, delivered + dead, store.totalsNow.readings)}\n`);
           return 1;
         }
       }
@@ -65,22 +65,22 @@ export const bufferDrain: Command = {
 };
 
 /** Why the drain stopped, for a person: what is wrong with the sink, what happened to the readings, what to check. */
-export function sinkFailure(link: Pick<SinkLink, "state" | "lastError">, url: string, sent: number, stored: number): string {
+export function sinkFailure(link: Pick<SinkLink, "state" | "lastError">, target: string, section: string, sent: number, stored: number): string {
   const error = link.lastError ?? "failed";
   const outcome = `${sent > 0 ? `${sent} readings were sent before that` : "nothing was sent"}; ${stored} readings stay stored`;
   if (link.state === "refused") {
-    return `InfluxDB at ${url} refused the request: ${error}; ${outcome} (hint: check influx.token, influx.org and influx.bucket)`;
+    return `InfluxDB at ${target} refused the request: ${error}; ${outcome} (hint: check the credentials and database under ${section})`;
   }
-  return `InfluxDB at ${url} is not reachable: ${plainNetworkError(error)}; ${outcome} (hint: check influx.url and that the server runs, then run this again)`;
+  return `InfluxDB at ${target} is not reachable: ${plainNetworkError(error, section)}; ${outcome} (hint: check ${section}.url and that the server runs, then run this again)`;
 }
 
-function plainNetworkError(error: string): string {
+function plainNetworkError(error: string, section: string): string {
   if (/ECONNREFUSED/.test(error)) return "nothing listens there (connection refused)";
   if (/ENOTFOUND|EAI_AGAIN/.test(error)) return "the host name does not resolve";
   if (/EHOSTUNREACH|ENETUNREACH/.test(error)) return "no route to that host";
   if (/ECONNRESET|socket hang up/.test(error)) return "the connection was cut (a proxy, or a server that is starting)";
   const timedOut = /timed out after (\d+) ms/.exec(error);
-  if (timedOut) return `no answer within ${timedOut[1]} ms (influx.timeout_ms)`;
+  if (timedOut) return `no answer within ${timedOut[1]} ms (${section}.timeout_ms)`;
   return error;
 }
 

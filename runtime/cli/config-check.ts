@@ -29,7 +29,7 @@ export const configCheck: Command = {
 
 /** The store's folder must exist (or be creatable) and be writable when there is a sink to buffer for. */
 function storeProblems(config: Readonly<Config>): string[] {
-  if (!config.influx.url) return [];
+  if (config.sink.type === "none") return [];
   const path = resolveStorePath(config.outbox.store.path);
   let dir = dirname(path);
   while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir); // the nearest folder that exists is where mkdir starts

@@ -2,7 +2,9 @@ import { hostname } from "node:os";
 import { loadConfigFile } from "../config/load.ts";
 import { ConfigError, errorMessage } from "../core/errors.ts";
 import { encodeLine, gzipLines } from "../outbox/line-batch.ts";
-import { InfluxSink } from "../sinks/influx-sink.ts";
+import { systemClock } from "../core/clock.ts";
+import { createLogger } from "../core/log.ts";
+import { createSink } from "../compose/sink.ts";
 import { readingToJson, readingToPoint } from "../sources/powerwall/points.ts";
 import type { Command } from "./command.ts";
 import { pollPowerwallOnce } from "./powerwall-once.ts";
@@ -27,16 +29,17 @@ export const poll: Command = {
     }
     process.stdout.write(JSON.stringify(readingToJson(reading), null, values.pretty ? 2 : undefined) + "\n");
     if (values["no-push"]) return 0;
-    if (!config.influx.url) {
-      process.stderr.write("gridbox poll: not pushed (influx.url is empty)\n");
+    const log = createLogger("gridbox", { level: "warn", format: "pretty" }).redact(...loaded.secrets);
+    const sink = await createSink(config, { log, clock: systemClock });
+    if (!sink) {
+      process.stderr.write("gridbox poll: not pushed (sink.type is none)\n");
       return 0;
     }
     const point = readingToPoint(reading, { site: config.site.name, host: config.site.host || hostname() });
-    const line = encodeLine(point, config.influx.precision);
+    const line = encodeLine(point, sink.precision);
     if (!line) return 0;
-    const sink = new InfluxSink({ url: config.influx.url, org: config.influx.org, bucket: config.influx.bucket, token: config.influx.token, precision: config.influx.precision, timeoutMs: config.influx.timeout_ms });
     try {
-      await sink.write(await gzipLines([line]), AbortSignal.timeout(config.influx.timeout_ms));
+      await sink.write(await gzipLines([line]), AbortSignal.timeout(sink.timeoutMs));
       process.stderr.write(`gridbox poll: pushed to ${sink.target}\n`);
       return 0;
     } catch (err) {

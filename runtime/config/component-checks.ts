@@ -1,6 +1,6 @@
 import { accessSync, constants } from "node:fs";
 import { verifyPassword } from "../core/password-hash.ts";
-import type { Config } from "./schema.ts";
+import { adapterProblems, type Config } from "./schema.ts";
 
 /**
  * What each enabled component needs beyond the schema: values that depend on each other (a mode
@@ -11,7 +11,7 @@ import type { Config } from "./schema.ts";
  */
 export async function componentProblems(config: Readonly<Config>): Promise<string[]> {
   return [
-    ...powerwallProblems(config),
+    ...adapterProblems(config),
     ...(await homeAssistantProblems(config)),
     ...wallboxProblems(config),
     ...wifiProblems(config),
@@ -20,22 +20,6 @@ export async function componentProblems(config: Readonly<Config>): Promise<strin
 
 function readable(path: string): string | undefined {
   try { accessSync(path, constants.R_OK); return undefined; } catch (err) { return (err as NodeJS.ErrnoException).code ?? "unreadable"; }
-}
-
-export function powerwallProblems(config: Readonly<Config>): string[] {
-  const pw = config.powerwall;
-  if (!pw.enabled) return [];
-  const out: string[] = [];
-  // hybrid (PW2/+: local API + TEDAPI) needs what both need
-  if ((pw.mode === "local" || pw.mode === "hybrid") && !pw.password) {
-    out.push(`/powerwall/password: required in ${pw.mode} mode (hint: the customer password, often the last 5 characters of the gateway password)`);
-  }
-  if (pw.mode === "tedapi" || pw.mode === "hybrid") {
-    if (!pw.gateway_password) out.push(`/powerwall/gateway_password: required in ${pw.mode} mode (hint: the full password on the gateway label)`);
-    const why = readable(pw.tedapi.query_file);
-    if (why) out.push(`/powerwall/tedapi/query_file: cannot read ${pw.tedapi.query_file} (${why}) (hint: see README "Tesla Powerwall" for the query file)`);
-  }
-  return out;
 }
 
 export async function homeAssistantProblems(config: Readonly<Config>): Promise<string[]> {
@@ -73,7 +57,6 @@ export function wallboxProblems(config: Readonly<Config>): string[] {
   if (!wb.enabled) return [];
   const out: string[] = [];
   if (wb.min_current_a > wb.max_current_a) out.push(`/wallbox/min_current_a: ${wb.min_current_a} A is above max_current_a ${wb.max_current_a} A`);
-  if (wb.driver === "goe" && !wb.goe.url) out.push("/wallbox/goe/url: required with driver goe (hint: the charger's address, e.g. http://go-echarger.local)");
   return out;
 }
 

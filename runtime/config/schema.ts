@@ -1,19 +1,24 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { admin } from "./sections/admin.ts";
+import { SINKS } from "../sinks/index.ts";
+import { SOURCES } from "../sources/index.ts";
+import { CHARGERS } from "../wallbox/drivers/index.ts";
+import { checkEnabled, registryObject, sectionsOf, typeSelector } from "./registry-schema.ts";
+import { section } from "./schema-helpers.ts";
 import { broker, ingest } from "./sections/broker.ts";
 import { http, log, site } from "./sections/core.ts";
 import { homeassistant } from "./sections/homeassistant.ts";
 import { hotspot } from "./sections/hotspot.ts";
-import { influx } from "./sections/influx.ts";
 import { outbox } from "./sections/outbox.ts";
-import { powerwall } from "./sections/powerwall.ts";
-import { wallbox } from "./sections/wallbox.ts";
+import { WALLBOX_TITLE, wallboxProperties } from "./sections/wallbox.ts";
 import { wifi } from "./sections/wifi.ts";
 
 /**
  * The single source of truth for gridbox's configuration: types, defaults, validation, env
  * overrides (GRIDBOX_SECTION__KEY) and the provisioning form all derive from this schema.
- * Each section lives in its own file under sections/.
+ * Each core section lives in its own file under sections/; each adapter's section lives beside
+ * the adapter and comes in through its registry (sources, sink, wallbox charger drivers), so a new
+ * adapter needs no edit here.
  */
 export const CONFIG_VERSION = 1;
 
@@ -24,14 +29,30 @@ export const ConfigSchema = Type.Object({
   http,
   broker,
   ingest,
-  influx,
+  sources: registryObject("source", SOURCES, "where readings come from, by source type; each has `enabled`"),
+  sink: section({
+    type: typeSelector("sink", SINKS, "where readings go; none keeps the newest in memory only (see outbox)"),
+    ...sectionsOf(SINKS),
+  }, "the time-series database readings are written to (one)"),
   outbox,
-  powerwall,
   homeassistant,
-  wallbox,
+  wallbox: section({
+    ...wallboxProperties,
+    driver: typeSelector("charger driver", CHARGERS, "charger driver"),
+    ...sectionsOf(CHARGERS),
+  }, WALLBOX_TITLE),
   wifi,
   hotspot,
   admin,
 }, { additionalProperties: false });
 
 export type Config = Static<typeof ConfigSchema>;
+
+/** What the schema cannot see: the checks of each enabled source, the chosen sink and the chosen driver. */
+export function adapterProblems(c: Config): string[] {
+  return [
+    ...checkEnabled(SOURCES, c.sources, (t) => (c.sources as Record<string, { enabled?: boolean }>)[t]?.enabled === true, "/sources"),
+    ...checkEnabled(SINKS, c.sink, (t) => c.sink.type === t, "/sink"),
+    ...(c.wallbox.enabled ? checkEnabled(CHARGERS, c.wallbox, (t) => c.wallbox.driver === t, "/wallbox") : []),
+  ];
+}

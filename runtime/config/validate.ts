@@ -35,6 +35,12 @@ function describe(type: ValueErrorType, schema: TSchema, value: unknown, message
     case ValueErrorType.ObjectRequiredProperty:
       return `required value is missing${help}`;
     case ValueErrorType.Union: {
+      const kind = (schema as { registryKind?: string }).registryKind;
+      if (kind) {
+        const known = ((schema.anyOf as TSchema[] | undefined) ?? []).map((s) => String(s.const));
+        const guess = typeof value === "string" ? closest(value, known) : undefined;
+        return `unknown ${kind} type ${got}${guess ? ` (did you mean "${guess}"?)` : ""}; known: ${known.join(", ")}`;
+      }
       const options = (schema.anyOf as TSchema[] | undefined)?.map((s) => JSON.stringify(s.const ?? s.type)).join(", ");
       return `got ${got}; expected one of ${options}${help}`;
     }
@@ -72,6 +78,11 @@ function unknownKeys(schema: TSchema, value: unknown, path: string, problems: st
       if (sub) { unknownKeys(sub, child, `${path}/${key}`, problems); continue; }
       if (schema.additionalProperties === false) {
         const guess = closest(key, Object.keys(props));
+        const kind = (schema as { registryKind?: string }).registryKind;
+        if (kind) {
+          problems.push(`${path}/${key}: unknown ${kind} type "${key}"${guess ? ` (did you mean "${guess}"?)` : ""}; known: ${Object.keys(props).sort().join(", ")}`);
+          continue;
+        }
         problems.push(`${path}/${key}: unknown key${guess ? ` (did you mean "${guess}"?)` : ` (known keys: ${Object.keys(props).join(", ")})`}`);
       }
     }

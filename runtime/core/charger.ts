@@ -30,6 +30,10 @@ export interface Charger {
   enable(on: boolean, signal: AbortSignal): Promise<void>;
   /** Called when the state changes on the charger's side (plug-in, reconnect, meter values). */
   onChange(fn: () => void): void;
+  /** driver counters for GET /status (plain JSON, no secrets) */
+  readonly stats?: Readonly<Record<string, unknown>>;
+  /** where the driver listens, once started (the OCPP central system's ws:// URL) */
+  readonly address?: string | undefined;
 }
 
 /** Chargers whose current can be set (a plain relay cannot). */

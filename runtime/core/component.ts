@@ -6,6 +6,7 @@ import type { Metrics } from "./metrics.ts";
 import type { PointWriter } from "./outbox.ts";
 import type { LatestValues } from "./latest-values.ts";
 import type { HomeAssistantBridge } from "./home-assistant.ts";
+import type { SiteModel } from "./site-model.ts";
 
 /** What every long-lived part of gridbox looks like: constructors only assign; work starts in start(). */
 export interface Component {
@@ -25,6 +26,8 @@ export interface Context {
   latest: LatestValues;
   /** Home Assistant discovery (a no-op bridge when switched off) */
   ha: HomeAssistantBridge;
+  /** grid/PV/battery/home power, each with time and source: sources report, the wallbox and Home Assistant read */
+  site: SiteModel;
   /** the `host` tag on every point */
   host: string;
 }

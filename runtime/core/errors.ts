@@ -16,7 +16,9 @@ export type ErrorCode =
   | "GRIDBOX_DEVICE_MESSAGE_INVALID"
   | "GRIDBOX_NETWORK_FAILED"
   | "GRIDBOX_CHARGER_FAILED"
-  | "GRIDBOX_COMMAND_REFUSED";
+  | "GRIDBOX_COMMAND_REFUSED"
+  | "GRIDBOX_POLL_TIMEOUT"
+  | "GRIDBOX_STOPPED";
 
 export interface GridboxErrorOptions { cause?: unknown; retryable?: boolean; retryAfterMs?: number }
 

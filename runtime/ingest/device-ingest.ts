@@ -3,6 +3,7 @@ import { TOPIC_ROOT, type StatusPayload } from "../../firmware-protocol/topics.t
 import type { Component, Context } from "../core/component.ts";
 import type { ComponentHealth } from "../core/health.ts";
 import { RateLimitedLog } from "../core/log.ts";
+import { ESP32_GRID_METER_PREFIX } from "../core/site-model.ts";
 import type { Point } from "../core/point.ts";
 import type { PublishedMessageSink } from "../core/published-messages.ts";
 import { IngestStats } from "./ingest-stats.ts";
@@ -87,6 +88,7 @@ export class DeviceIngest implements Component, PublishedMessageSink {
     else if (msg.type === "logs") this.stats.points.device_logs += out.length;
     else this.stats.points.device_status += out.length;
     if (!this.ctx.points.write(out)) this.stats.outboxBackpressure++;
+    if (msg.type === "measurement") this.reportGridPower(t.deviceId, out);
 
     if (msg.type === "status" && msg.kind !== "telemetry") this.presence(t.deviceId, msg.kind === "birth", msg.status);
   }
@@ -99,6 +101,15 @@ export class DeviceIngest implements Component, PublishedMessageSink {
     if (d) d.online = false;
     this.log.info(`device ${deviceId} disconnected: offline`);
     this.ctx.bus.emit("device.offline", deviceId);
+  }
+
+  /** An ESP32 configured as the grid meter (`site.grid_meter: esp32:<id>`) feeds the site model its newest `power`. */
+  private reportGridPower(deviceId: string, out: readonly Point[]): void {
+    const source = ESP32_GRID_METER_PREFIX + deviceId;
+    if (!this.ctx.site.isGridMeter(source)) return;
+    let newest: Point | undefined;
+    for (const p of out) if (typeof p.fields.power === "number" && (!newest || p.timeNs > newest.timeNs)) newest = p;
+    if (newest) this.ctx.site.report(source, { gridW: newest.fields.power as number }, Number(newest.timeNs / 1_000_000n));
   }
 
   private presence(deviceId: string, online: boolean, status: StatusPayload): void {

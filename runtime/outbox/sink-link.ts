@@ -3,7 +3,7 @@ import { errorMessage, GridboxError } from "../core/errors.ts";
 import type { ComponentHealth } from "../core/health.ts";
 import type { Logger } from "../core/log.ts";
 import { SinkRejected, type BatchSink } from "../core/sink.ts";
-import { Backoff } from "./backoff.ts";
+import { Backoff } from "../core/backoff.ts";
 
 /**
  * What the outbox knows about the sink: up, down (retry after a backoff), or refused (401/403/404:

@@ -1,4 +1,4 @@
-import type { BatchSink } from "../core/sink.ts";
+import type { SinkAdapter } from "../core/registry.ts";
 import { InfluxRequest } from "./influx-request.ts";
 
 /**
@@ -16,13 +16,17 @@ export interface InfluxSinkOptions {
   nowMs?: () => number;
 }
 
-export class InfluxSink implements BatchSink {
+export class InfluxSink implements SinkAdapter {
   readonly name = "influx";
   readonly target: string;
+  readonly precision: InfluxSinkOptions["precision"];
+  readonly timeoutMs: number;
   private readonly path: string;
   private readonly request: InfluxRequest;
 
   constructor(opts: InfluxSinkOptions) {
+    this.precision = opts.precision;
+    this.timeoutMs = opts.timeoutMs;
     const base = opts.url.replace(/\/+$/, "");
     const q = new URLSearchParams({ bucket: opts.bucket, precision: opts.precision });
     if (opts.org) q.set("org", opts.org);

@@ -9,6 +9,7 @@ import { systemClock } from "../../runtime/core/clock.ts";
 import { noHomeAssistant } from "../../runtime/core/home-assistant.ts";
 import { memoryLogger } from "../../runtime/core/log.ts";
 import { createMetrics } from "../../runtime/core/metrics.ts";
+import { SiteModel } from "../../runtime/core/site-model.ts";
 import { DeviceIngest } from "../../runtime/ingest/device-ingest.ts";
 import { InMemoryLatestValues } from "../../runtime/state/latest-values.ts";
 import { simulatedDeviceIds, startSimulator } from "../../firmware-protocol/simulator/device-simulator.ts";
@@ -19,7 +20,7 @@ const out = (name: string, value: number | string): void => { process.stdout.wri
 
 async function inProcess(): Promise<void> {
   let written = 0;
-  const ctx = { log: memoryLogger("error"), clock: systemClock, bus: new Bus(), metrics: createMetrics(), host: "bench", ha: noHomeAssistant,
+  const ctx = { log: memoryLogger("error"), clock: systemClock, bus: new Bus(), metrics: createMetrics(), host: "bench", ha: noHomeAssistant, site: new SiteModel(systemClock, { gridMeter: "" }),
     latest: new InMemoryLatestValues(systemClock), points: { write: (b: readonly unknown[]) => { written += b.length; return true; } } };
   const ingest = new DeviceIngest(ctx, { minValidTime: "2020-01-01T00:00:00Z", maxFutureSkewS: 300, maxPayloadBytes: 65536 });
   await ingest.start(new AbortController().signal);

@@ -16,20 +16,20 @@ const seconds = (v: string): number | string => (Number.isFinite(Number(v)) && v
 const int = (v: string): number | string => (/^\d+$/.test(v.trim()) ? Number(v) : v);
 
 const INFLUX: Record<string, Rule> = {
-  INFLUX_URL: { path: "influx.url" },
-  INFLUX_ORG: { path: "influx.org" },
-  INFLUX_BUCKET: { path: "influx.bucket" },
-  INFLUX_TOKEN: { path: "influx.token" },
-  INFLUX_TIMEOUT: { path: "influx.timeout_ms", convert: seconds },
+  INFLUX_URL: { path: "sink.influxdb.url" },
+  INFLUX_ORG: { path: "sink.influxdb.org" },
+  INFLUX_BUCKET: { path: "sink.influxdb.bucket" },
+  INFLUX_TOKEN: { path: "sink.influxdb.token" },
+  INFLUX_TIMEOUT: { path: "sink.influxdb.timeout_ms", convert: seconds },
 };
 
 const POWERWALL: Record<string, Rule> = {
   ...INFLUX,
-  PW_HOST: { path: "powerwall.host" },
-  PW_POLL_INTERVAL: { path: "powerwall.interval_ms", convert: seconds },
-  PW_REQUEST_TIMEOUT: { path: "powerwall.timeout_ms", convert: seconds },
-  PW_CUSTOMER_PASSWORD: { path: "powerwall.password" },
-  PW_GATEWAY_PASSWORD: { path: "powerwall.gateway_password" },
+  PW_HOST: { path: "sources.powerwall.host" },
+  PW_POLL_INTERVAL: { path: "sources.powerwall.interval_ms", convert: seconds },
+  PW_REQUEST_TIMEOUT: { path: "sources.powerwall.timeout_ms", convert: seconds },
+  PW_CUSTOMER_PASSWORD: { path: "sources.powerwall.password" },
+  PW_GATEWAY_PASSWORD: { path: "sources.powerwall.gateway_password" },
   PW_WIFI_SSID: { path: "wifi.ssid" },
   PW_WIFI_PASSWORD: { path: "wifi.password" },
   PW_WIFI_INTERFACE: { path: "wifi.interface" },
@@ -37,10 +37,10 @@ const POWERWALL: Record<string, Rule> = {
 
 const HOYMILES: Record<string, Rule> = {
   ...INFLUX,
-  DTU_HOST: { path: "hoymiles.host" },
-  DTU_PORT: { path: "hoymiles.port", convert: int },
-  DTU_POLL_INTERVAL: { path: "hoymiles.interval_ms", convert: seconds },
-  POLL_INTERVAL: { path: "hoymiles.interval_ms", convert: seconds },
+  DTU_HOST: { path: "sources.hoymiles.host" },
+  DTU_PORT: { path: "sources.hoymiles.port", convert: int },
+  DTU_POLL_INTERVAL: { path: "sources.hoymiles.interval_ms", convert: seconds },
+  POLL_INTERVAL: { path: "sources.hoymiles.interval_ms", convert: seconds },
 };
 
 const PLACEHOLDER = /^your[-_]|[-_]here$|^x{4,}$|^TeslaPW_X+$/i;
@@ -55,8 +55,8 @@ export function importPowerwallInfluxEnv(text: string): ImportResult {
   if (has("PW_HOST") || has("PW_CUSTOMER_PASSWORD") || has("PW_GATEWAY_PASSWORD")) {
     // powerwall-influx talks TEDAPI when it has the gateway password, the customer login otherwise
     const tedapi = has("PW_GATEWAY_PASSWORD") && !has("PW_CUSTOMER_PASSWORD");
-    out.changes.push({ path: ["powerwall", "enabled"], value: true }, { path: ["powerwall", "mode"], value: tedapi ? "tedapi" : "local" });
-    if (tedapi) out.notes.push("TEDAPI mode also needs the Tesla-signed query file (powerwall.tedapi.query_file); see the README");
+    out.changes.push({ path: ["sources", "powerwall", "enabled"], value: true }, { path: ["sources", "powerwall", "mode"], value: tedapi ? "tedapi" : "local" });
+    if (tedapi) out.notes.push("TEDAPI mode also needs the Tesla-signed query file (sources.powerwall.tedapi.query_file); see the README");
   }
   if (envTrue(env.values.get("PW_CONNECT_WIFI"))) out.changes.push({ path: ["wifi", "enabled"], value: true });
   if (envTrue(env.values.get("MQTT_ENABLED")) && has("MQTT_HOST")) {
@@ -82,11 +82,18 @@ export function importHoymilesEnv(text: string): ImportResult {
   for (const [k, v] of env.values) if (k.startsWith("HOYMILES_")) values.set(k.replace(/^HOYMILES_/, ""), v);
   if (!values.has("DTU_HOST") && values.has("DTU_IP")) values.set("DTU_HOST", values.get("DTU_IP") ?? "");
   const out = mapRules("Hoymiles bridge .env", values, HOYMILES, env.problems);
-  if (values.get("DTU_HOST") && out.changes.some((c) => c.path[0] === "hoymiles")) out.changes.push({ path: ["hoymiles", "enabled"], value: true });
+  if (values.get("DTU_HOST") && out.changes.some((c) => c.path[1] === "hoymiles")) out.changes.push({ path: ["sources", "hoymiles", "enabled"], value: true });
   return out;
 }
 
 function mapRules(format: string, values: Map<string, string>, rules: Record<string, Rule>, problems: string[]): ImportResult {
+  const out = mapEach(format, values, rules, problems);
+  // the InfluxDB settings choose the sink they belong to
+  if (out.changes.some((c) => c.path[0] === "sink" && c.path[2] === "url")) out.changes.push({ path: ["sink", "type"], value: "influxdb" });
+  return out;
+}
+
+function mapEach(format: string, values: Map<string, string>, rules: Record<string, Rule>, problems: string[]): ImportResult {
   const out: ImportResult = { format, changes: [], secretPaths: [], problems: [...problems], notes: [] };
   const seen = new Set<string>();
   for (const [key, raw] of values) {

@@ -6,6 +6,10 @@ const Level = Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Lite
 export const site = section({
   name: Type.String({ minLength: 1, default: "home", description: "the `site` tag of the Powerwall points (ESP32 and wallbox points are tagged by host and device)" }),
   host: Type.String({ default: "", description: "the `host` tag on every point; empty means the machine's hostname" }),
+  grid_meter: Type.String({
+    default: "powerwall", pattern: "^(|[a-z][a-z0-9_]*|esp32:[A-Za-z0-9_-]+)$",
+    description: "what measures grid power for the wallbox and Home Assistant: `powerwall` (its site meter), `esp32:<device_id>` (an ESP32 grid monitor's power), or empty for none",
+  }),
 }, "where this gridbox is");
 
 export const log = section({

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { durationMs, hostAddress, httpUrl, port, secret, section } from "../schema-helpers.ts";
+import { durationMs, section, secret } from "../schema-helpers.ts";
 
 /**
  * The EV wallbox controller: charge policy (modes off/full/eco/solar), the Grafana webhook, and one
@@ -25,41 +25,15 @@ const grafana = section({
   }),
 }, "Grafana alert webhooks (POST /webhook/grafana)");
 
-const ocpp = section({
-  host: hostAddress("0.0.0.0", "address the OCPP central system listens on"),
-  port: port(8887, "OCPP WebSocket port (charge points connect to ws://<host>:<port>/<identity>)"),
-  charge_point_id: Type.String({ default: "", description: "identity of the charge point to accept (empty: the first one that connects)" }),
-  password: Type.Optional(secret("Basic-auth password of the charge point (security profile 1); unset: no password")),
-  connector_id: Type.Integer({ minimum: 1, default: 1, description: "connector the controller drives" }),
-  id_tags: Type.Array(Type.String({ minLength: 1, maxLength: 20 }), { default: [], description: "RFID tags allowed by Authorize; empty: free mode (every tag accepted)" }),
-  remote_id_tag: Type.String({ minLength: 1, maxLength: 20, default: "gridbox", description: "idTag used for RemoteStartTransaction" }),
-  remote_start_grace_ms: durationMs(5_000, "a car plugged in while charging is allowed: time the box gets to start on its own before RemoteStartTransaction"),
-  heartbeat_interval_s: Type.Integer({ minimum: 10, default: 300, description: "heartbeat interval told to the charge point" }),
-  call_timeout_ms: durationMs(10_000, "timeout of each call to the charge point"),
-}, "OCPP 1.6J central system");
 
-const goe = section({
-  url: httpUrl("", "base URL of the go-e charger with its scheme, e.g. http://go-echarger.local", { optional: true }),
-  interval_ms: durationMs(5_000, "status poll interval", { minimum: 1000 }),
-  timeout_ms: durationMs(2_000, "timeout of each HTTP request", { minimum: 100 }),
-  phase_switching: Type.Boolean({ default: false, description: "the charger supports psm (1/3-phase switching)" }),
-}, "go-e charger (HTTP API v2)");
 
-const gpio = section({
-  chip: Type.String({ minLength: 1, default: "gpiochip0", description: "GPIO character device (gpiochip4 on a Pi 5 with older kernels)" }),
-  relay_pin: Type.Integer({ minimum: 0, maximum: 63, default: 17, description: "line driving the wallbox enable contact" }),
-  relay_active_low: Type.Boolean({ default: false, description: "the relay closes on a low level" }),
-  led_pin: Type.Integer({ minimum: -1, maximum: 63, default: 27, description: "status LED line (-1: none)" }),
-  button_pin: Type.Integer({ minimum: -1, maximum: 63, default: 22, description: "setup button line (-1: none)" }),
-  tools_dir: Type.String({ default: "", description: "folder of libgpiod's gpioset/gpioget/gpiomon (Debian package gpiod); empty: PATH" }),
-  fixed_current_a: Type.Number({ minimum: 6, maximum: 32, default: 16, description: "current the wallbox draws when its contact is closed" }),
-}, "GPIO relay through johnny-five");
 
-export const wallbox = section({
+/**
+ * The wallbox section's own keys; runtime/config/schema.ts adds `driver` (none or a type of the
+ * charger registry, runtime/wallbox/drivers/index.ts) and one section per registered driver.
+ */
+export const wallboxProperties = {
   enabled: Type.Boolean({ default: false }),
-  driver: Type.Union([Type.Literal("none"), Type.Literal("ocpp"), Type.Literal("goe"), Type.Literal("gpio")], {
-    default: "none", description: "charger driver: none | ocpp | goe | gpio",
-  }),
   mode: MODE,
   min_current_a: Type.Number({ minimum: 6, maximum: 32, default: 6, description: "lowest current the car accepts" }),
   max_current_a: Type.Number({ minimum: 6, maximum: 32, default: 16, description: "never exceeded, whatever a webhook or the API asks" }),
@@ -76,7 +50,5 @@ export const wallbox = section({
   stale_after_ms: durationMs(30_000, "Powerwall readings older than this are stale: current is never raised"),
   stale_fallback: Type.Union([Type.Literal("hold-min"), Type.Literal("stop")], { default: "hold-min", description: "with stale readings in eco/solar: hold the minimum current, or stop" }),
   grafana,
-  ocpp,
-  goe,
-  gpio,
-}, "EV wallbox controller");
+};
+export const WALLBOX_TITLE = "EV wallbox controller";

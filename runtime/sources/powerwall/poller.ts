@@ -49,7 +49,7 @@ export class PowerwallPoller implements Component {
   private readonly pollSeconds;
 
   constructor(private readonly ctx: Context, private readonly client: PowerwallClient, private readonly opts: PollerOptions) {
-    this.log = ctx.log.child("source:powerwall");
+    this.log = ctx.log;
     this.breaker = new PowerwallBreaker(opts.reconnectAfterAuthFailures);
     this.polled = counter(ctx.metrics, "gridbox_powerwall_polls_total", "Powerwall polls by result (ok or the breaker state after a failure)", ["result"]);
     this.pollSeconds = histogram(ctx.metrics, "gridbox_powerwall_poll_seconds", "duration of one Powerwall poll", [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]);
@@ -165,6 +165,7 @@ export class PowerwallPoller implements Component {
       if (this.breaker.state !== "closed") this.log.info(`Powerwall back (${this.breaker.state} -> closed)`);
       this.breaker.onSuccess(snapshot.polledAtMs);
       this.polled.inc({ result: "ok" });
+      this.ctx.site.report("powerwall", { gridW: reading.sitePowerW, pvW: reading.solarPowerW, batteryW: reading.batteryPowerW, batterySocPct: reading.batteryPercent, homeW: reading.loadPowerW }, reading.timeMs);
       this.writeUp(job, point);
       return { ok: true, snapshot };
     } catch (err) {

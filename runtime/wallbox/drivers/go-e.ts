@@ -2,7 +2,8 @@ import type { Charger, ChargerState, ChargePowerMeter, CurrentLimiter, PhaseSwit
 import type { Clock, TimerHandle } from "../../core/clock.ts";
 import { CommandRefused, GridboxError, errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
-import type { Config } from "../../config/schema.ts";
+import type { ChargerFactory } from "../../core/registry.ts";
+import type { GoeConfig } from "./go-e-config.ts";
 
 /**
  * go-e charger over its local HTTP API v2: polls /api/status?filter=... on its own timer (the
@@ -10,7 +11,6 @@ import type { Config } from "../../config/schema.ts";
  * amp = current, psm 1/2 = 1/3 phases). The charger applies writes about 1 s later and forgets
  * frc after a reboot, so every poll compares what it reports with what we want and writes again.
  */
-type GoeConfig = Config["wallbox"]["goe"];
 export interface GoeOptions { config: GoeConfig; log: Logger; clock: Clock }
 
 const FILTER = "car,amp,frc,psm,nrg,alw,acu,pnp,wh,err,modelStatus";
@@ -191,3 +191,8 @@ export class GoeCharger implements Charger, CurrentLimiter, ChargePowerMeter, Se
     await this.set(drift);
   }
 }
+
+/** The go-e driver as registered in runtime/wallbox/drivers/index.ts. */
+export const goeDriver: ChargerFactory<GoeConfig> = {
+  create: ({ config, log, clock }) => new GoeCharger({ config, log: log.child("goe"), clock }),
+};

@@ -3,8 +3,10 @@ import type { Bus } from "../../core/bus.ts";
 import type { Charger, ChargerState } from "../../core/charger.ts";
 import { GridboxError, errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
-import type { Config } from "../../config/schema.ts";
 import { systemClock } from "../../core/clock.ts";
+import type { ChargerFactory } from "../../core/registry.ts";
+import type { GpioConfig } from "./gpio-config.ts";
+import { GpiodIO } from "./gpiod-io.ts";
 
 /**
  * A simple wallbox switched by its enable contact, through a relay on a GPIO line (johnny-five),
@@ -12,7 +14,6 @@ import { systemClock } from "../../core/clock.ts";
  * contact is closed; there is no current control and no meter, so the controller starts and
  * stops only. The IO plugin is injected: `GpiodIO` on the Pi, a virtual board in tests.
  */
-type GpioConfig = Config["wallbox"]["gpio"];
 export interface GpioRelayOptions { config: GpioConfig; io: object; log: Logger; bus: Bus; readyTimeoutMs?: number }
 
 export type LedState = "on" | "off" | "blink";
@@ -104,3 +105,11 @@ export class GpioRelayCharger implements Charger {
     else this.led.blink(500);
   }
 }
+
+/** The GPIO relay driver as registered in runtime/wallbox/drivers/index.ts; `io` replaces the Pi's GPIO (tests, demo). */
+export const gpioDriver: ChargerFactory<GpioConfig> = {
+  create({ config, io, log, bus }) {
+    const board = io ?? new GpiodIO({ chip: config.chip, ...(config.tools_dir ? { toolsDir: config.tools_dir } : {}) });
+    return new GpioRelayCharger({ config, io: board, log: log.child("gpio"), bus });
+  },
+};

@@ -1,13 +1,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Config } from "../../config/schema.ts";
+import type { OcppConfig } from "./ocpp-config.ts";
 
 /**
  * Who may connect to the OCPP central system (checked at the WebSocket upgrade): the configured
  * identity (or, without one, only the charge point already connected), and the Basic-auth password
  * of security profile 1 compared in constant time. Answers the reason to refuse, or undefined.
  */
-type OcppConfig = Config["wallbox"]["ocpp"];
-
 /** Identities come from the network: shown short and without control characters. */
 export const printable = (s: string): string => s.slice(0, 48).replace(/[^\x20-\x7e]/g, "?");
 

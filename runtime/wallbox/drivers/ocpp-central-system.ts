@@ -4,8 +4,9 @@ import type { Charger, ChargerState, ChargePowerMeter, CurrentLimiter, SessionEn
 import type { Clock, TimerHandle } from "../../core/clock.ts";
 import { GridboxError, errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
-import type { Config } from "../../config/schema.ts";
 import { authProblem, printable } from "./ocpp-auth.ts";
+import type { ChargerFactory } from "../../core/registry.ts";
+import type { OcppConfig } from "./ocpp-config.ts";
 import { readSampledValues, txDefaultProfile, vehicleStatus, type SampledValue } from "./ocpp-messages.ts";
 
 /**
@@ -19,7 +20,6 @@ import { readSampledValues, txDefaultProfile, vehicleStatus, type SampledValue }
  * is connected (or before that resync) is saved and applied by it: not a failure. Calls and
  * answers are schema-checked (ocpp-rpc strict mode).
  */
-type OcppConfig = Config["wallbox"]["ocpp"];
 interface Call { params: Record<string, unknown>; method: string }
 interface RpcClient {
   identity: string;
@@ -392,3 +392,8 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
     return tags.includes(idTag) ? "Accepted" : "Invalid";
   }
 }
+
+/** The OCPP 1.6J driver as registered in runtime/wallbox/drivers/index.ts. */
+export const ocppDriver: ChargerFactory<OcppConfig> = {
+  create: ({ config, phases, log, clock }) => new OcppCentralSystem({ config, phases, log: log.child("ocpp").redact(config.password), clock }),
+};

@@ -7,8 +7,8 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { systemClock } from "../../../runtime/core/clock.ts";
 import { ConfigError } from "../../../runtime/core/errors.ts";
 import { memoryLogger } from "../../../runtime/core/log.ts";
-import { powerwallProblems } from "../../../runtime/config/component-checks.ts";
 import { parseConfig } from "../../../runtime/config/load.ts";
+import { checkPowerwall } from "../../../runtime/sources/powerwall/config.ts";
 import { createPowerwallClient, type PowerwallConfig } from "../../../runtime/sources/powerwall/create-client.ts";
 import { makeQuerySigner, writeQueryFile } from "../../sim/powerwall/query-signing.ts";
 import { startPowerwallSimulator, type PowerwallSimulator } from "../../sim/powerwall/simulator.ts";
@@ -34,10 +34,10 @@ after(async () => { await sim.stop(); rmSync(dir, { recursive: true, force: true
 beforeEach(async () => { sim.control.powerCycle(); await controlPost(sim, "options", { routed_client: false }); });
 
 function config(over: Record<string, unknown> = {}, tedapi: Record<string, unknown> = {}): PowerwallConfig {
-  return parseConfig({ powerwall: {
+  return parseConfig({ sources: { powerwall: {
     enabled: true, mode: "hybrid", host: HOST, port: sim.port, password: sim.state.customerPassword, gateway_password: sim.state.gatewayPassword,
     timeout_ms: 1000, tedapi: { query_file: queryFile, ...tedapi }, ...over,
-  } }).config.powerwall;
+  } } }).config.sources.powerwall;
 }
 
 describe("hybrid mode (Powerwall 2/+: local API + TEDAPI)", () => {
@@ -109,9 +109,9 @@ describe("hybrid mode (Powerwall 2/+: local API + TEDAPI)", () => {
   test("hybrid without either password is a config error naming the key (serve and config check alike)", () => {
     for (const [key, over] of [["password", { password: undefined }], ["gateway_password", { gateway_password: undefined }]] as const) {
       assert.throws(() => createPowerwallClient(config(over), { clock: systemClock, log: memoryLogger("debug") }),
-        (e: unknown) => e instanceof ConfigError && e.problems.some((p) => p.startsWith(`/powerwall/${key}: required in hybrid mode`)));
-      const problems = powerwallProblems(parseConfig({ powerwall: { ...config(over), tedapi: { query_file: queryFile } } }).config);
-      assert.ok(problems.some((p) => p.startsWith(`/powerwall/${key}: required in hybrid mode`)), problems.join("\n"));
+        (e: unknown) => e instanceof ConfigError && e.problems.some((p) => p.startsWith(`/sources/powerwall/${key}: required in hybrid mode`)));
+      const problems = checkPowerwall(parseConfig({ sources: { powerwall: { ...config(over), tedapi: { query_file: queryFile } } } }).config.sources.powerwall, "/sources/powerwall");
+      assert.ok(problems.some((p) => p.startsWith(`/sources/powerwall/${key}: required in hybrid mode`)), problems.join("\n"));
     }
   });
 });

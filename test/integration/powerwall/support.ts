@@ -5,6 +5,7 @@ import { noHomeAssistant } from "../../../runtime/core/home-assistant.ts";
 import { memoryLogger } from "../../../runtime/core/log.ts";
 import { createMetrics } from "../../../runtime/core/metrics.ts";
 import type { Point } from "../../../runtime/core/point.ts";
+import { SiteModel } from "../../../runtime/core/site-model.ts";
 import { InMemoryLatestValues } from "../../../runtime/state/latest-values.ts";
 import { LocalApiClient, type LocalApiClientOptions } from "../../../runtime/sources/powerwall/local-api-client.ts";
 import type { PowerwallSimulator } from "../../sim/powerwall/simulator.ts";
@@ -16,7 +17,7 @@ export function testContext(clock: Clock = systemClock): Context & { written: Po
   const latest = new InMemoryLatestValues(clock);
   const bus = new Bus();
   return {
-    log, clock, bus, metrics: createMetrics(), latest, ha: noHomeAssistant, host: "testhost", written, logLines: log.lines,
+    log, clock, bus, metrics: createMetrics(), latest, ha: noHomeAssistant, site: new SiteModel(clock, { gridMeter: "powerwall" }), host: "testhost", written, logLines: log.lines,
     points: { write(batch) { written.push(...batch); latest.update(batch); bus.emit("points", batch); return true; } },
   };
 }

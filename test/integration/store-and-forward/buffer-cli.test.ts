@@ -27,7 +27,7 @@ function gridbox(args: string[]): Promise<{ code: number; stdout: string; stderr
 
 function configFile(url: string, storePath: string): string {
   const path = join(dir, `gridbox-${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(path, `version: 1\ninflux:\n  url: ${url}\n  bucket: energy\n  token: cli-secret-token\noutbox:\n  store:\n    path: ${storePath}\n`, { mode: 0o600 });
+  writeFileSync(path, `version: 1\nsink:\n  type: influxdb\n  influxdb:\n    url: ${url}\n    bucket: energy\n    token: cli-secret-token\noutbox:\n  store:\n    path: ${storePath}\n`, { mode: 0o600 });
   return path;
 }
 
@@ -44,7 +44,7 @@ test("stats shows the backlog; drain sends it all and empties the store; a dead 
 
   const down = await gridbox(["buffer", "drain", "--config", configFile("http://127.0.0.1:9", storePath)]);
   assert.equal(down.code, 1, down.stderr);
-  assert.match(down.stderr, /InfluxDB at http:\/\/127\.0\.0\.1:9 is not reachable: nothing listens there \(connection refused\)/, "said in words");
+  assert.match(down.stderr, /InfluxDB at http:\/\/127\.0\.0\.1:9 bucket energy is not reachable: nothing listens there \(connection refused\)/, "said in words");
   assert.match(down.stderr, /nothing was sent; 20000 readings stay stored/);
   assert.doesNotMatch(down.stderr, /next attempt in/, "the CLI makes no next attempt");
   assert.doesNotMatch(down.stderr + down.stdout, /cli-secret-token/);

@@ -38,7 +38,7 @@ export async function startGridboxChild(dir: string, o: { devices: Record<string
     `  ws: { host: 127.0.0.1, port: ${wsPort} }`,
     "  devices:",
     ...devices,
-    ...(o.influxUrl ? ["influx:", `  url: ${o.influxUrl}`, "  bucket: energy"] : []),
+    ...(o.influxUrl ? ["sink:", "  type: influxdb", "  influxdb:", `    url: ${o.influxUrl}`, "    bucket: energy"] : []),
     "outbox:",
     `  store: { path: ${o.storePath} }`,
     o.extra ?? "",

@@ -52,12 +52,12 @@ test("SIGTERM with the sink down keeps memory in the store; buffer drain deliver
   assert.equal(countSamples(samples).distinct, published);
 });
 
-test("no influx.url: /health says readings stay in memory only", async () => {
+test("sink.type none: /health says readings stay in memory only", async () => {
   const gb = await startTestGridbox({ broker: { devices: await deviceAccounts({ nosink000001: "no-sink-device-pw" }) } });
   try {
     const h = await (await fetch(`${gb.addresses.http}/health`, { signal: AbortSignal.timeout(5000) })).json() as { components: Record<string, { state: string; message?: string }> };
     assert.equal(h.components.sink?.state, "disabled");
-    assert.match(h.components.sink?.message ?? "", /no influx\.url configured.*memory only/);
+    assert.match(h.components.sink?.message ?? "", /sink\.type is none.*memory only/);
     assert.equal(h.components.store?.state, "disabled");
   } finally { await gb.stop(); }
 });

@@ -32,25 +32,25 @@ function schemaProblems(data: Record<string, unknown>): string[] {
 }
 
 test("config check refuses an influx.url without a scheme, with the path and a hint (serve used to exit naming no key)", async () => {
-  const r = await configCheck(`influx:\n  url: "127.0.0.1:8086"\n`);
+  const r = await configCheck(`sink:\n  type: influxdb\n  influxdb:\n    url: "127.0.0.1:8086"\n`);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /\/influx\/url: "127\.0\.0\.1:8086" is not an http:\/\/ or https:\/\/ URL.*hint: write the scheme, e\.g\. http:\/\/127\.0\.0\.1:8086/);
+  assert.match(r.stderr, /\/sink\/influxdb\/url: "127\.0\.0\.1:8086" is not an http:\/\/ or https:\/\/ URL.*hint: write the scheme, e\.g\. http:\/\/127\.0\.0\.1:8086/);
 });
 
 test("URLs and listen hosts are checked by the schema, so serve refuses them the same way", () => {
   for (const [doc, re] of [
-    [{ influx: { url: "localhost:8086" } }, /^\/influx\/url: .*not an http/],
-    [{ influx: { url: "ftp://x" } }, /^\/influx\/url: /],
-    [{ influx: { url: "http://" } }, /^\/influx\/url: /],
+    [{ sink: { influxdb: { url: "localhost:8086" } } }, /^\/sink\/influxdb\/url: .*not an http/],
+    [{ sink: { influxdb: { url: "ftp://x" } } }, /^\/sink\/influxdb\/url: /],
+    [{ sink: { influxdb: { url: "http://" } } }, /^\/sink\/influxdb\/url: /],
     [{ wallbox: { goe: { url: "go-echarger.local" } } }, /^\/wallbox\/goe\/url: /],
-    [{ powerwall: { proxy_url: "127.0.0.1:8675" } }, /^\/powerwall\/proxy_url: /],
+    [{ sources: { powerwall: { proxy_url: "127.0.0.1:8675" } } }, /^\/sources\/powerwall\/proxy_url: /],
     [{ http: { host: "http://0.0.0.0" } }, /^\/http\/host: .*not an IP address or a host name/],
     [{ broker: { tcp: { host: "0.0.0.0:1883" } } }, /^\/broker\/tcp\/host: /],
   ] as Array<[Record<string, unknown>, RegExp]>) {
     const problems = schemaProblems(doc);
     assert.ok(problems.some((p) => re.test(p)), `${JSON.stringify(doc)}: ${JSON.stringify(problems)}`);
   }
-  for (const ok of [{ influx: { url: "http://127.0.0.1:8086" } }, { influx: { url: "https://influx.example/" } }, { influx: { url: "" } },
+  for (const ok of [{ sink: { influxdb: { url: "http://127.0.0.1:8086" } } }, { sink: { influxdb: { url: "https://influx.example/" } } }, { sink: { influxdb: { url: "" } } },
     { http: { host: "::" } }, { http: { host: "[::1]" } }, { http: { host: "gridbox.local" } }, { http: { host: "0.0.0.0" } }]) {
     assert.deepEqual(schemaProblems(ok), [], JSON.stringify(ok));
   }
@@ -59,9 +59,9 @@ test("URLs and listen hosts are checked by the schema, so serve refuses them the
 test("what a component refuses at start, config check refuses with the path and a hint", async () => {
   const hash = await hashPassword("right-password");
   const cases: Array<[Record<string, unknown>, RegExp]> = [
-    [{ powerwall: { enabled: true, mode: "local" } }, /^\/powerwall\/password: required in local mode \(hint: /],
-    [{ powerwall: { enabled: true, mode: "tedapi", gateway_password: "x", tedapi: { query_file: "/nonexistent/q.json" } } }, /^\/powerwall\/tedapi\/query_file: cannot read \/nonexistent\/q\.json \(ENOENT\)/],
-    [{ powerwall: { enabled: true, mode: "tedapi", tedapi: { query_file: BIN } } }, /^\/powerwall\/gateway_password: required in tedapi mode/],
+    [{ sources: { powerwall: { enabled: true, mode: "local" } } }, /^\/sources\/powerwall\/password: required in local mode \(hint: /],
+    [{ sources: { powerwall: { enabled: true, mode: "tedapi", gateway_password: "x", tedapi: { query_file: "/nonexistent/q.json" } } } }, /^\/sources\/powerwall\/tedapi\/query_file: cannot read \/nonexistent\/q\.json \(ENOENT\)/],
+    [{ sources: { powerwall: { enabled: true, mode: "tedapi", tedapi: { query_file: BIN } } } }, /^\/sources\/powerwall\/gateway_password: required in tedapi mode/],
     [{ homeassistant: { enabled: true } }, /^\/homeassistant\/mqtt\/username: "gridbox-homeassistant" is not in broker\.clients \(hint: /],
     [{ homeassistant: { enabled: true }, broker: { tcp: { enabled: false } } }, /^\/homeassistant\/mqtt\/broker: embedded, but the embedded broker's TCP listener is off/],
     [{ homeassistant: { enabled: true, mqtt: { password: "wrong-password" } }, broker: { clients: { "gridbox-homeassistant": { password_hash: hash } } } },
@@ -81,10 +81,10 @@ test("what a component refuses at start, config check refuses with the path and 
 });
 
 test("config check lists component problems and exits 2; the shipped example passes", async () => {
-  const bad = await configCheck(`powerwall:\n  enabled: true\n  mode: local\nwallbox:\n  enabled: true\n  driver: goe\n`);
+  const bad = await configCheck(`sources:\n  powerwall:\n    enabled: true\n    mode: local\nwallbox:\n  enabled: true\n  driver: goe\n`);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /has 2 problems/);
-  assert.match(bad.stderr, /\/powerwall\/password: required in local mode/);
+  assert.match(bad.stderr, /\/sources\/powerwall\/password: required in local mode/);
   assert.match(bad.stderr, /\/wallbox\/goe\/url: required with driver goe/);
   const { stdout } = await run(process.execPath, [BIN, "config", "check", "--config", join(import.meta.dirname, "../../../gridbox.example.yaml")], { timeout: 60_000 });
   assert.match(stdout, /: ok$/m);

@@ -35,14 +35,15 @@ test("parseEnvFile: quotes, export, comments, bad lines by number", () => {
 test("powerwall-influx .env: influx, powerwall, wifi; seconds to ms; placeholders refused; secrets marked", () => {
   const r = importForeignConfig(PW_ENV);
   assert.equal(r.format, "powerwall-influx .env");
-  assert.equal(get(r, "influx.url"), "http://influxdb.home:8086");
-  assert.equal(get(r, "influx.timeout_ms"), 10_000);
-  assert.equal(get(r, "powerwall.interval_ms"), 5000);
-  assert.equal(get(r, "powerwall.enabled"), true);
-  assert.equal(get(r, "powerwall.mode"), "local");
-  assert.equal(get(r, "powerwall.gateway_password"), undefined);
+  assert.equal(get(r, "sink.influxdb.url"), "http://influxdb.home:8086");
+  assert.equal(get(r, "sink.influxdb.timeout_ms"), 10_000);
+  assert.equal(get(r, "sink.type"), "influxdb");
+  assert.equal(get(r, "sources.powerwall.interval_ms"), 5000);
+  assert.equal(get(r, "sources.powerwall.enabled"), true);
+  assert.equal(get(r, "sources.powerwall.mode"), "local");
+  assert.equal(get(r, "sources.powerwall.gateway_password"), undefined);
   assert.equal(get(r, "wifi.enabled"), true);
-  assert.deepEqual(r.secretPaths.sort(), ["influx.token", "wifi.password"]);
+  assert.deepEqual(r.secretPaths.sort(), ["sink.influxdb.token", "wifi.password"]);
   assert.ok(r.problems.some((p) => /PW_GATEWAY_PASSWORD still holds the example's placeholder/.test(p)));
   assert.ok(r.notes.some((n) => /PW_TIMEZONE/.test(n)));
 });
@@ -50,9 +51,9 @@ test("powerwall-influx .env: influx, powerwall, wifi; seconds to ms; placeholder
 test("Hoymiles bridge .env and webhook.conf are recognised; an unknown file is refused", () => {
   const h = importForeignConfig("DTU_HOST=192.168.1.50\nINFLUX_URL=http://x:8086\n");
   assert.equal(h.format, "Hoymiles bridge .env");
-  assert.equal(get(h, "influx.url"), "http://x:8086");
-  if (schemaAt(["hoymiles", "host"])) assert.equal(get(h, "hoymiles.host"), "192.168.1.50");
-  else assert.ok(h.problems.some((p) => /no hoymiles.host setting/.test(p)), h.problems.join());
+  assert.equal(get(h, "sink.influxdb.url"), "http://x:8086");
+  if (schemaAt(["sources", "hoymiles", "host"])) assert.equal(get(h, "sources.hoymiles.host"), "192.168.1.50");
+  else assert.ok(h.problems.some((p) => /no sources.hoymiles.host setting/.test(p)), h.problems.join());
   const w = importForeignConfig("[server]\nsecret_token = t0k\n[alerts]\nA.firing = start\n");
   assert.equal(w.format, "Flask webhook.conf");
   assert.deepEqual(w.secretPaths, ["wallbox.grafana.token"]);

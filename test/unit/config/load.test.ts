@@ -99,14 +99,14 @@ test("redaction masks password hashes in a dump", () => {
 test("config errors never echo a secret or a password hash value (a plaintext password put in password_hash)", () => {
   const problems = problemsOf({
     broker: { devices: { aabbccddeeff: { password_hash: "hunter2-plaintext" } } },
-    influx: { token: 12345678 },
+    sink: { influxdb: { token: 12345678 } },
   });
   assert.equal(problems.length, 2, problems.join("\n"));
   for (const p of problems) {
     assert.ok(!p.includes("hunter2") && !p.includes("12345678"), p);
   }
   assert.match(problems.join("\n"), /\/broker\/devices\/aabbccddeeff\/password_hash: .*does not match/);
-  assert.match(problems.join("\n"), /\/influx\/token: expected a string/);
+  assert.match(problems.join("\n"), /\/sink\/influxdb\/token: expected a string/);
 });
 
 test("an ingest.min_valid_time that is not a date is a config error (config check passed it, serve then refused to start)", () => {
@@ -120,12 +120,12 @@ test("an ingest.min_valid_time that is not a date is a config error (config chec
 test("a config that takes its secrets from secrets.yaml is not warned about for its own mode; one with an inline secret is", () => {
   const dir = mkdtempSync(join(tmpdir(), "gridbox-config-"));
   const cfg = join(dir, "gridbox.yaml");
-  writeFileSync(cfg, "influx:\n  token: !secret influx_token\n");
+  writeFileSync(cfg, "sink:\n  influxdb:\n    token: !secret influx_token\n");
   chmodSync(cfg, 0o644);
   writeFileSync(join(dir, "secrets.yaml"), "influx_token: t0ken-from-secrets\n", { mode: 0o600 });
   chmodSync(join(dir, "secrets.yaml"), 0o600);
   const loaded = loadConfigFile(cfg, {});
-  assert.equal(loaded.config.influx.token, "t0ken-from-secrets");
+  assert.equal(loaded.config.sink.influxdb.token, "t0ken-from-secrets");
   assert.deepEqual(loaded.warnings, []);
   writeFileSync(cfg, "influx:\n  token: inline-t0ken\n");
   assert.ok(loadConfigFile(cfg, {}).warnings.some((w) => /holds secrets but has mode 644/.test(w)));

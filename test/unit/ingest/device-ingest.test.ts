@@ -10,6 +10,7 @@ import { encodePoints } from "../../../runtime/core/line-protocol.ts";
 import { memoryLogger } from "../../../runtime/core/log.ts";
 import { createMetrics } from "../../../runtime/core/metrics.ts";
 import type { Point } from "../../../runtime/core/point.ts";
+import { SiteModel } from "../../../runtime/core/site-model.ts";
 import { InMemoryLatestValues } from "../../../runtime/state/latest-values.ts";
 
 const NOW_MS = Date.parse("2026-11-25T12:00:00Z");
@@ -20,7 +21,7 @@ async function setup(opts: { backpressure?: boolean } = {}) {
   const log = memoryLogger("debug");
   const bus = new Bus();
   const ctx: Context = {
-    log, clock, bus, metrics: createMetrics(), host: "pi", ha: noHomeAssistant, latest: new InMemoryLatestValues(clock),
+    log, clock, bus, metrics: createMetrics(), host: "pi", ha: noHomeAssistant, site: new SiteModel(clock, { gridMeter: "esp32:grid-meter-1" }), latest: new InMemoryLatestValues(clock),
     points: { write: (b) => { written.push([...b]); return !opts.backpressure; } },
   };
   const ingest = new DeviceIngest(ctx, { minValidTime: "2020-01-01T00:00:00Z", maxFutureSkewS: 300, maxPayloadBytes: 4096 });

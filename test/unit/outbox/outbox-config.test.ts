@@ -9,8 +9,9 @@ import { PI_STATE_DIR, resolveStorePath } from "../../../runtime/outbox/store-pa
 /** The influx and outbox config sections: defaults, env overrides, secrets, and clear errors. */
 test("defaults: no sink, 1 s flush, 5000-line batches, 1 GiB store, µs precision (the grid monitors' timestamps exactly)", () => {
   const { config } = parseConfig({});
-  assert.equal(config.influx.url, "");
-  assert.equal(config.influx.precision, "us");
+  assert.equal(config.sink.type, "none");
+  assert.equal(config.sink.influxdb.url, "");
+  assert.equal(config.sink.influxdb.precision, "us");
   assert.equal(config.outbox.flush_interval_ms, 1000);
   assert.equal(config.outbox.batch_max_lines, 5000);
   assert.equal(config.outbox.store.max_bytes, 1024 ** 3);
@@ -19,19 +20,20 @@ test("defaults: no sink, 1 s flush, 5000-line batches, 1 GiB store, µs precisio
 
 test("the token is a secret: from the environment, masked in dumps", () => {
   const { config, secrets } = parseConfig({ influx: { url: "http://127.0.0.1:8086" } }, { GRIDBOX_INFLUX__TOKEN: "s3cret-influx-token" });
-  assert.equal(config.influx.token, "s3cret-influx-token");
+  assert.equal(config.sink.type, "influxdb");
+  assert.equal(config.sink.influxdb.token, "s3cret-influx-token");
   assert.ok(secrets.includes("s3cret-influx-token"));
   assert.doesNotMatch(JSON.stringify(redactConfig(ConfigSchema, config)), /s3cret-influx-token/);
 });
 
 test("bad values are listed with their paths", () => {
   try {
-    parseConfig({ influx: { precision: "minutes", timeout_ms: 5 }, outbox: { flush_interval_ms: 10, store: { max_bytes: 1000, pth: "/x" } } });
+    parseConfig({ sink: { type: "influxdb", influxdb: { precision: "minutes", timeout_ms: 5 } }, outbox: { flush_interval_ms: 10, store: { max_bytes: 1000, pth: "/x" } } });
     assert.fail("expected a ConfigError");
   } catch (err) {
     assert.ok(err instanceof ConfigError);
     const all = err.problems.join("\n");
-    for (const path of ["/influx/precision", "/influx/timeout_ms", "/outbox/flush_interval_ms", "/outbox/store/max_bytes", "/outbox/store/pth"]) assert.match(all, new RegExp(path), all);
+    for (const path of ["/sink/influxdb/precision", "/sink/influxdb/timeout_ms", "/outbox/flush_interval_ms", "/outbox/store/max_bytes", "/outbox/store/pth"]) assert.match(all, new RegExp(path), all);
   }
 });
 

@@ -4,6 +4,7 @@ import type { HaEntitySpec, HomeAssistantBridge } from "../../../runtime/core/ho
 import { memoryLogger } from "../../../runtime/core/log.ts";
 import { createMetrics } from "../../../runtime/core/metrics.ts";
 import { msToNs, type Point } from "../../../runtime/core/point.ts";
+import { SiteModel } from "../../../runtime/core/site-model.ts";
 import { parseConfig } from "../../../runtime/config/load.ts";
 import { InMemoryLatestValues } from "../../../runtime/state/latest-values.ts";
 import type { WallboxConfig } from "../../../runtime/wallbox/controller.ts";
@@ -35,7 +36,7 @@ export function testContext(clock = new FakeClock()): TestCtx {
   const written: Point[] = [];
   const ha = new FakeHa();
   const ctx: Context = {
-    log, clock, bus: new Bus(), metrics: createMetrics(), latest, ha, host: "testhost",
+    log, clock, bus: new Bus(), metrics: createMetrics(), latest, ha, site: new SiteModel(clock, { gridMeter: "powerwall" }), host: "testhost",
     points: { write(batch) { written.push(...batch); latest.update(batch); return true; } },
   };
   return { ctx, clock, written, ha, lines: log.lines };

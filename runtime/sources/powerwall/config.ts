@@ -1,5 +1,6 @@
-import { Type } from "@sinclair/typebox";
-import { durationMs, hostAddress, httpUrl, pollingSchema, section, secret } from "../schema-helpers.ts";
+import { accessSync, constants } from "node:fs";
+import { Type, type Static } from "@sinclair/typebox";
+import { durationMs, hostAddress, httpUrl, pollingSchema, section, secret } from "../../config/schema-helpers.ts";
 
 /**
  * The Tesla Powerwall source. Four modes:
@@ -10,7 +11,7 @@ import { durationMs, hostAddress, httpUrl, pollingSchema, section, secret } from
  *   SOE and grid status, TEDAPI (at `tedapi.host`, default: `host`) for PV strings, alerts and vitals,
  * - `proxy`: an existing pypowerwall proxy (plain HTTP, usually port 8675).
  */
-export const powerwall = section({
+export const powerwallSection = section({
   enabled: Type.Boolean({ default: false }),
   mode: Type.Union([Type.Literal("local"), Type.Literal("tedapi"), Type.Literal("hybrid"), Type.Literal("proxy")], {
     default: "local", description: "local (PW2/+ HTTPS API), tedapi (PW3 or 2/+ over the gateway AP), hybrid (PW2/+: local API + TEDAPI for strings and vitals), proxy (pypowerwall proxy)",
@@ -36,3 +37,24 @@ export const powerwall = section({
   auth_retry_ms: durationMs(60_000, "after the gateway refused the password, wait this long before the next login"),
   reconnect_after_auth_failures: Type.Integer({ minimum: 1, default: 3, description: "consecutive auth failures before a full reconnect" }),
 }, "Tesla Powerwall gateway");
+
+export type PowerwallConfig = Static<typeof powerwallSection>;
+
+/** What the chosen mode needs beyond the schema (run by `config check`; serve marks the source down instead). */
+export function checkPowerwall(pw: PowerwallConfig, path: string): string[] {
+  const out: string[] = [];
+  // hybrid (PW2/+: local API + TEDAPI) needs what both need
+  if ((pw.mode === "local" || pw.mode === "hybrid") && !pw.password) {
+    out.push(`${path}/password: required in ${pw.mode} mode (hint: the customer password, often the last 5 characters of the gateway password)`);
+  }
+  if (pw.mode === "tedapi" || pw.mode === "hybrid") {
+    if (!pw.gateway_password) out.push(`${path}/gateway_password: required in ${pw.mode} mode (hint: the full password on the gateway label)`);
+    const why = readable(pw.tedapi.query_file);
+    if (why) out.push(`${path}/tedapi/query_file: cannot read ${pw.tedapi.query_file} (${why}) (hint: see README "Tesla Powerwall" for the query file)`);
+  }
+  return out;
+}
+
+function readable(path: string): string | undefined {
+  try { accessSync(path, constants.R_OK); return undefined; } catch (err) { return (err as NodeJS.ErrnoException).code ?? "unreadable"; }
+}

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { Backoff } from "../../../runtime/outbox/backoff.ts";
+import { Backoff } from "../../../runtime/core/backoff.ts";
 
 test("exponential with equal jitter, capped, reset after success", () => {
   const lo = new Backoff(1000, 8000, () => 0);
