@@ -66,18 +66,18 @@ test("no config file: setup mode on the configured port; a valid config applied:
 
 test("a broken file: failure mode listing every problem with its path; fixing it by apply runs gridbox", async () => {
   const { path, sup } = setup();
-  writeFileSync(path, stringify(base({ wallbox: { max_current_a: 99 }, influxx: {} })));
+  writeFileSync(path, stringify(base({ wallbox: { max_current_a: 99 }, sinkk: {} })));
   try {
     await sup.boot();
     const st = sup.state();
     assert.equal(st.mode, "failed");
     assert.ok(st.problems.some((p) => p.startsWith("/wallbox/max_current_a:")));
-    assert.ok(st.problems.some((p) => /^\/influxx: unknown key \(did you mean "influx"\?\)/.test(p)), st.problems.join("\n"));
+    assert.ok(st.problems.some((p) => /^\/sinkk: unknown key \(did you mean "sink"\?\)/.test(p)), st.problems.join("\n"));
     const h = await health(sup);
     assert.equal(h.mode, "failed");
     assert.equal(h.problems, 2);
     const page = await fetch(`${sup.address}/api/setup/state`, { signal: AbortSignal.timeout(5000) }).then((r) => r.json()) as { problems: { path: string }[] };
-    assert.deepEqual(page.problems.map((p) => p.path).sort(), ["influxx", "wallbox.max_current_a"]);
+    assert.deepEqual(page.problems.map((p) => p.path).sort(), ["sinkk", "wallbox.max_current_a"]);
     assert.equal((await sup.apply(stringify(base()))).ok, true);
     assert.equal(sup.state().mode, "running");
   } finally {
