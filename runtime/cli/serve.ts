@@ -45,21 +45,17 @@ export const serve: Command = {
         };
       },
     });
-    await sup.boot();
-    if (hotspotSettings.enabled) {
-      const { startSetupHotspot } = await import("../network/start-hotspot.ts");
-      hotspot = startSetupHotspot(hotspotSettings, { clock: systemClock, log, setupFinished: () => sup.state().mode === "running" });
-    }
-    // under systemd (Type=notify): ready now (in whichever mode), watchdog pets from this event loop until stopped
     const systemd = createSystemdNotifier({ clock: systemClock, log: log.child("systemd") });
-    systemd.ready();
-    await new Promise<void>((resolve) => {
+    let stopping = false;
+    // handlers first: a SIGTERM during boot (the boot supervisor's settle time included) must flush and stop, not kill
+    const stopped = new Promise<void>((resolve) => {
       const onHup = (): void => {
         log.info("SIGHUP received: re-reading the config");
         void sup.reload();
       };
       const onSignal = (sig: NodeJS.Signals): void => {
         log.info(`${sig} received: flushing and stopping`);
+        stopping = true;
         process.off("SIGTERM", onSignal);
         process.off("SIGINT", onSignal);
         process.off("SIGHUP", onHup);
@@ -70,6 +66,14 @@ export const serve: Command = {
       process.on("SIGINT", onSignal);
       process.on("SIGHUP", onHup);
     });
+    await sup.boot();
+    if (hotspotSettings.enabled && !stopping) {
+      const { startSetupHotspot } = await import("../network/start-hotspot.ts");
+      hotspot = startSetupHotspot(hotspotSettings, { clock: systemClock, log, setupFinished: () => sup.state().mode === "running" });
+    }
+    // under systemd (Type=notify): ready now (in whichever mode), watchdog pets from this event loop until stopped
+    if (!stopping) systemd.ready();
+    await stopped;
     return 0;
   },
 };
