@@ -82,8 +82,10 @@ bench: test-deps build
 dashboards: deps
 	node --import tsx runtime/grafana/generate.ts
 
+# make demo DEMO_ARGS="--http-port 8081 --mqtt-port 1884 --devices 5 --rate 50 --seconds 60"
+DEMO_ARGS ?=
 demo: deps
-	node --import tsx test/demo/demo.ts
+	node --import tsx test/demo/demo.ts $(DEMO_ARGS)
 
 # the SD image and the Debian package (image/README.md); cached layers live in /var/cache/gridbox-image
 deb: deb-arm64 deb-amd64
