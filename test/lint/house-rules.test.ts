@@ -117,3 +117,14 @@ test("time goes through the Clock: no Date.now, new Date(), setTimeout or setInt
   }
   assert.deepEqual(bad, []);
 });
+
+test("every runtime area has a README.md saying what it owns, what it may import and where its tests are", () => {
+  const areas = readdirSync(join(ROOT, "runtime")).filter((n) => statSync(join(ROOT, "runtime", n)).isDirectory());
+  const bad: string[] = [];
+  for (const area of areas) {
+    let text = "";
+    try { text = readFileSync(join(ROOT, "runtime", area, "README.md"), "utf8"); } catch { bad.push(`runtime/${area}/README.md is missing`); continue; }
+    for (const part of ["**Owns**", "**May import**", "**Tests**"]) if (!text.includes(part)) bad.push(`runtime/${area}/README.md: no ${part}`);
+  }
+  assert.deepEqual(bad, []);
+});
