@@ -62,8 +62,9 @@ export async function authenticate(deps: AuthenticateDeps, clientId: string, use
     if (ok === undefined) {
       const verdict = throttle?.check(from.address, username) ?? "ok";
       if (verdict !== "ok") return refused(5, verdict); // 0x05 not authorized, for now; nothing hashed
-      const known = throttle?.isKnown(username, from.address) ?? false;
-      ok = await deps.cache.check(username, password, () => deps.verify(password.toString("utf8"), hash), { priority: known });
+      // a known device, or an address without failed logins, goes before addresses that have failed
+      const priority = throttle ? throttle.isKnown(username, from.address) || !throttle.hasFailures(from.address) : false;
+      ok = await deps.cache.check(username, password, () => deps.verify(password.toString("utf8"), hash), { priority });
     }
     if (!ok) { throttle?.failed(from.address, username); return refused(4, "bad_password"); }
     throttle?.succeeded(from.address, username);

@@ -35,6 +35,7 @@ export class CredentialCache {
   private readonly maxWaiting: number;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly priorityWaiting: (() => void)[] = [];
   /** scrypt runs actually performed (for tests and metrics) */
   verifications = 0;
 
@@ -47,18 +48,26 @@ export class CredentialCache {
     this.maxWaiting = opts.maxWaiting ?? 64;
   }
 
+  /**
+   * Runs `fn` in a scrypt slot. A priority login (a known device, or an address without failed
+   * logins) may take any slot and is served first; the others may hold all but one, so a device
+   * never waits behind a flood's guesses for more than the run it might share the pool with.
+   */
   private async slot<T>(fn: () => Promise<T>, priority: boolean): Promise<T> {
-    if (this.running >= this.maxConcurrent) {
-      if (this.waiting.length >= this.maxWaiting && !priority) throw new TooManyLogins();
-      // the finishing run hands its slot over; a known device goes to the front of the queue
-      await new Promise<void>((resolve) => { if (priority) this.waiting.unshift(resolve); else this.waiting.push(resolve); });
+    const limit = priority ? this.maxConcurrent : Math.max(1, this.maxConcurrent - 1);
+    if (this.running >= limit) {
+      if (!priority && this.waiting.length >= this.maxWaiting) throw new TooManyLogins();
+      // a finishing run hands its slot over (see release)
+      await new Promise<void>((resolve) => (priority ? this.priorityWaiting : this.waiting).push(resolve));
     } else {
       this.running++;
     }
-    try { return await fn(); } finally {
-      const next = this.waiting.shift();
-      if (next) next(); else this.running--;
-    }
+    try { return await fn(); } finally { this.release(); }
+  }
+
+  private release(): void {
+    const next = this.priorityWaiting.shift() ?? (this.running - 1 < Math.max(1, this.maxConcurrent - 1) ? this.waiting.shift() : undefined);
+    if (next) next(); else this.running--;
   }
 
   private static key(username: string, password: Buffer): string {

@@ -144,7 +144,9 @@ function listen(server: NetServer | HttpServer, host: string, port: number): Pro
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once("error", onError);
-    server.listen({ host, port }, () => {
+    // a deep accept queue: a flood of connections closed on accept must not make the kernel drop
+    // a device's SYN (it would retry only after 1 s)
+    server.listen({ host, port, backlog: 1024 }, () => {
       server.off("error", onError);
       const addr = server.address();
       resolve(typeof addr === "object" && addr ? addr.port : port);

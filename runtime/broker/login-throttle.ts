@@ -42,6 +42,9 @@ export class LoginThrottle {
     return "ok";
   }
 
+  /** Whether the address has failed logins not yet refilled (its logins then queue behind clean ones). */
+  hasFailures(address: string): boolean { return this.tokens(this.addresses, address, this.o.burst) < this.o.burst; }
+
   isKnown(username: string, address: string): boolean { return this.known.has(`${username}\0${address}`); }
 
   /** A failed login; `username` only when it names an account (unknown names would fill the map). */

@@ -85,24 +85,33 @@ describe("authorize publish / subscribe", () => {
 });
 
 describe("credential cache limits", () => {
-  test("at most maxConcurrent scrypt runs at once; beyond maxWaiting logins fail fast", async () => {
+  test("at most maxConcurrent scrypt runs at once, one kept for priority logins, which go first; beyond maxWaiting others fail fast", async () => {
     const cache = new CredentialCache({ maxConcurrent: 2, maxWaiting: 3 });
     let active = 0, peak = 0;
+    const order: string[] = [];
     const releases: (() => void)[] = [];
-    const slowVerify = (): Promise<boolean> => new Promise((resolve) => {
-      active++; peak = Math.max(peak, active);
+    const slowVerify = (who: string) => (): Promise<boolean> => new Promise((resolve) => {
+      active++; peak = Math.max(peak, active); order.push(who);
       releases.push(() => { active--; resolve(true); });
     });
-    const checks = Array.from({ length: 5 }, (_, i) => cache.check(`user${i}`, pw("p"), slowVerify));
-    const sixth = cache.check("user5", pw("p"), slowVerify);
-    await assert.rejects(sixth, /too many logins/);
-    for (let released = 0; released < 5;) {
+    // four guesses from a failing address: one runs, three wait; a fifth fails fast
+    const checks = Array.from({ length: 4 }, (_, i) => cache.check(`user${i}`, pw("p"), slowVerify(`guess${i}`)));
+    await assert.rejects(cache.check("user5", pw("p"), slowVerify("guess5")), /too many logins/);
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(active, 1, "the guesses leave one slot free");
+    // a device takes the free slot at once, a second one goes before the waiting guesses
+    const device = cache.check("dev", pw("p"), slowVerify("dev"), { priority: true });
+    const device2 = cache.check("dev2", pw("p"), slowVerify("dev2"), { priority: true });
+    await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(order, ["guess0", "dev"]);
+    for (let released = 0; released < 6;) {
       await new Promise((r) => setTimeout(r, 5));
       const next = releases.shift();
       if (next) { next(); released++; }
     }
-    assert.deepEqual(await Promise.all(checks), [true, true, true, true, true]);
+    assert.deepEqual(await Promise.all([...checks, device, device2]), [true, true, true, true, true, true]);
+    assert.deepEqual(order, ["guess0", "dev", "dev2", "guess1", "guess2", "guess3"]);
     assert.equal(peak, 2);
-    assert.equal(cache.verifications, 5);
+    assert.equal(cache.verifications, 6);
   });
 });
