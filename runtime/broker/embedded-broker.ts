@@ -194,7 +194,9 @@ export class EmbeddedBroker implements Component {
       const id = this.identities.get(client);
       const d = id?.kind === "device" ? this.devices.get(id.username) : undefined;
       if (d) { d.connections = Math.max(0, d.connections - 1); d.lastDisconnectedMs = systemClock.nowMs(); }
-      if (d?.connections === 0 && id?.kind === "device") {
+      // a device whose last connection closed has left, unless gridbox itself is stopping (stop()
+      // clears this.aedes first): then the device is not offline, gridbox is
+      if (d?.connections === 0 && id?.kind === "device" && this.aedes) {
         try { sink?.deviceDisconnected?.(id.username); } catch (err) { this.deps.log.error(`message sink failed: ${String(err)}`); }
       }
     });
