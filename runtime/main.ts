@@ -16,7 +16,7 @@ import type { LoadedConfig } from "./config/load.ts";
 import { ConfigSchema } from "./config/schema.ts";
 import { redactConfig } from "./config/secrets.ts";
 import { createHttpServer } from "./http/server.ts";
-import { WriteAuth } from "./http/write-auth.ts";
+import { WriteAuth, type WriteVerifier } from "./http/write-auth.ts";
 import { EmbeddedBroker } from "./broker/embedded-broker.ts";
 import { verifyPassword } from "./core/password-hash.ts";
 import { DeviceIngest } from "./ingest/device-ingest.ts";
@@ -44,6 +44,8 @@ export interface StartOptions {
   wallboxIo?: object;
   /** more routes on the HTTP server, registered before it listens (the admin page, from the boot supervisor) */
   httpRoutes?: readonly FastifyPluginAsync[];
+  /** more ways to authenticate HTTP writes beside http.api_token (the admin session) */
+  writeVerifiers?: readonly WriteVerifier[];
 }
 
 export interface Gridbox {
@@ -105,7 +107,7 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
     gauge(metrics, "gridbox_up", "1 while gridbox runs", [], function () { this.set(1); });
 
     // every route that changes something passes writeAuth (fails closed without http.api_token)
-    const writeAuth = new WriteAuth({ token: config.http.api_token, log: log.child("http") });
+    const writeAuth = new WriteAuth({ token: config.http.api_token, log: log.child("http"), verifiers: opts.writeVerifiers ?? [] });
     const timeouts = { requestMs: config.http.request_timeout_ms, headersMs: config.http.headers_timeout_ms };
     const http = config.http.enabled
       ? createHttpServer({ log: log.child("http"), health, status, metrics, version: VERSION, startedAtMs, redactedConfig: redactConfig(ConfigSchema, config), timeouts, writeAuth })

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { memoryLogger } from "../../runtime/core/log.ts";
-import { startGridbox, type Gridbox } from "../../runtime/main.ts";
+import { startGridbox, type Gridbox, type StartOptions } from "../../runtime/main.ts";
 
 /**
  * Starts a whole gridbox in this process on loopback with free ports (port 0), silent logging
@@ -29,11 +29,11 @@ export const TEST_DEFAULTS: Doc = {
   homeassistant: { node_id: "gridbox_testhost" },
 };
 
-export async function startTestGridbox(overrides: Doc = {}): Promise<TestGridbox> {
+export async function startTestGridbox(overrides: Doc = {}, opts: Omit<StartOptions, "log"> = {}): Promise<TestGridbox> {
   // each gridbox gets its own store file unless the test names one: tests never share ./var/
   const store = { outbox: { store: { path: join(mkdtempSync(join(tmpdir(), "gridbox-test-store-")), "outbox.db") } } };
   const { config, secrets } = parseConfig(deepMerge(deepMerge(TEST_DEFAULTS, store), overrides));
   const log = memoryLogger("debug");
-  const gridbox = await startGridbox({ config, secrets, path: "test", warnings: [] }, { log });
+  const gridbox = await startGridbox({ config, secrets, path: "test", warnings: [] }, { ...opts, log });
   return Object.assign(gridbox, { logLines: log.lines });
 }

@@ -147,3 +147,20 @@ test("no credential configured: wallbox commands answer 403 (the LAN is not trus
     await gb.stop();
   }
 });
+
+test("a write verifier passed to startGridbox (the admin session) authorizes commands beside the token", async () => {
+  const session = {
+    name: "admin session", configured: () => true,
+    verify: (req: { headers: Record<string, string | string[] | undefined> }) => req.headers.cookie === "gridbox_session=ok" ? { result: "granted" as const, who: "admin" } : { result: "absent" as const },
+  };
+  const gb = await startTestGridbox({ wallbox: { enabled: true, driver: "none", mode: "off" } }, { writeVerifiers: [session] });
+  try {
+    const http = gb.addresses.http ?? "";
+    const post = (headers: Record<string, string>) => fetch(`${http}/api/wallbox/mode`, { method: "POST", body: '{"mode":"full"}', signal: AbortSignal.timeout(5000), headers: { "content-type": "application/json", ...headers } });
+    assert.equal((await post({})).status, 401, "a credential is configured now: missing is 401, not 403");
+    assert.equal((await post({ cookie: "gridbox_session=ok" })).status, 200);
+    assert.ok(!gb.logLines.some((l) => /answers 403/.test(l)), "no startup warning: writes can be authorized");
+  } finally {
+    await gb.stop();
+  }
+});
