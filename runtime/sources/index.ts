@@ -1,4 +1,6 @@
 import { source, type SourceRegistry } from "../core/registry.ts";
+import { ahoydtuSection, opendtuSection } from "./dtu-mqtt/config.ts";
+import { checkHoymiles, hoymilesSection } from "./hoymiles/config.ts";
 import { checkPowerwall, powerwallSection } from "./powerwall/config.ts";
 
 /**
@@ -8,4 +10,7 @@ import { checkPowerwall, powerwallSection } from "./powerwall/config.ts";
  */
 export const SOURCES = {
   powerwall: source(powerwallSection, "Tesla Powerwall gateway (local API, TEDAPI or pypowerwall proxy)", async () => (await import("./powerwall/source.ts")).powerwallSource, checkPowerwall),
+  hoymiles: source(hoymilesSection, "Hoymiles DTUs (local TCP protocol, port 10081)", async () => (await import("./hoymiles/factory.ts")).hoymilesSource, checkHoymiles),
+  opendtu: source(opendtuSection, "OpenDTU over MQTT (Hoymiles inverters by radio)", async () => (await import("./dtu-mqtt/factory.ts")).dtuMqttSource("opendtu")),
+  ahoydtu: source(ahoydtuSection, "AhoyDTU over MQTT (Hoymiles inverters by radio)", async () => (await import("./dtu-mqtt/factory.ts")).dtuMqttSource("ahoydtu")),
 } satisfies SourceRegistry;

@@ -9,14 +9,15 @@ import { HoymilesEntities } from "../hoymiles/ha-entities.ts";
 import { readingToPoints } from "../hoymiles/points.ts";
 import type { DtuReading } from "../hoymiles/reading.ts";
 import { parseAhoyDtu } from "./ahoydtu-topics.ts";
-import { defaultBaseTopic, type DtuMqttConfig } from "./config.ts";
+import type { DtuFirmware, DtuMqttConfig } from "./config.ts";
 import { parseOpenDtu } from "./opendtu-topics.ts";
 import { PlantState } from "./plant-state.ts";
 import type { ParseResult } from "./topic-update.ts";
 
 /**
  * Reads an OpenDTU or AhoyDTU from MQTT into the Hoymiles points. Both publish one value per topic;
- * a reading is written once a burst of topics has settled (`settle_ms` of quiet on the clock).
+ * a reading is written once a burst of topics has settled (`settle_ms` of quiet on the clock), and
+ * its AC power goes to the site model as PV (`opendtu:<name>` / `ahoydtu:<name>`).
  * Payloads that are not what their topic carries are counted and dropped, one log line per 100.
  */
 export class DtuMqttSource implements Component {
@@ -31,12 +32,12 @@ export class DtuMqttSource implements Component {
   private lastError: string | undefined;
   readonly stats = { messages: 0, invalid: 0, readings: 0 };
 
-  constructor(private readonly ctx: Context, private readonly config: DtuMqttConfig) {
-    this.base = defaultBaseTopic(config);
-    this.parse = config.firmware === "opendtu" ? parseOpenDtu : parseAhoyDtu;
+  constructor(private readonly ctx: Context, private readonly config: DtuMqttConfig, private readonly firmware: DtuFirmware) {
+    this.base = config.base_topic;
+    this.parse = firmware === "opendtu" ? parseOpenDtu : parseAhoyDtu;
     this.state = new PlantState(config.serials);
-    this.log = ctx.log.child(`source:${config.firmware}`);
-    this.entities = new HoymilesEntities(ctx.ha, config.firmware === "opendtu" ? "OpenDTU" : "AhoyDTU");
+    this.log = ctx.log;
+    this.entities = new HoymilesEntities(ctx.ha, firmware === "opendtu" ? "OpenDTU" : "AhoyDTU");
   }
 
   onReadings(fn: (name: string, r: DtuReading, points: readonly Point[]) => void): void { this.listeners.push(fn); }
@@ -45,7 +46,7 @@ export class DtuMqttSource implements Component {
     signal.addEventListener("abort", () => { void this.stop(); }, { once: true });
     const c = this.config;
     const client = connect(c.url, {
-      clientId: `gridbox-${this.ctx.host}-${c.firmware}`.slice(0, 64), clean: true, protocolVersion: 4, reconnectPeriod: c.reconnect_ms, connectTimeout: 10_000,
+      clientId: `gridbox-${this.ctx.host}-${this.firmware}`.slice(0, 64), clean: true, protocolVersion: 4, reconnectPeriod: c.reconnect_ms, connectTimeout: 10_000,
       ...(c.username ? { username: c.username } : {}), ...(c.password ? { password: c.password } : {}),
     });
     this.client = client;
@@ -77,7 +78,7 @@ export class DtuMqttSource implements Component {
   }
 
   status(): Record<string, unknown> {
-    return { firmware: this.config.firmware, url: this.config.url, base_topic: this.base, connected: this.client?.connected ?? false, inverters: this.state.size, ...this.stats, refused: this.state.refused, last_error: this.lastError ?? null };
+    return { firmware: this.firmware, url: this.config.url, base_topic: this.base, connected: this.client?.connected ?? false, inverters: this.state.size, ...this.stats, refused: this.state.refused, last_error: this.lastError ?? null };
   }
 
   /** Takes one message (also the test's way in). */
@@ -101,6 +102,7 @@ export class DtuMqttSource implements Component {
     if (points.length === 0) return;
     this.stats.readings++;
     this.ctx.points.write(points);
+    this.ctx.site.report(`${this.firmware}:${this.config.name}`, { pvW: reading.acPowerW }, reading.timeMs);
     this.entities.publish(this.config.name, reading);
     for (const fn of this.listeners) fn(this.config.name, reading, points);
   }

@@ -16,7 +16,7 @@ const Dtu = Type.Object({
 
 export const HOYMILES_MIN_INTERVAL_MS = 35_000;
 
-export const hoymiles = section({
+export const hoymilesSection = section({
   enabled: Type.Boolean({ default: false }),
   name: Type.String({ default: "DTU", minLength: 1, description: "dtu_name tag of the DTU at `host`" }),
   host: Type.String({ default: "", description: "address of the (first) DTU; empty: only the DTUs under `dtus`" }),
@@ -29,17 +29,24 @@ export const hoymiles = section({
   info_refresh_ms: durationMs(7_200_000, "how often the DTU's app information (serial, encryption) is read again", { minimum: 60_000 }),
 }, "Hoymiles DTUs (local TCP protocol)");
 
-export type HoymilesConfig = Static<typeof hoymiles>;
+export type HoymilesConfig = Static<typeof hoymilesSection>;
 
 export interface DtuTarget { name: string; host: string; port: number }
 
-/** Every configured DTU; names must be unique (they are the series key). */
+/** Every configured DTU (`host` first, then `dtus`). */
 export function dtuTargets(c: HoymilesConfig): DtuTarget[] {
-  const list: DtuTarget[] = [...(c.host ? [{ name: c.name, host: c.host, port: c.port }] : []), ...c.dtus];
+  return [...(c.host ? [{ name: c.name, host: c.host, port: c.port }] : []), ...c.dtus];
+}
+
+/** What the schema cannot see: at least one DTU, and names that differ (they are the series key). */
+export function checkHoymiles(c: HoymilesConfig, path: string): string[] {
+  const list = dtuTargets(c);
+  if (list.length === 0) return [`${path}/host: no DTU configured (hint: set host to the DTU's address, or list DTUs under dtus)`];
   const seen = new Set<string>();
+  const out: string[] = [];
   for (const d of list) {
-    if (seen.has(d.name)) throw new Error(`hoymiles: two DTUs are named "${d.name}" (names are the dtu_name tag and must differ)`);
+    if (seen.has(d.name)) out.push(`${path}/dtus: two DTUs are named "${d.name}" (hint: names are the dtu_name tag and must differ)`);
     seen.add(d.name);
   }
-  return list;
+  return out;
 }

@@ -9,7 +9,8 @@ import type { DtuReading } from "./reading.ts";
 
 /**
  * The Hoymiles source: one poller per DTU (each its own failure domain, one request at a time),
- * every reading written as `dtu`/`inverter`/`port` points and shown in Home Assistant.
+ * every reading written as `dtu`/`inverter`/`port` points, shown in Home Assistant, and its AC power
+ * reported to the site model as PV (`hoymiles:<dtu name>`, one share per DTU).
  * Health is the worst of its DTUs; status lists each.
  */
 export class HoymilesSource implements Component {
@@ -28,7 +29,7 @@ export class HoymilesSource implements Component {
 
   async start(signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => { void this.stop(); }, { once: true });
-    this.ctx.log.child("source:hoymiles").info(`polling ${this.pollers.length} DTU(s): ${this.pollers.map((p) => `${p.target.name} ${p.target.host}:${p.target.port}`).join(", ") || "none configured"}`);
+    this.ctx.log.info(`polling ${this.pollers.length} DTU(s): ${this.pollers.map((p) => `${p.target.name} ${p.target.host}:${p.target.port}`).join(", ") || "none configured"}`);
     for (const p of this.pollers) p.start();
   }
 
@@ -56,6 +57,8 @@ export class HoymilesSource implements Component {
   private onReading(name: string, r: DtuReading): void {
     const points = readingToPoints(r, name);
     this.ctx.points.write(points);
+    // each DTU is its own PV share in the site model (AC power, what reaches the house)
+    this.ctx.site.report(`hoymiles:${name}`, { pvW: r.acPowerW }, r.timeMs);
     this.entities.publish(name, r);
     for (const fn of this.listeners) fn(name, r, points);
   }

@@ -5,7 +5,7 @@ import mqtt from "mqtt";
 import { systemClock } from "../../../runtime/core/clock.ts";
 import type { HaEntitySpec, HomeAssistantBridge } from "../../../runtime/core/home-assistant.ts";
 import { hashPassword } from "../../../runtime/core/password-hash.ts";
-import { dtuMqtt, type DtuMqttConfig } from "../../../runtime/sources/dtu-mqtt/config.ts";
+import { dtuMqttSection, type DtuMqttConfig } from "../../../runtime/sources/dtu-mqtt/config.ts";
 import { DtuMqttSource } from "../../../runtime/sources/dtu-mqtt/mqtt-source.ts";
 import { startTestGridbox, type TestGridbox } from "../../support/gridbox.ts";
 import { waitFor } from "../broker/mqtt-test-kit.ts";
@@ -51,15 +51,15 @@ function recordingHa(): HomeAssistantBridge & { specs: HaEntitySpec[]; states: M
 
 async function readWith(firmware: "opendtu" | "ahoydtu") {
   const ctx = { ...testContext(systemClock), ha: recordingHa() };
-  const source = new DtuMqttSource(ctx, Value.Default(dtuMqtt, {
-    enabled: true, firmware, url: gb.addresses.mqtt, username: "gridbox-dtu", password: PW.reader, settle_ms: 200,
+  const source = new DtuMqttSource(ctx, Value.Default(dtuMqttSection(firmware), {
+    enabled: true, url: gb.addresses.mqtt, username: "gridbox-dtu", password: PW.reader, settle_ms: 200,
     serials: { "HM-800": "114190641177", "HM-1500": "116181234567" },
-  }) as DtuMqttConfig);
+  }) as DtuMqttConfig, firmware);
   await source.start(new AbortController().signal);
   try {
     await waitFor(() => source.stats.readings > 0, 10_000, `${firmware} reading`);
     assert.equal(source.health().state, "ok");
-    return { points: ctx.written, ha: ctx.ha, source };
+    return { points: ctx.written, ha: ctx.ha, site: ctx.site, source };
   } finally {
     await source.stop();
   }
@@ -80,6 +80,8 @@ test("OpenDTU and AhoyDTU through the embedded broker, each with its own account
   const dtuId = open.ha.specs.find((s) => s.objectId === "total_energy_wh")?.device.id as string;
   assert.equal(open.ha.states.get(`${dtuId}/total_energy_wh`), 2_303_338);
   assert.equal(open.ha.states.get(`${dtuId}/power_w`), 512.3);
+  // the site model gets the plant's AC power as PV, one share per DTU
+  assert.deepEqual(open.site.snapshot().pvW, { value: 512.3, timeMs: 1_750_000_000_000, source: "opendtu:DTU" });
   // the inverter out of reach is unavailable; its values follow it, its reachability does not
   assert.equal(open.ha.states.get(`${dtuId}_116181234567/available`), false);
   assert.equal(open.ha.states.get(`${dtuId}_114190641177/available`), true);

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { Value } from "@sinclair/typebox/value";
-import { hoymiles, type HoymilesConfig } from "../../../runtime/sources/hoymiles/config.ts";
+import { hoymilesSection, type HoymilesConfig } from "../../../runtime/sources/hoymiles/config.ts";
 import { TAG } from "../../../runtime/sources/hoymiles/frame.ts";
 import { HoymilesSource } from "../../../runtime/sources/hoymiles/source.ts";
 import { FakeClock } from "../../fakes/fake-clock.ts";
@@ -14,7 +14,7 @@ import { drive, gaps } from "./drive.ts";
  * all fields, paging, encryption, the failure modes, and the spacing the client keeps, measured
  * from the simulator's arrival times.
  */
-const config = (sims: DtuSimulator[], over: Partial<HoymilesConfig> = {}): HoymilesConfig => Value.Default(hoymiles, {
+const config = (sims: DtuSimulator[], over: Partial<HoymilesConfig> = {}): HoymilesConfig => Value.Default(hoymilesSection, {
   enabled: true, dtus: sims.map((s, i) => ({ name: `dtu${i + 1}`, host: s.address.host, port: s.address.port })), ...over,
 }) as HoymilesConfig;
 
@@ -52,6 +52,9 @@ test("a paged plaintext DTU: every inverter and port read, requests 2 s apart, p
     assert.equal(dtu?.fields.pv_power, 3295, "8 ports at full sun, DC");
     assert.deepEqual(Object.keys(last[4]?.fields ?? {}).sort(), ["pv_current", "pv_power", "pv_voltage", "today_production", "total_production"]);
     assert.equal(t.source.health().state, "ok");
+    // the DTU's AC total is the site's PV (this DTU's share)
+    const pv = t.ctx.site.snapshot().pvW;
+    assert.deepEqual([pv?.source, pv?.value], ["hoymiles:dtu1", 3146.7]);
   } finally { await t.done(); }
 });
 
@@ -78,15 +81,15 @@ test("failure modes: silence, a dropped connection mid-frame and a bad CRC each 
     const poller = t.source.pollers[0]!;
     for (const [fault, failure] of [["silent", "timeout"], ["dropMidFrame", "closed"], ["badCrc", "crc"]] as const) {
       t.sim.faults[fault] = 1;
-      const before = { ...poller.stats };
+      const before = poller.loop.stats();
       await t.run(60_000);
-      assert.equal(poller.stats.failures, before.failures + 1, `${fault} fails the poll`);
+      assert.equal(poller.loop.stats().failures, before.failures + 1, `${fault} fails the poll`);
       assert.equal(poller.link.stats.failures[failure], 1, `${fault} is seen as ${failure}`);
       assert.equal(t.source.health().state, "degraded");
       assert.match(t.source.health().message ?? "", /dtu1: 1 failed poll/);
       // after the failure: app information again, then data (backoff: 1st failure waits one interval)
       await t.run(60_000);
-      assert.equal(poller.stats.successes, before.successes + 1, `recovers after ${fault}`);
+      assert.equal(poller.loop.stats().successes, before.successes + 1, `recovers after ${fault}`);
       assert.equal(t.source.health().state, "ok");
     }
     const arrivals = t.sim.requests.map((r) => r.atMs);
@@ -95,28 +98,31 @@ test("failure modes: silence, a dropped connection mid-frame and a bad CRC each 
   } finally { await t.done(); }
 });
 
-test("consecutive failures back off (60 s, 120 s, 240 s … up to max_backoff_ms) and never poll the DTU into a hang", async () => {
+test("consecutive failures back off (60 s, up to 120 s, up to 240 s … max_backoff_ms, jittered) and never poll the DTU into a hang", async () => {
   const t = await setup([{}], { max_backoff_ms: 240_000 });
   try {
     t.sim.faults.silent = 1000;
     await t.run(20 * 60_000);
     const info = t.sim.requests.filter((r) => r.tag === TAG.appInfoRequest).map((r) => r.atMs);
-    // each attempt = app info (times out after 10 s); the next attempt starts interval×2^(n-1) after the previous start
-    assert.deepEqual(gaps(info).slice(0, 5), [60_000, 120_000, 240_000, 240_000, 240_000]);
+    // each attempt = app info (times out after 10 s); the shared poll loop waits interval, then
+    // doubling with equal jitter (half fixed, half random) up to max_backoff_ms, never below interval
+    const g = gaps(info);
+    const ceilings = [60_000, 120_000, 240_000, 240_000, 240_000];
+    assert.ok(g.length >= 5, `attempts ${g}`);
+    ceilings.forEach((c, i) => assert.ok((g[i] as number) >= Math.max(60_000, c / 2) && (g[i] as number) <= c, `gap ${i}: ${g[i]} not in [${Math.max(60_000, c / 2)}, ${c}]`));
     assert.equal(t.source.pollers[0]?.link.stats.failures.timeout, info.length);
   } finally { await t.done(); }
 });
 
 test("a client polling faster than the DTU allows hangs it (the simulator's silence); the default interval never does", async () => {
-  const fast = await setup([{}], {});
+  // 10 s: below the schema's 35 s floor, as a hand-built config could be
+  const fast = await setup([{}], { interval_ms: 10_000 });
   try {
-    // bypass the schema's 35 s floor, as a hand-built config could
     const p = fast.source.pollers[0]!;
-    (p as unknown as { opts: { intervalMs: number } }).opts.intervalMs = 10_000;
     await fast.run(40_000);
     assert.ok(fast.sim.hungUntilMs > fast.clock.nowMs(), "the DTU hung");
     assert.ok(fast.sim.requests.some((r) => r.why === "hung: polled too fast"));
-    assert.ok(p.stats.failures >= 1);
+    assert.ok(p.loop.stats().failures >= 1);
   } finally { await fast.done(); }
   const ok = await setup([{}]);
   try {

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { Value } from "@sinclair/typebox/value";
 import { systemClock } from "../../../runtime/core/clock.ts";
-import { hoymiles, type HoymilesConfig } from "../../../runtime/sources/hoymiles/config.ts";
+import { hoymilesSection, type HoymilesConfig } from "../../../runtime/sources/hoymiles/config.ts";
 import { HoymilesSource } from "../../../runtime/sources/hoymiles/source.ts";
 import { startDtuSimulator } from "../../sim/hoymiles/dtu-simulator.ts";
 import { testContext } from "../powerwall/support.ts";
@@ -14,7 +14,7 @@ test("stop() during a request to a silent DTU leaves no timer or socket", async 
   const before = handles();
   const sim = await startDtuSimulator({ minRequestSpacingMs: 0 });
   sim.faults.silent = 10;
-  const source = new HoymilesSource(testContext(systemClock), Value.Default(hoymiles, {
+  const source = new HoymilesSource(testContext(systemClock), Value.Default(hoymilesSection, {
     enabled: true, host: sim.address.host, port: sim.address.port, interval_ms: 35_000, timeout_ms: 10_000,
   }) as HoymilesConfig);
   await source.start(new AbortController().signal);
