@@ -4,7 +4,6 @@ import type { TimerHandle } from "../core/clock.ts";
 import type { Component, Context } from "../core/component.ts";
 import { CommandRefused, errorMessage } from "../core/errors.ts";
 import type { ComponentHealth } from "../core/health.ts";
-import { fieldNumber } from "../core/point.ts";
 import type { Config } from "../config/schema.ts";
 import type { AuditLog } from "./audit-log.ts";
 import { decide, type ChargeMode, type Decision, type PolicyMemory, type PolicySettings, type SiteReading } from "./charge-policy.ts";
@@ -42,7 +41,7 @@ export interface WallboxSnapshot {
 
 /**
  * The wallbox controller: every control interval (and right after a command or a charger change)
- * it reads the latest Powerwall readings and the charger's cached state, asks the charge policy,
+ * it reads the site model (grid, battery) and the charger's cached state, asks the charge policy,
  * and sends the charger only what changed. Commands are checked before anything changes.
  */
 export class WallboxController implements Component {
@@ -211,15 +210,20 @@ export class WallboxController implements Component {
     };
   }
 
-  /** The latest Powerwall reading, or undefined when missing or older than stale_after_ms. */
+  /**
+   * The site as the site model has it (grid from the configured meter: the Powerwall or an ESP32),
+   * or undefined when there is no grid reading or it is older than stale_after_ms. Battery values
+   * older than that are left out rather than used.
+   */
   private reading(): SiteReading | undefined {
-    const e = this.deps.ctx.latest.get("powerwall");
-    if (!e) { this.readingAgeMs = undefined; return undefined; }
-    // the site meter's own time: a newer poll that left site_power_w out must not make an old value look fresh
-    this.readingAgeMs = Math.max(0, this.deps.ctx.clock.nowMs() - (e.fieldTimesMs.site_power_w ?? e.timeMs));
-    const site = fieldNumber(e.fields.site_power_w);
-    if (site === undefined || !Number.isFinite(site) || this.readingAgeMs > this.deps.config.stale_after_ms) return undefined;
-    return { sitePowerW: site, batteryPowerW: fieldNumber(e.fields.battery_power_w), batterySocPct: fieldNumber(e.fields.battery_percentage) };
+    const snap = this.deps.ctx.site.snapshot();
+    const now = this.deps.ctx.clock.nowMs();
+    const grid = snap.gridW;
+    if (!grid) { this.readingAgeMs = undefined; return undefined; }
+    this.readingAgeMs = Math.max(0, now - grid.timeMs);
+    if (this.readingAgeMs > this.deps.config.stale_after_ms) return undefined;
+    const fresh = (v: { value: number; timeMs: number } | undefined): number | undefined => (v && now - v.timeMs <= this.deps.config.stale_after_ms ? v.value : undefined);
+    return { sitePowerW: grid.value, batteryPowerW: fresh(snap.batteryW), batterySocPct: fresh(snap.batterySocPct) };
   }
 
   private chargerState(): ChargerState {

@@ -97,7 +97,11 @@ test("gridbox with the GPIO relay on a virtual board and stale Powerwall reading
   const gb = await startGridbox({ config, secrets, path: "test", warnings: [] }, { log: memoryLogger("debug"), wallboxIo: io });
   try {
     assert.equal(io.level(5), 0, "relay open at start");
-    const write = (siteW: number): void => { gb.ctx.points.write([{ measurement: "powerwall", tags: { host: "testhost" }, fields: { site_power_w: siteW, battery_power_w: 0, battery_percentage: 90 }, timeNs: msToNs(Date.now()) }]); };
+    // as the Powerwall poller does: the point, and the report to the site model the controller reads
+    const write = (siteW: number): void => {
+      gb.ctx.points.write([{ measurement: "powerwall", tags: { host: "testhost" }, fields: { site_power_w: siteW, battery_power_w: 0, battery_percentage: 90 }, timeNs: msToNs(Date.now()) }]);
+      gb.ctx.site.report("powerwall", { gridW: siteW, batteryW: 0, batterySocPct: 90 });
+    };
     write(-5000); // 6 A on 3 phases need 4140 W
     await until("relay closed on surplus", () => io.level(5) === 1, 4000);
     await until("readings stale", async () => {

@@ -53,8 +53,13 @@ export class Plant {
   portPowerW(p: PortState): number { return this.online ? Math.round(p.peakW * Math.min(1, this.irradiance) * 10) / 10 : 0; }
 
   /** Whole-plant AC power now (W). */
-  acPowerW(): number {
-    return Math.round(this.inverters.reduce((s, inv) => s + inv.ports.reduce((a, p) => a + this.portPowerW(p), 0), 0) * INVERTER_EFFICIENCY * 10) / 10;
+  acPowerW(): number { return this.acPowerWAt(this.irradiance); }
+
+  /** Whole-plant AC power at an irradiance (W). */
+  acPowerWAt(irradiance: number): number {
+    if (irradiance <= 0.005) return 0;
+    const dc = this.inverters.reduce((s, inv) => s + inv.ports.reduce((a, p) => a + Math.round(p.peakW * Math.min(1, irradiance) * 10) / 10, 0), 0);
+    return Math.round(dc * INVERTER_EFFICIENCY * 10) / 10;
   }
 
   /** Moves the counters to `nowMs` and returns what the DTU would report. */
