@@ -7,7 +7,6 @@ import { memoryLogger } from "../../runtime/core/log.ts";
 import { hashPassword } from "../../runtime/core/password-hash.ts";
 import { startGridbox, type Gridbox } from "../../runtime/main.ts";
 import { InfluxV1Sink } from "../../runtime/sinks/influx-v1-sink.ts";
-import { HoymilesSource } from "../../runtime/sources/hoymiles/source.ts";
 import { startDtuSimulator } from "../sim/hoymiles/dtu-simulator.ts";
 import { buildOutbox, type Harness } from "../integration/store-and-forward/harness.ts";
 import { startDemoPowerwall } from "../sim/powerwall/demo-site.ts";
@@ -76,17 +75,13 @@ export async function startDemoSite(o: DemoOptions = {}): Promise<DemoSite> {
     },
     homeassistant: { enabled: true, mqtt: { broker: "embedded", username: "gridbox-homeassistant", password: haPassword } },
     powerwall: pw.config,
+    // the Hoymiles source through its registry line, as a user configures it (it polls at once, then every 35 s)
+    sources: { hoymiles: { enabled: true, name: "DTU", host: dtu.address.host, port: dtu.address.port, interval_ms: 35_000 } },
     wallbox: wb.config,
     outbox: { store: { path: join(dir, "outbox.db") } },
     ...(vm ? { influx: { url: vm.url, org: "demo", bucket: "demo" } } : {}),
   });
   const gb = await startGridbox({ config, secrets, path: "demo", warnings: [] }, o.quiet ? { log: memoryLogger("warn") } : {});
-  // the Hoymiles source on gridbox's context, as main composes sources (it polls at once, then every 35 s)
-  const hoymiles = new HoymilesSource(gb.ctx, {
-    enabled: true, name: "DTU", host: dtu.address.host, port: dtu.address.port, dtus: [],
-    interval_ms: 35_000, timeout_ms: 10_000, request_spacing_ms: 2_000, max_backoff_ms: 600_000, info_refresh_ms: 7_200_000,
-  });
-  await hoymiles.start(new AbortController().signal);
   let influx: DemoSite["influx"];
   if (db) {
     const outbox = buildOutbox({ url: db.url, precision: "us", flushIntervalMs: 250, sink: new InfluxV1Sink({ url: db.url, database: "gridbox", precision: "us", timeoutMs: 5000 }) });
@@ -106,7 +101,6 @@ export async function startDemoSite(o: DemoOptions = {}): Promise<DemoSite> {
     gb, sim, vm, influx, haPassword,
     async stop() {
       await sim.stop();
-      await hoymiles.stop();
       await gb.stop();
       stopCoupling();
       await wb.stop();

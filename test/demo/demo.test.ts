@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { test } from "node:test";
 
 /** `make demo` (with DEMO_ARGS, as in the README) stays true: the demo starts, readings flow through every part, and it stops cleanly. */
-test("the demo runs: ESP32 readings accepted and delivered, Powerwall polled, wallbox reported, clean stop", async () => {
+test("the demo runs: ESP32 readings accepted and delivered, Powerwall and Hoymiles DTU polled, wallbox reported, clean stop", async () => {
   // as the README says to run it, with its ports passed through DEMO_ARGS (-o: never reinstall node_modules from a test)
   const child = spawn("make", ["-s", "-o", "node_modules/.installed", "demo", "DEMO_ARGS=--seconds 16 --http-port 0 --mqtt-port 0"], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
@@ -18,6 +18,7 @@ test("the demo runs: ESP32 readings accepted and delivered, Powerwall polled, wa
   assert.ok(accepted > 100, `few readings accepted: ${last}`);
   assert.match(last, /grid \d+\.\d+ Hz/);
   assert.match(last, /solar \d+ W/, "the Powerwall was polled");
+  assert.match(last, /hoymiles [1-9]\d* W/, "the Hoymiles DTU was polled");
   assert.match(last, /wallbox solar /, "the wallbox reported its state");
   assert.match(out, /demo stopped/);
 });

@@ -32,7 +32,8 @@ const { gb, vm, influx, haPassword } = site;
 say(`gridbox demo — HTTP ${gb.addresses.http}  MQTT ${gb.addresses.mqtt}  ${vm ? `VictoriaMetrics ${vm.url}` : "no VictoriaMetrics (apt-get install victoria-metrics to see readings stored)"}  ${influx ? `InfluxDB 1.x ${influx.db.url} database ${influx.database}` : "no InfluxDB 1.x (apt-get install influxdb)"}`);
 say(`  try: curl ${gb.addresses.http}/status | jq .   curl ${gb.addresses.http}/api/wallbox | jq .`);
 say(`       mosquitto_sub -h 127.0.0.1 -p ${new URL(gb.addresses.mqtt as string).port} -u gridbox-homeassistant -P ${haPassword} -t 'homeassistant/#' -v   (Home Assistant's view)`);
-say(`  ${nDevices} ESP32 monitors at ${rateHz} Hz, a Powerwall+ in a sunny-day scenario, a go-e wallbox in solar mode with a car plugged in\n`);
+say(`  ${nDevices} ESP32 monitors at ${rateHz} Hz, a Powerwall+ in a sunny-day scenario, a go-e wallbox in solar mode with a car plugged in,`);
+say(`  Hoymiles micro-inverters behind a simulated DTU (TCP 10081 protocol, polled every 35 s)\n`);
 
 const num = (v: unknown): string => (typeof v === "number" ? v.toFixed(0) : "-");
 const timer = setInterval(() => {
@@ -40,10 +41,11 @@ const timer = setInterval(() => {
   const p = gb.ctx.latest.get("powerwall")?.fields ?? {};
   const w = gb.ctx.latest.get("wallbox")?.fields ?? {};
   const g = gb.ctx.latest.find("grid_data")[0]?.fields ?? {};
+  const h = gb.ctx.latest.find("dtu")[0]?.fields ?? {};
   const f = typeof g.frequency === "number" ? g.frequency.toFixed(3) : "-";
   const currentA = typeof w.current_a === "object" && w.current_a !== null ? (w.current_a as { int: number }).int : "-";
   say(`readings accepted ${out.accepted}, delivered ${out.delivered}, stored ${out.pendingStored} | grid ${f} Hz | ` +
-    `solar ${num(p.solar_power_w)} W, load ${num(p.load_power_w)} W, site ${num(p.site_power_w)} W, battery ${num(p.battery_power_w)} W | ` +
+    `solar ${num(p.solar_power_w)} W, hoymiles ${num(h.pv_power)} W, load ${num(p.load_power_w)} W, site ${num(p.site_power_w)} W, battery ${num(p.battery_power_w)} W | ` +
     `wallbox ${String(w.mode ?? "-")} ${w.charging === true ? "charging" : "idle"} ${currentA} A, ${num(w.power_w)} W`);
 }, 5000);
 
