@@ -1,32 +1,10 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import type { Clock, TimerHandle } from "../../../runtime/core/clock.ts";
 import { memoryLogger } from "../../../runtime/core/log.ts";
 import { EntityStore, type Sender } from "../../../runtime/homeassistant/entity-store.ts";
 import type { Publish } from "../../../runtime/homeassistant/mqtt-connection.ts";
 import { Topics } from "../../../runtime/homeassistant/topics.ts";
-
-/** A manual clock: timers fire only when the test advances time. */
-function manualClock(): Clock & { advance(ms: number): void } {
-  let now = 1_000_000;
-  const timers = new Map<object, { at: number; fn: () => void }>();
-  return {
-    nowMs: () => now,
-    setTimeout(fn, ms) { const h = {}; timers.set(h, { at: now + ms, fn }); return h as TimerHandle; },
-    clearTimeout(h) { timers.delete(h as object); },
-    advance(ms) {
-      const end = now + ms;
-      for (;;) {
-        const due = [...timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!due) break;
-        timers.delete(due[0]);
-        now = due[1].at;
-        due[1].fn();
-      }
-      now = end;
-    },
-  };
-}
+import { FakeClock } from "../../fakes/fake-clock.ts";
 
 function fakeSender(): Sender & { sent: Array<{ topic: string; payload: string; opts: Publish }>; online: boolean } {
   const s = {
@@ -40,7 +18,7 @@ function fakeSender(): Sender & { sent: Array<{ topic: string; payload: string; 
 
 const device = { id: "gb_esp", name: "esp" };
 function setup() {
-  const clock = manualClock();
+  const clock = new FakeClock();
   const sender = fakeSender();
   const store = new EntityStore({ sender, clock, log: memoryLogger(), intervalMs: 5000, ctx: { topics: new Topics("homeassistant", "gridbox"), gridboxNodeId: "gb", origin: { name: "g", sw_version: "1", support_url: "u" } } });
   const e = store.declare({ component: "sensor", device, objectId: "frequency", name: "f" }, undefined, true);
@@ -48,33 +26,33 @@ function setup() {
   return { clock, sender, store, e, states };
 }
 
-test("the first change goes out at once, later ones at most every interval, newest wins", () => {
+test("the first change goes out at once, later ones at most every interval, newest wins", async () => {
   const { clock, store, e, states } = setup();
   store.set(e, 50.0);
   assert.deepEqual(states(), ["50"]);
-  for (let i = 1; i <= 250; i++) { clock.advance(20); store.set(e, 50 + i / 1000); } // 5 s of 50 Hz readings
+  for (let i = 1; i <= 250; i++) { await clock.advance(20); store.set(e, 50 + i / 1000); } // 5 s of 50 Hz readings
   // the window closed at t=5000 just before the 250th reading: it carried the newest value then
   assert.deepEqual(states(), ["50", "50.249"], "one publish per 5 s window, carrying the newest value");
-  clock.advance(5000);
+  await clock.advance(5000);
   assert.deepEqual(states(), ["50", "50.249", "50.25"], "the last reading follows one window later");
-  clock.advance(10_000);
+  await clock.advance(10_000);
   assert.equal(states().length, 3, "nothing new, nothing sent");
 });
 
-test("an unchanged value is not re-sent; null publishes Home Assistant's unknown", () => {
+test("an unchanged value is not re-sent; null publishes Home Assistant's unknown", async () => {
   const { clock, store, e, states } = setup();
   store.set(e, 1);
-  clock.advance(6000);
+  await clock.advance(6000);
   store.set(e, 1);
   assert.deepEqual(states(), ["1"]);
   store.set(e, null);
   assert.deepEqual(states(), ["1", "None"]);
 });
 
-test("disconnected: nothing queued; after connect announceAll sends every config and the current state once", () => {
+test("disconnected: nothing queued; after connect announceAll sends every config and the current state once", async () => {
   const { clock, sender, store, e, states } = setup();
   sender.online = false;
-  for (let i = 0; i < 100; i++) { store.set(e, i); clock.advance(100); }
+  for (let i = 0; i < 100; i++) { store.set(e, i); await clock.advance(100); }
   assert.equal(sender.sent.length, 1, "only the config sent while online at declare time");
   sender.online = true;
   store.announceAll();
@@ -83,7 +61,7 @@ test("disconnected: nothing queued; after connect announceAll sends every config
   assert.equal(sender.sent[1]?.opts.retain, true);
 });
 
-test("command topics route to the entity that declared a handler; re-declaring updates it", () => {
+test("command topics route to the entity that declared a handler; re-declaring updates it", async () => {
   const { store } = setup();
   const got: string[] = [];
   store.declare({ component: "switch", device, objectId: "relay", name: "r" }, (p) => got.push(`a:${p}`), false);
