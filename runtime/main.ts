@@ -105,6 +105,11 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
 
     const ctx: Context = { log, clock, bus, metrics, points, latest, ha, site, host };
     gauge(metrics, "gridbox_up", "1 while gridbox runs", [], function () { this.set(1); });
+    // ---- gridbox's own metrics through the sink (measurement `gridbox`), for the gridbox dashboard
+    if (config.sink.type !== "none" && config.outbox.self_metrics_ms > 0) {
+      const self = new (await import("./self-metrics/self-metrics-writer.ts")).SelfMetricsWriter(ctx, config.outbox.self_metrics_ms);
+      await sup.add({ name: "self_metrics", start: (s) => self.start(s), stop: () => self.stop(), health: () => self.health() });
+    }
 
     // every route that changes something passes writeAuth (fails closed without http.api_token)
     const writeAuth = new WriteAuth({ token: config.http.api_token, log: log.child("http"), verifiers: opts.writeVerifiers ?? [] });

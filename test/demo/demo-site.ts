@@ -34,6 +34,8 @@ export interface DemoOptions {
   unsyncedForS?: number;
   statusEveryS?: number;
   logChance?: number;
+  /** outbox.self_metrics_ms (default 10 s) */
+  selfMetricsMs?: number;
   victoriaMetrics?: boolean;
   influxdb1?: boolean;
   quiet?: boolean;
@@ -45,6 +47,10 @@ export interface DemoSite {
   vm: VictoriaMetrics | undefined;
   influx: { db: InfluxDB1; database: string; outbox: Harness } | undefined;
   haPassword: string;
+  deviceIds: string[];
+  /** a device account (password `devicePassword`) that no simulated device uses */
+  spareDeviceId: string;
+  devicePassword: string;
   stop(): Promise<void>;
 }
 
@@ -57,6 +63,8 @@ export async function startDemoSite(o: DemoOptions = {}): Promise<DemoSite> {
   const devicePassword = "demo-device-password";
   const haPassword = "demo-homeassistant-password";
   const ids = simulatedDeviceIds(o.devices ?? 3);
+  // an account no simulated device uses, for a test's own device messages
+  const [spareId] = simulatedDeviceIds(1, 0xff0);
   const deviceHash = await hashPassword(devicePassword);
   const pw = await startDemoPowerwall({ mode: o.powerwall ?? "local", dir, scenario: "day", solarPeakW: 10_000, intervalMs: o.powerwallIntervalMs ?? 5000 });
   const wb = await startDemoWallbox({ driver: "goe", mode: "solar" });
@@ -70,7 +78,7 @@ export async function startDemoSite(o: DemoOptions = {}): Promise<DemoSite> {
     broker: {
       tcp: { host: "127.0.0.1", port: o.mqttPort ?? 0 },
       ws: { host: "127.0.0.1", port: 0 },
-      devices: Object.fromEntries(ids.map((id) => [id, { password_hash: deviceHash }])),
+      devices: Object.fromEntries([...ids, spareId].map((id) => [id, { password_hash: deviceHash }])),
       clients: { "gridbox-homeassistant": { password_hash: await hashPassword(haPassword), publish: ["homeassistant/#", "gridbox/#"], subscribe: ["homeassistant/status", "gridbox/+/+/set"] } },
     },
     homeassistant: { enabled: true, mqtt: { broker: "embedded", username: "gridbox-homeassistant", password: haPassword } },
@@ -78,7 +86,7 @@ export async function startDemoSite(o: DemoOptions = {}): Promise<DemoSite> {
     // the Hoymiles source through its registry line, as a user configures it (it polls at once, then every 35 s)
     sources: { hoymiles: { enabled: true, name: "DTU", host: dtu.address.host, port: dtu.address.port, interval_ms: 35_000 } },
     wallbox: wb.config,
-    outbox: { store: { path: join(dir, "outbox.db") } },
+    outbox: { store: { path: join(dir, "outbox.db") }, ...(o.selfMetricsMs !== undefined ? { self_metrics_ms: o.selfMetricsMs } : {}) },
     ...(vm ? { influx: { url: vm.url, org: "demo", bucket: "demo" } } : {}),
   });
   const gb = await startGridbox({ config, secrets, path: "demo", warnings: [] }, o.quiet ? { log: memoryLogger("warn") } : {});
@@ -98,7 +106,7 @@ export async function startDemoSite(o: DemoOptions = {}): Promise<DemoSite> {
   });
 
   return {
-    gb, sim, vm, influx, haPassword,
+    gb, sim, vm, influx, haPassword, deviceIds: ids, spareDeviceId: spareId as string, devicePassword,
     async stop() {
       await sim.stop();
       await gb.stop();

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, test } from "node:test";
+import mqtt from "mqtt";
 import type { Point } from "../../../runtime/core/point.ts";
 import { DASHBOARDS } from "../../../runtime/grafana/definitions/index.ts";
 import { generatedFiles } from "../../../runtime/grafana/generate.ts";
@@ -19,7 +20,7 @@ const written = new Map<string, Set<string>>();
 
 before(async () => {
   site = await startDemoSite({
-    devices: 2, rateHz: 10, powerwall: "tedapi", powerwallIntervalMs: 1000, unsyncedForS: 2, statusEveryS: 2, logChance: 1,
+    devices: 2, rateHz: 10, powerwall: "tedapi", powerwallIntervalMs: 1000, unsyncedForS: 2, statusEveryS: 2, logChance: 1, selfMetricsMs: 1000,
     victoriaMetrics: true, influxdb1: true, quiet: true,
   });
   site.gb.ctx.bus.on("points", (batch: readonly Point[]) => {
@@ -29,6 +30,10 @@ before(async () => {
       for (const f of Object.keys(p.fields)) fields.add(f);
     }
   });
+  // a device message gridbox rejects, for the rejects-by-reason panel
+  const bad = await mqtt.connectAsync(site.gb.addresses.mqtt as string, { username: site.spareDeviceId, password: site.devicePassword, clientId: `open_grid_monitor_${site.spareDeviceId}`, reconnectPeriod: 0, protocolVersion: 4, connectTimeout: 5000 });
+  await bad.publishAsync(`open_grid_monitor/${site.spareDeviceId}/measurement`, "{not json", { qos: 1 });
+  await bad.endAsync();
   // until every field the dashboards read was written once (readings before and after the device
   // clock "synced", status, logs, Powerwall polls, wallbox decisions), or 30 s: a field never
   // written fails the field test below, not this wait

@@ -42,7 +42,7 @@ test("SIGTERM with the sink down keeps memory in the store; buffer drain deliver
   gb.proc.kill("SIGTERM");
   assert.equal(await exit, 0, "a clean exit");
   const cfg = join(dir, "drain.yaml");
-  writeFileSync(cfg, `version: 1\ninflux: { url: "${vm.url}", bucket: energy }\noutbox: { store: { path: "${storePath}" } }\n`, { mode: 0o600 });
+  writeFileSync(cfg, `version: 1\ninflux: { url: "${vm.url}", bucket: energy }\noutbox: { self_metrics_ms: 0, store: { path: "${storePath}" } }\n`, { mode: 0o600 });
   const stats = JSON.parse((await cli(["buffer", "stats", "--config", cfg, "--json"])).stdout) as { readings: number };
   assert.equal(stats.readings, published, "every acknowledged reading was stored on SIGTERM");
   await vm.start();
