@@ -82,12 +82,11 @@ export async function startDemoSite(o: DemoOptions = {}): Promise<DemoSite> {
       clients: { "gridbox-homeassistant": { password_hash: await hashPassword(haPassword), publish: ["homeassistant/#", "gridbox/#"], subscribe: ["homeassistant/status", "gridbox/+/+/set"] } },
     },
     homeassistant: { enabled: true, mqtt: { broker: "embedded", username: "gridbox-homeassistant", password: haPassword } },
-    powerwall: pw.config,
     // the Hoymiles source through its registry line, as a user configures it (it polls at once, then every 35 s)
-    sources: { hoymiles: { enabled: true, name: "DTU", host: dtu.address.host, port: dtu.address.port, interval_ms: 35_000 } },
+    sources: { powerwall: pw.config, hoymiles: { enabled: true, name: "DTU", host: dtu.address.host, port: dtu.address.port, interval_ms: 35_000 } },
     wallbox: wb.config,
     outbox: { store: { path: join(dir, "outbox.db") }, ...(o.selfMetricsMs !== undefined ? { self_metrics_ms: o.selfMetricsMs } : {}) },
-    ...(vm ? { influx: { url: vm.url, org: "demo", bucket: "demo" } } : {}),
+    ...(vm ? { sink: { type: "influxdb", influxdb: { url: vm.url, org: "demo", bucket: "demo" } } } : {}),
   });
   const gb = await startGridbox({ config, secrets, path: "demo", warnings: [] }, o.quiet ? { log: memoryLogger("warn") } : {});
   let influx: DemoSite["influx"];

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { Bus } from "../../../runtime/core/bus.ts";
 import type { Context } from "../../../runtime/core/component.ts";
 import { noHomeAssistant } from "../../../runtime/core/home-assistant.ts";
+import { SiteModel } from "../../../runtime/core/site-model.ts";
 import { encodePoints } from "../../../runtime/core/line-protocol.ts";
 import { memoryLogger } from "../../../runtime/core/log.ts";
 import { counter, createMetrics, gauge, histogram } from "../../../runtime/core/metrics.ts";
@@ -16,7 +17,7 @@ function setup() {
   const metrics = createMetrics();
   const written: Point[][] = [];
   const ctx: Context = {
-    log: memoryLogger("debug"), clock, bus: new Bus(), metrics, host: "pi", ha: noHomeAssistant, latest: new InMemoryLatestValues(clock),
+    log: memoryLogger("debug"), clock, bus: new Bus(), metrics, host: "pi", site: new SiteModel(clock, { gridMeter: "powerwall" }), ha: noHomeAssistant, latest: new InMemoryLatestValues(clock),
     points: { write: (b) => { written.push([...b]); return true; } },
   };
   return { clock, metrics, written, writer: new SelfMetricsWriter(ctx, 10_000) };
