@@ -22,9 +22,13 @@ const out: Record<string, unknown> = {};
 // ---- 1. the hotspot profile on the real NetworkManager
 const identity = { ssid: "gridbox-AB12", password: "pw-never-printed-9" };
 const hotspot = new SetupHotspot({ interface: "vt0", address: "10.42.0.1/24", identity, clock: systemClock, log: memoryLogger("error"), attempts: 1, timeoutMs: 20_000 });
-try { await hotspot.up(); out.upError = null; } catch (err) { out.upError = (err as Error).message; }
+// the profile exactly as SetupHotspot writes it, read back before any activation (a failed one may
+// make NetworkManager forget the secret in memory)
+nmcli(...hotspot.profileArgs());
 const fields = nmcli("--terse", "--show-secrets", "--fields", "802-11-wireless.ssid,802-11-wireless.mode,ipv4.method,ipv4.addresses,802-11-wireless-security.key-mgmt,802-11-wireless-security.proto,802-11-wireless-security.psk,connection.autoconnect", "connection", "show", HOTSPOT_PROFILE);
 out.profile = Object.fromEntries(fields.trim().split("\n").map((l) => { const k = l.indexOf(":"); return [l.slice(0, k), l.slice(k + 1)]; }));
+// up() replaces it and tries to activate it: no Wi-Fi radio here, so it fails, in words
+try { await hotspot.up(); out.upError = null; } catch (err) { out.upError = (err as Error).message; }
 await hotspot.down();
 out.profileAfterDown = nmcli("--terse", "--fields", "NAME", "connection", "show").split("\n").filter((n) => n === HOTSPOT_PROFILE).length;
 
