@@ -5,9 +5,9 @@ export PATH := $(PATH):/usr/sbin:/sbin
 .DEFAULT_GOAL := help
 NODE_MODULES := node_modules/.installed
 CONFIG ?= gridbox.example.yaml
-# Debian packages the tests use as real peers: InfluxDB-compatible server (VictoriaMetrics), InfluxDB 1.x (influxd), MQTT reference clients/broker, openssl (the Powerwall simulator's self-signed certificate), promtool (package prometheus: lints /metrics), NetworkManager with its dnsmasq, udev and D-Bus (the setup hotspot in a network namespace)
-TEST_DEB := victoria-metrics influxdb mosquitto mosquitto-clients openssl prometheus network-manager dnsmasq-base udev dbus
-TEST_BINS := victoria-metrics influxd mosquitto_pub mosquitto_sub mosquitto openssl promtool NetworkManager dnsmasq udevadm dbus-daemon
+# Debian packages the tests use as real peers: InfluxDB-compatible server (VictoriaMetrics), InfluxDB 1.x (influxd), MQTT reference clients/broker, openssl (the Powerwall simulator's self-signed certificate), promtool (package prometheus: lints /metrics), NetworkManager with its dnsmasq, udev and D-Bus (the setup hotspot in a network namespace), chromium (the setup and admin page tests, driven by playwright-core)
+TEST_DEB := victoria-metrics influxdb mosquitto mosquitto-clients openssl prometheus network-manager dnsmasq-base udev dbus chromium
+TEST_BINS := victoria-metrics influxd mosquitto_pub mosquitto_sub mosquitto openssl promtool NetworkManager dnsmasq udevadm dbus-daemon chromium
 # every test file, listed explicitly: Node 20's --test does not expand globs and passes on zero files
 TEST_FILES = $(shell find test firmware-protocol provisioning runtime -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 NODE_TEST := node --import tsx --test --test-reporter=spec --test-timeout=180000

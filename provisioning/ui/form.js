@@ -9,7 +9,14 @@ const SECRET_SET = "***";
 
 export const fieldId = (path) => "f-" + path.join("__").replace(/[^A-Za-z0-9_-]/g, "_");
 const keyOf = (path) => JSON.stringify(path);
-const title = (key) => key.replace(/_/g, " ").replace(/\b(url|id|mqtt|ssid|ssh|api|tls|ca|hmac|dtu|ocpp|http|tcp|ws)\b/gi, (m) => m.toUpperCase()).replace(/^./, (c) => c.toUpperCase());
+const NAMES = { influx: "InfluxDB", homeassistant: "Home Assistant", wifi: "Wi-Fi", http: "HTTP API", goe: "go-e", hoymiles: "Hoymiles", powerwall: "Powerwall", gpio: "GPIO relay", ocpp: "OCPP", site: "Site", admin: "Admin" };
+const UNITS = { a: "A", w: "W", v: "V", ms: "ms", s: "s", hz: "Hz", bytes: "bytes", pct: "%", soc: "SoC %" };
+function title(key) {
+  if (NAMES[key]) return NAMES[key];
+  const m = /^(.*)_(a|w|v|ms|s|hz|bytes|pct)$/.exec(key);
+  const base = (m ? m[1] : key).replace(/_/g, " ").replace(/\b(url|id|mqtt|ssid|ssh|api|tls|ca|hmac|dtu|ocpp|http|tcp|ws|sni)\b/gi, (w) => w.toUpperCase()).replace(/\bhomeassistant\b/i, "Home Assistant");
+  return base.replace(/^./, (c) => c.toUpperCase()) + (m ? ` (${UNITS[m[2]]})` : "");
+}
 const isAdvancedKey = (key) => /_(ms|s|bytes)$/.test(key) || /^(queue_limit|max_connections|client_id|tls_servername|email|session_file|batch_max_lines|memory_max_readings|reconnect_after_auth_failures|precision|max_failures)$/.test(key);
 const get = (obj, path) => path.reduce((o, k) => (o && typeof o === "object" ? o[k] : undefined), obj);
 
@@ -21,9 +28,11 @@ function el(tag, attrs = {}, ...children) {
     else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
     else e.setAttribute(k, v === true ? "" : String(v));
   }
-  for (const c of children) if (c) e.append(c);
+  for (const c of children) if (c !== null && c !== undefined && c !== false) e.append(c);
   return e;
 }
+/** append without the null placeholders of optional parts */
+const add = (parent, ...children) => { for (const c of children) if (c) parent.append(c); };
 export { el };
 
 const isRecord = (s) => s && s.type === "object" && s.patternProperties && !s.properties;
@@ -91,7 +100,8 @@ export class SettingsForm {
   field(path, key, s, required) {
     const id = fieldId(path);
     const current = get(this.values, path);
-    const help = s.description ? el("p", { class: "help", id: `${id}-help`, text: s.description + (s.default !== undefined && typeof s.default !== "object" && s.default !== "" ? ` (default: ${s.default})` : "") }) : null;
+    const description = key === "password_hash" ? "Choose a password of at least 8 characters. gridbox stores only a hash of it." : s.description;
+    const help = description ? el("p", { class: "help", id: `${id}-help`, text: description + (s.default !== undefined && typeof s.default !== "object" && s.default !== "" ? ` (default: ${s.default})` : "") }) : null;
     const errorEl = el("p", { class: "error", id: `${id}-error`, hidden: true });
     const described = [help && `${id}-help`, `${id}-error`].filter(Boolean).join(" ");
     const wrap = el("div", { class: "field", "data-path": path.join(".") });
@@ -102,7 +112,7 @@ export class SettingsForm {
       initial = "";
       input = el("input", { type: "password", id, autocomplete: "new-password", "aria-describedby": described, placeholder: current ? "set — leave empty to keep it" : "not set" });
       const confirm = el("input", { type: "password", id: `${id}-confirm`, autocomplete: "new-password", "aria-label": `${title(path[path.length - 2])} password again` });
-      wrap.append(el("label", { for: id, text: `${title(path[path.length - 2])} password` }), help, input,
+      add(wrap, el("label", { for: id, text: `${title(path[path.length - 2])} password` }), help, input,
         el("label", { for: `${id}-confirm`, text: "The same password again" }), confirm,
         el("p", { class: "secret-state", text: current ? "A password is set." : "No password is set yet." }), errorEl);
       this.fields.set(keyOf(path), { path, s, input, confirm, initial, kind, errorEl, wrap });
@@ -112,42 +122,42 @@ export class SettingsForm {
       kind = "boolean"; initial = current ?? s.default ?? false;
       input = el("input", { type: "checkbox", id, "aria-describedby": described, checked: initial === true });
       wrap.classList.add("check");
-      wrap.append(input, el("label", { for: id, text: title(key) }), help, errorEl);
+      add(wrap, input, el("label", { for: id, text: title(key) }), help, errorEl);
     } else if (opts) {
       kind = "enum"; initial = String(current ?? s.default ?? "");
       input = el("select", { id, "aria-describedby": described });
       for (const o of opts) input.append(el("option", { value: String(o), text: String(o), selected: String(o) === initial }));
-      wrap.append(el("label", { for: id, text: title(key) }), help, input, errorEl);
+      add(wrap, el("label", { for: id, text: title(key) }), help, input, errorEl);
     } else if (s.type === "integer" || s.type === "number") {
       kind = "number"; initial = current === undefined ? "" : String(current);
       input = el("input", { type: "number", id, inputmode: "decimal", step: s.type === "integer" ? "1" : "any", min: s.minimum, max: s.maximum, value: initial, placeholder: s.default !== undefined ? String(s.default) : "", "aria-describedby": described });
-      wrap.append(el("label", { for: id, text: title(key) }), help, input, errorEl);
+      add(wrap, el("label", { for: id, text: title(key) }), help, input, errorEl);
     } else if (s.type === "string" && s.secret) {
       kind = "secret"; initial = "";
       const isSet = current === SECRET_SET;
       input = el("input", { type: "password", id, autocomplete: "off", "aria-describedby": `${described} ${id}-state`, placeholder: isSet ? "set — leave empty to keep it" : "not set" });
       const state = el("p", { class: "secret-state", id: `${id}-state`, text: isSet ? "Status: set" : "Status: not set" });
-      wrap.append(el("label", { for: id, text: title(key) }), help, input, state, errorEl);
+      add(wrap, el("label", { for: id, text: title(key) }), help, input, state, errorEl);
       this.fields.set(keyOf(path), { path, s, input, initial, kind, errorEl, wrap, state });
       return wrap;
     } else if (s.type === "string") {
       kind = "string"; initial = current === undefined ? "" : String(current);
       input = el("input", { type: "text", id, value: initial, placeholder: s.default ? String(s.default) : "", autocomplete: "off", autocapitalize: "off", spellcheck: "false", "aria-describedby": described });
-      wrap.append(el("label", { for: id, text: title(key) }), help, input, errorEl);
+      add(wrap, el("label", { for: id, text: title(key) }), help, input, errorEl);
     } else if (s.type === "array" && s.items?.type === "string") {
       kind = "lines"; initial = (current ?? []).join("\n");
       input = el("textarea", { id, "aria-describedby": described, rows: 3 });
       input.value = initial;
-      wrap.append(el("label", { for: id, text: `${title(key)} (one per line)` }), help, input, errorEl);
+      add(wrap, el("label", { for: id, text: `${title(key)} (one per line)` }), help, input, errorEl);
     } else if (isRecord(s) && Object.values(s.patternProperties)[0]?.type === "string") {
       kind = "map"; initial = Object.entries(current ?? {}).map(([k, v]) => `${k}: ${v}`).join("\n");
       input = el("textarea", { id, "aria-describedby": described, rows: 3 });
       input.value = initial;
-      wrap.append(el("label", { for: id, text: `${title(key)} (one "name: value" per line)` }), help, input, errorEl);
+      add(wrap, el("label", { for: id, text: `${title(key)} (one "name: value" per line)` }), help, input, errorEl);
     } else if (isRecord(s)) {
       if (path.join(".") === "broker.devices") return null; // the device list below
       const n = Object.keys(current ?? {}).length;
-      wrap.append(el("p", { class: "help", text: `${title(key)}: ${n} configured. ${s.description ?? ""} (edit these in the config file)` }), errorEl);
+      add(wrap, el("p", { class: "help", text: `${title(key)}: ${n} configured. ${s.description ?? ""} (edit these in the config file)` }), errorEl);
       this.fields.set(keyOf(path), { path, s, input: null, initial: null, kind: "readonly", errorEl, wrap });
       return wrap;
     } else {
