@@ -90,6 +90,14 @@ export class AdminAuth {
     return { result: "granted", who: "admin session" };
   }
 
+  /**
+   * The admin session as one more way through the HTTP API's write guard (runtime/http/write-auth.ts):
+   * every write endpoint (wallbox commands, /poll, config) then takes the session + CSRF token or the API token.
+   */
+  writeVerifier(configured: () => boolean): { name: string; configured(): boolean; verify(req: FastifyRequest): SessionVerdict } {
+    return { name: "admin session", configured, verify: (req) => this.verifyWrite(req) };
+  }
+
   setCookie(reply: FastifyReply, id: string, secure: boolean): void {
     const maxAge = Math.floor(this.settings.ttlMs / 1000);
     void reply.header("set-cookie", `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? "; Secure" : ""}`);

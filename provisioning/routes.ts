@@ -30,6 +30,8 @@ export interface ProvisioningDeps {
   draft: Draft;
   checks: ReadonlyMap<string, CheckEntry>;
   log: Logger;
+  /** on the running gridbox's server: its write guard (API token or admin session + CSRF) already checked every change */
+  guarded?: boolean;
 }
 
 const HEADER = "# gridbox config, written by the setup page. It holds secrets: keep it mode 600.\n# Edit it here or on the admin page; after editing by hand, `systemctl reload gridbox` (SIGHUP) applies it.\n";
@@ -49,6 +51,7 @@ export function provisioningRoutes(deps: ProvisioningDeps): FastifyPluginAsync {
   /** true when the request was refused (answered) */
   const refuse = (req: FastifyRequest, reply: FastifyReply, kind: "read" | "write"): boolean => {
     if (open()) return false;
+    if (kind === "write" && deps.guarded) return false;
     if (!adminHash()) { fail(reply, 403, "no admin password is configured, so the admin page cannot be used: set admin.password_hash (gridbox passwd makes one) in the config"); return true; }
     if (kind === "read" ? auth.session(req) : auth.verifyWrite(req).result === "granted") return false;
     const v = auth.verifyWrite(req);
@@ -58,6 +61,8 @@ export function provisioningRoutes(deps: ProvisioningDeps): FastifyPluginAsync {
 
   return async (app) => {
     const own = { config: { auth: "own" } };
+    // changes: through the server's write guard when there is one, else (setup/failure page) refuse() below
+    const write = deps.guarded ? {} : own;
 
     app.get("/api/setup/state", async (req) => {
       const st = sup.state();
@@ -99,7 +104,7 @@ export function provisioningRoutes(deps: ProvisioningDeps): FastifyPluginAsync {
       return { ok: true };
     });
 
-    app.post("/api/setup/config", own, async (req, reply) => {
+    app.post("/api/setup/config", write, async (req, reply) => {
       if (refuse(req, reply, "write")) return reply;
       const built = await buildDraft(req.body, reply);
       if (!built) return reply;
@@ -114,7 +119,7 @@ export function provisioningRoutes(deps: ProvisioningDeps): FastifyPluginAsync {
       return reply.code(202).send({ accepted: true, generation });
     });
 
-    app.post("/api/setup/import", own, async (req, reply) => {
+    app.post("/api/setup/import", write, async (req, reply) => {
       if (refuse(req, reply, "write")) return reply;
       const text = (req.body as { text?: unknown } | null)?.text;
       if (typeof text !== "string" || text.length > 256 * 1024) return fail(reply, 400, "send { text: <the file's content> } (at most 256 KiB)");
@@ -127,7 +132,7 @@ export function provisioningRoutes(deps: ProvisioningDeps): FastifyPluginAsync {
       return { format: imp.format, fields, problems: imp.problems, notes: imp.notes };
     });
 
-    app.post("/api/setup/check/:section", own, async (req, reply) => {
+    app.post("/api/setup/check/:section", write, async (req, reply) => {
       if (refuse(req, reply, "write")) return reply;
       const section = (req.params as { section: string }).section;
       const check = deps.checks.get(section);
@@ -143,7 +148,7 @@ export function provisioningRoutes(deps: ProvisioningDeps): FastifyPluginAsync {
       }
     });
 
-    app.post("/api/setup/devices", own, async (req, reply) => {
+    app.post("/api/setup/devices", write, async (req, reply) => {
       if (refuse(req, reply, "write")) return reply;
       const existing = Object.keys((maskedValues(fileText()).broker as { devices?: object } | undefined)?.devices ?? {});
       const broker = (loadConfigTextLoose(fileText() ?? "", sup.configPath).broker ?? {}) as { tcp?: { port?: number } };

@@ -42,11 +42,13 @@ export function startLive(panel, api) {
   let freqPlot, powerPlot, UPlot;
   let drainStart;
 
-  const width = () => Math.max(260, Math.min(freq.box.clientWidth - 16, 900));
+  const width = () => Math.max(240, Math.min(freq.plot.clientWidth || freq.box.clientWidth - 16, 900));
+  // a tight y range: grid frequency moves in mHz around 50 Hz, power over the whole range
+  const tight = (_u, min, max) => (min === null || max === null ? [49.9, 50.1] : [Math.min(min, 49.95) - 0.02, Math.max(max, 50.05) + 0.02]);
   function makeFreqPlot() {
     freqPlot?.destroy();
     const devices = [...freqSeries.keys()];
-    freqPlot = new UPlot({ width: width(), height: 220, scales: { x: { time: true } }, series: [{}, ...devices.map((d, i) => ({ label: d, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false }))], axes: [{}, { size: 60 }] },
+    freqPlot = new UPlot({ width: width(), height: 220, scales: { x: { time: true }, y: { range: tight } }, series: [{}, ...devices.map((d, i) => ({ label: d, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false }))], axes: [{}, { size: 60 }] },
       [times, ...devices.map((d) => freqSeries.get(d))], freq.plot);
   }
   function makePowerPlot() {
@@ -74,8 +76,8 @@ export function startLive(panel, api) {
       if (newDevice || !freqPlot) makeFreqPlot(); else freqPlot.setData([times, ...freqSeries.values()]);
       if (!powerPlot) makePowerPlot(); else powerPlot.setData([times, ...powerValues]);
     }
-    const rows = Object.entries(s.health.components).map(([name, c]) => el("tr", {}, el("th", { scope: "row", text: name }), el("td", { class: `state-${c.state}`, text: c.state }), el("td", { text: c.message ?? "" })));
-    healthTable.replaceChildren(el("caption", { class: "help", text: `Overall: ${s.health.status}` }), el("tr", {}, el("th", { scope: "col", text: "Component" }), el("th", { scope: "col", text: "State" }), el("th", { scope: "col", text: "Details" })), ...rows);
+    const rows = Object.entries(s.health.components).map(([name, c]) => el("tr", {}, el("th", { scope: "row" }, name, c.message ? el("div", { class: "help", text: c.message }) : null), el("td", { class: `state state-${c.state}`, text: c.state })));
+    healthTable.replaceChildren(el("caption", { class: "help", text: `Overall: ${s.health.status}` }), el("tr", {}, el("th", { scope: "col", text: "Component and details" }), el("th", { scope: "col", text: "State" })), ...rows);
     const o = s.outbox;
     const backlog = o.pendingMemory + o.pendingStored;
     if (o.pendingStored > 0 && (drainStart === undefined || o.pendingStored > drainStart)) drainStart = o.pendingStored;

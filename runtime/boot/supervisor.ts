@@ -53,6 +53,8 @@ export interface SupervisorDeps {
   openModeServer: (sup: Supervisor, listen: { host: string; port: number }) => Promise<ModeServer>;
   /** routes added to a running gridbox's HTTP server (the admin page) */
   runningRoutes?: (sup: Supervisor, loaded: LoadedConfig) => FastifyPluginAsync;
+  /** more ways writes to the running gridbox's API may authenticate (the admin session beside the API token) */
+  runningVerifiers?: (sup: Supervisor, loaded: LoadedConfig) => NonNullable<StartOptions["writeVerifiers"]>;
   start?: (loaded: LoadedConfig, opts: StartOptions) => Promise<Gridbox>;
   startOptions?: StartOptions;
   /** called with each gridbox that came up (serve connects the setup button to the hotspot) */
@@ -181,7 +183,7 @@ export class Supervisor {
     const previousGood = this.goodText;
     await this.stopCurrent();
     const outcome = await this.startOrExplain(loaded.loaded, text);
-    if (outcome.ok) return this.record({ ok: true, message: "the new config is running", problems: [] });
+    if (outcome.ok) return this.record({ ok: true, message: "The new config is running.", problems: [] });
 
     // roll back: the previous file, and the previous config if one ran
     if (previousFile === undefined) rmSync(this.deps.configPath, { force: true });
@@ -194,14 +196,14 @@ export class Supervisor {
       const stillBroken = previousFile === undefined ? undefined : this.load(this.deps.configPath);
       await this.enterPageMode(previousFile === undefined ? "setup" : "failed", stillBroken && !stillBroken.ok ? stillBroken.problems : []);
     }
-    return this.record({ ok: false, message: `the new config could not come up, so the previous one is back: ${outcome.message}`, problems: [] });
+    return this.record({ ok: false, message: `The new config could not come up, so the previous one is back: ${outcome.message}`, problems: [] });
   }
 
   private async startOrExplain(loaded: LoadedConfig, text: string): Promise<{ ok: true } | { ok: false; message: string }> {
     const start = this.deps.start ?? startGridbox;
     let gb: Gridbox;
     try {
-      gb = await start(loaded, { ...this.deps.startOptions, httpRoutes: this.deps.runningRoutes ? [this.deps.runningRoutes(this, loaded)] : [] });
+      gb = await start(loaded, { ...this.deps.startOptions, httpRoutes: this.deps.runningRoutes ? [this.deps.runningRoutes(this, loaded)] : [], writeVerifiers: this.deps.runningVerifiers?.(this, loaded) ?? [] });
     } catch (err) {
       return { ok: false, message: `gridbox did not start: ${(err as Error).message}` };
     }

@@ -34,10 +34,12 @@ export const serve: Command = {
       // the appliance's setup button (GPIO, held 10 s) opens the setup hotspot
       onRunning: (gb) => gb.ctx.bus.on("setup.button", (kind) => { if (kind === "hold") hotspot?.buttonHeld(); }),
       openModeServer: (s, listen) => openModeServer(s, listen, common),
+      // the admin session opens every write endpoint of the API, as the API token does
+      runningVerifiers: (_s, loaded) => [auth.writeVerifier(() => Boolean(loaded.config.admin.password_hash))],
       runningRoutes: (s, loaded) => {
         const a = loaded.config.admin;
         auth.settings = { ttlMs: a.session_ttl_ms, maxFailures: a.max_failures, lockoutMs: a.lockout_ms };
-        const routes = provisioningRoutes({ ...common, sup: s });
+        const routes = provisioningRoutes({ ...common, sup: s, guarded: true });
         return async (app) => {
           // the hotspot can come back while running (home network lost): phones on it find the page
           registerCaptivePortal(app, { captive: () => hotspot?.active ?? false, portalPath: "/setup/" });

@@ -173,7 +173,7 @@ test("first boot from no config to a running gridbox, admin login, rollback, fai
       assert.match(text, /password_hash: "?scrypt\$/);
       assert.match(text, /kitchen-monitor:/);
       assert.ok(text.includes(INFLUX_TOKEN), "the imported secret was written to the config (0600)");
-      assert.match(await page.locator("#last-apply").innerText(), /the new config is running/);
+      assert.match(await page.locator("#last-apply").innerText(), /new config is running/i);
       await screenshots(page, art, "06-login");
     });
 
@@ -194,10 +194,18 @@ test("first boot from no config to a running gridbox, admin login, rollback, fai
       await page.waitForSelector("#chart-frequency canvas", { timeout: 20_000 });
       await page.waitForFunction('document.querySelector("#health")?.textContent?.includes("broker")');
       await page.waitForTimeout(3000);
-      assert.match(await page.locator("#health").innerText(), /broker\s+ok/);
+      assert.equal(await page.locator("#health tr", { has: page.locator("th", { hasText: /^broker/ }) }).locator("td.state").innerText(), "ok");
       assert.match(await page.locator("#outbox").innerText(), /delivered to InfluxDB [1-9]/);
       assert.deepEqual(await seriousA11yViolations(page), []);
       await screenshots(page, art, "07-live-status");
+      // the admin session passes the API's one write guard: a wallbox command with the session + CSRF token works, without the token not
+      const [withCsrf, withoutCsrf] = await page.evaluate(`(async () => {
+        const st = await (await fetch("/api/setup/state")).json();
+        const post = (h) => fetch("/api/wallbox/mode", { method: "POST", headers: { "content-type": "application/json", ...h }, body: JSON.stringify({ mode: "eco" }) }).then((r) => r.status);
+        return [await post({ "x-csrf-token": st.auth.csrf }), await post({})];
+      })()`) as number[];
+      assert.ok((withCsrf ?? 0) >= 200 && (withCsrf ?? 0) < 300, `wallbox command with the admin session: ${withCsrf}`);
+      assert.equal(withoutCsrf, 401);
     });
 
     await t.test("a config that cannot come up (its MQTT WebSocket port is taken) is rolled back and the page says why", async () => {
@@ -213,7 +221,7 @@ test("first boot from no config to a running gridbox, admin login, rollback, fai
       await page.fill("#f-broker__ws__port", String(blockedPort));
       await click(page, "#save");
       await page.waitForSelector("#last-apply.bad", { timeout: 60_000 });
-      assert.match(await page.locator("#last-apply").innerText(), /could not come up, so the previous one is back/);
+      assert.match(await page.locator("#last-apply").innerText(), /could not come up, so the previous one is back/i);
       assert.equal(readFileSync(configPath, "utf8"), before, "the previous file is back");
       assert.equal((await serve.health()).mode, "running");
       await screenshots(page, art, "08-rollback", "#last-apply");
