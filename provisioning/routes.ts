@@ -140,7 +140,7 @@ export function provisioningRoutes(deps: ProvisioningDeps): FastifyPluginAsync {
       const built = await buildDraft(req.body, reply);
       if (!built) return reply;
       const data = loadConfigTextLoose(built.text, sup.configPath);
-      const value = (data[section] ?? {}) as Record<string, unknown>;
+      const value = (section.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), data) ?? {}) as Record<string, unknown>;
       try {
         return await check.run(value, AbortSignal.timeout(15_000));
       } catch (err) {

@@ -2,14 +2,14 @@
 // descriptions, defaults as placeholders, secrets as password fields that say "set"/"not set").
 // A section the schema gains (a new adapter) appears here without edits to this file.
 
-const MAIN = ["site", "admin", "influx", "powerwall", "wifi", "hoymiles", "broker", "homeassistant", "wallbox", "http"];
+const MAIN = ["site", "admin", "sink", "sources", "wifi", "broker", "homeassistant", "wallbox", "hotspot", "http"];
 const ADVANCED = ["log", "ingest", "outbox"];
-const OPEN_IN_SETUP = new Set(["admin", "influx"]);
+const OPEN_IN_SETUP = new Set(["admin", "sink"]);
 const SECRET_SET = "***";
 
 export const fieldId = (path) => "f-" + path.join("__").replace(/[^A-Za-z0-9_-]/g, "_");
 const keyOf = (path) => JSON.stringify(path);
-const NAMES = { influx: "InfluxDB", homeassistant: "Home Assistant", wifi: "Wi-Fi", http: "HTTP API", goe: "go-e", hoymiles: "Hoymiles", powerwall: "Powerwall", gpio: "GPIO relay", ocpp: "OCPP", site: "Site", admin: "Admin" };
+const NAMES = { influx: "InfluxDB", influxdb: "InfluxDB", sink: "Where readings go", sources: "Sources", homeassistant: "Home Assistant", wifi: "Wi-Fi", http: "HTTP API", goe: "go-e", hoymiles: "Hoymiles", powerwall: "Powerwall", gpio: "GPIO relay", ocpp: "OCPP", site: "Site", admin: "Admin" };
 const UNITS = { a: "A", w: "W", v: "V", ms: "ms", s: "s", hz: "Hz", bytes: "bytes", pct: "%", soc: "SoC %" };
 function title(key) {
   if (NAMES[key]) return NAMES[key];
@@ -53,41 +53,57 @@ export class SettingsForm {
     const props = this.schema.properties;
     const names = Object.keys(props).filter((k) => k !== "version");
     const main = [...MAIN.filter((k) => names.includes(k)), ...names.filter((k) => !MAIN.includes(k) && !ADVANCED.includes(k))];
-    for (const name of main) this.root.append(this.section(name, props[name]));
+    for (const name of main) {
+      const s = props[name];
+      // an adapter registry (sources): each adapter is a section of its own, so a new one appears by itself
+      const children = Object.entries(s.properties ?? {});
+      if (children.length > 0 && children.every(([, c]) => isSection(c))) for (const [k, c] of children) this.root.append(this.section([name, k], c));
+      else this.root.append(this.section([name], s));
+    }
     const adv = el("details", { class: "section" }, el("summary", { text: "Advanced settings" }));
     const body = el("div", { class: "body" });
-    for (const name of ADVANCED.filter((k) => names.includes(k))) body.append(this.section(name, props[name], true));
+    for (const name of ADVANCED.filter((k) => names.includes(k))) body.append(this.section([name], props[name]));
     adv.append(body);
     this.root.append(adv);
   }
 
-  section(name, s, nested = false) {
-    const d = el("details", { class: "section", id: `section-${name}`, open: this.mode === "setup" && OPEN_IN_SETUP.has(name) });
-    d.append(el("summary", { text: title(name) + (s.description ? ` — ${s.description}` : "") }));
+  section(path, s) {
+    const name = path.join("-");
+    const d = el("details", { class: "section", id: `section-${name}`, open: this.mode === "setup" && OPEN_IN_SETUP.has(path[0]) });
+    d.append(el("summary", { text: title(path[path.length - 1]) + (s.description ? ` — ${s.description}` : "") }));
     const body = el("div", { class: "body" });
-    this.fieldsInto(body, [name], s);
+    this.fieldsInto(body, path, s);
     if (name === "broker") body.append(this.devices());
-    if (this.checks.has(name)) {
-      const out = el("p", { class: "result", role: "status", "aria-live": "polite", hidden: true });
-      const btn = el("button", { type: "button", class: "secondary", text: this.checks.get(name), onclick: () => this.onTest(name, btn, out) });
-      body.append(el("div", { class: "actions" }, btn), out);
-    }
+    this.testButton(body, path);
     d.append(body);
-    if (nested) d.classList.add("nested");
     return d;
+  }
+
+  /** a "Test" button for a section that has a check on the server (keyed by its dotted path) */
+  testButton(container, path) {
+    const key = path.join(".");
+    if (!this.checks.has(key)) return;
+    const out = el("p", { class: "result", role: "status", "aria-live": "polite", hidden: true });
+    const btn = el("button", { type: "button", class: "secondary test", text: this.checks.get(key), onclick: () => this.onTest(key, btn, out) });
+    container.append(el("div", { class: "actions" }, btn), out);
   }
 
   fieldsInto(container, path, s) {
     const more = el("details", { class: "more" }, el("summary", { text: "More settings" }));
     const entries = Object.entries(s.properties).sort(([a], [b]) => (a === "enabled" ? -1 : b === "enabled" ? 1 : 0));
+    // a nested section is shown, not tucked away, when it is an adapter: it can be enabled, or a sibling picks it by type
+    const picked = new Set(entries.flatMap(([, c]) => literals(c) ?? []).map(String));
     for (const [key, child] of entries) {
       const p = [...path, key];
       if (isSection(child)) {
-        const fs = el("details", { class: "more" }, el("summary", { text: title(key) + (child.description ? ` — ${child.description}` : "") }));
+        const shown = "enabled" in child.properties || picked.has(key);
+        const box = shown ? el("fieldset", { id: `section-${p.join("-")}` }, el("legend", { text: title(key) })) : el("details", { class: "more" }, el("summary", { text: title(key) + (child.description ? ` — ${child.description}` : "") }));
         const inner = el("div", {});
+        if (shown && child.description) inner.append(el("p", { class: "section-help", text: child.description }));
         this.fieldsInto(inner, p, child);
-        fs.append(inner);
-        more.append(fs);
+        this.testButton(inner, p);
+        box.append(inner);
+        (shown ? container : more).append(box);
         continue;
       }
       const f = this.field(p, key, child, s.required ?? []);

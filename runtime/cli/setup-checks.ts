@@ -8,7 +8,7 @@ import { createPowerwallClient, type PowerwallConfig } from "../sources/powerwal
 /**
  * The setup page's "Test" buttons, by config section. They live with the composition root because
  * a check may use an adapter's own client (the Powerwall login is the poller's); the page shows a
- * button for every section listed here. Adding one: a function and one line.
+ * button for every section listed here (by its dotted config path). Adding one: a function and one line.
  */
 async function checkPowerwall(section: Record<string, unknown>, signal: AbortSignal): Promise<CheckResult> {
   const cfg = section as unknown as PowerwallConfig;
@@ -36,6 +36,6 @@ async function checkPowerwall(section: Record<string, unknown>, signal: AbortSig
 }
 
 export const SETUP_CHECKS: ReadonlyMap<string, CheckEntry> = new Map<string, CheckEntry>([
-  ["influx", { label: "Test InfluxDB (reachable, token may write)", run: checkInflux }],
-  ["powerwall", { label: "Test the Powerwall login", run: checkPowerwall }],
+  ["sink.influxdb", { label: "Test InfluxDB (reachable, token may write)", run: checkInflux }],
+  ["sources.powerwall", { label: "Test the Powerwall login", run: checkPowerwall }],
 ]);

@@ -31,7 +31,7 @@ const openSection = async (page: Page, name: string): Promise<void> => {
   if (!(await d.evaluate((e) => (e as unknown as { open: boolean }).open))) await d.locator("> summary").click();
 };
 const openMore = async (page: Page, name: string): Promise<void> => {
-  await page.locator(`#section-${name} details.more`).first().evaluate((e) => { (e as unknown as { open: boolean }).open = true; });
+  await page.locator(`#section-${name} details.more`).evaluateAll((els) => els.forEach((e) => { (e as unknown as { open: boolean }).open = true; }));
 };
 const errorAt = (page: Page, id: string): Promise<string> => page.locator(`#${id}-error`).innerText();
 
@@ -59,7 +59,7 @@ test("first boot from no config to a running gridbox, admin login, rollback, fai
       assert.deepEqual((await serve.start()).mode, "setup");
       const started = Date.now();
       await page.goto(`${serve.url}/`);
-      await page.waitForSelector("#settings #section-influx");
+      await page.waitForSelector("#settings #section-sink");
       const renderMs = Date.now() - started;
       assert.equal(new URL(page.url()).pathname, "/setup/");
       const perf = await page.evaluate(`(() => {
@@ -77,17 +77,17 @@ test("first boot from no config to a running gridbox, admin login, rollback, fai
     });
 
     await t.test("each validation error is shown at its field and nothing is written", async () => {
-      await page.fill("#f-influx__url", "127.0.0.1:8086");
+      await page.fill("#f-sink__influxdb__url", "127.0.0.1:8086");
       await openSection(page, "wallbox");
       await page.fill("#f-wallbox__max_current_a", "99");
-      await openSection(page, "powerwall");
-      await openMore(page, "powerwall");
-      await page.fill("#f-powerwall__interval_ms", "100");
+      await openSection(page, "sources-powerwall");
+      await openMore(page, "sources-powerwall");
+      await page.fill("#f-sources__powerwall__interval_ms", "100");
       await click(page, "#save");
       await page.waitForSelector("#save-problems .banner");
-      assert.match(await errorAt(page, "f-influx__url"), /http/);
+      assert.match(await errorAt(page, "f-sink__influxdb__url"), /http/);
       assert.match(await errorAt(page, "f-wallbox__max_current_a"), /32/);
-      assert.match(await errorAt(page, "f-powerwall__interval_ms"), /500/);
+      assert.match(await errorAt(page, "f-sources__powerwall__interval_ms"), /500/);
       assert.match(await errorAt(page, "f-admin__password_hash"), /admin password/);
       assert.equal(await page.locator("#f-wallbox__max_current_a").getAttribute("aria-invalid"), "true");
       assert.equal(existsSync(configPath), false);
@@ -97,19 +97,20 @@ test("first boot from no config to a running gridbox, admin login, rollback, fai
       assert.match(await errorAt(page, "f-admin__password_hash"), /differ/);
       await screenshots(page, art, "02-validation-errors", "#f-admin__password_hash-error");
       await page.fill("#f-wallbox__max_current_a", "16");
-      await page.fill("#f-powerwall__interval_ms", "");
+      await page.fill("#f-sources__powerwall__interval_ms", "");
     });
 
     await t.test("a failed InfluxDB test is explained in words; a working one says so", async () => {
-      await page.fill("#f-influx__url", `http://127.0.0.1:${closedPort}`);
-      await click(page, "#section-influx .actions button");
-      const out = page.locator("#section-influx .result");
+      await page.selectOption("#f-sink__type", "influxdb");
+      await page.fill("#f-sink__influxdb__url", `http://127.0.0.1:${closedPort}`);
+      await click(page, "#section-sink-influxdb button.test");
+      const out = page.locator("#section-sink-influxdb .result");
       await out.filter({ hasNotText: "Testing" }).waitFor();
       assert.match(await out.innerText(), /Nothing answers at http:\/\/127\.0\.0\.1:\d+: InfluxDB is not running there/);
       assert.match(await out.getAttribute("class") ?? "", /bad/);
-      await screenshots(page, art, "03-influx-test-failed", "#section-influx .result");
-      await page.fill("#f-influx__url", vm.url);
-      await click(page, "#section-influx .actions button");
+      await screenshots(page, art, "03-influx-test-failed", "#section-sink-influxdb .result");
+      await page.fill("#f-sink__influxdb__url", vm.url);
+      await click(page, "#section-sink-influxdb button.test");
       await out.filter({ hasText: "accepted a test point" }).waitFor();
     });
 
@@ -124,12 +125,12 @@ test("first boot from no config to a running gridbox, admin login, rollback, fai
       };
       const pwEnv = `INFLUX_URL=${vm.url}\nINFLUX_ORG=home\nINFLUX_BUCKET=energy\nINFLUX_TOKEN=${INFLUX_TOKEN}\nPW_HOST=127.0.0.1\nPW_POLL_INTERVAL=5\nPW_CUSTOMER_PASSWORD=${PW_PASSWORD}\nPW_TIMEZONE=Europe/Berlin\n`;
       assert.match(await upload(".env", pwEnv), /powerwall-influx \.env: \d+ settings filled in/);
-      assert.equal(await page.inputValue("#f-influx__url"), vm.url);
-      assert.equal(await page.inputValue("#f-influx__bucket"), "energy");
-      assert.match(await page.locator("#f-influx__token-state").innerText(), /imported/);
-      assert.equal(await page.inputValue("#f-influx__token"), "", "the imported token is not in the page");
-      assert.equal(await page.locator("#f-powerwall__enabled").isChecked(), true);
-      await page.locator("#f-powerwall__enabled").uncheck(); // no Powerwall simulator in this test
+      assert.equal(await page.inputValue("#f-sink__influxdb__url"), vm.url);
+      assert.equal(await page.inputValue("#f-sink__influxdb__bucket"), "energy");
+      assert.match(await page.locator("#f-sink__influxdb__token-state").innerText(), /imported/);
+      assert.equal(await page.inputValue("#f-sink__influxdb__token"), "", "the imported token is not in the page");
+      assert.equal(await page.locator("#f-sources__powerwall__enabled").isChecked(), true);
+      await page.locator("#f-sources__powerwall__enabled").uncheck(); // no Powerwall simulator in this test
       const conf = `[server]\nport = 5000\nsecret_token = ${GRAFANA_TOKEN}\n[alerts]\nSurplus.firing = start\nSurplus.resolved = stop\n`;
       assert.match(await upload("webhook.conf", conf), /Flask webhook\.conf/);
       await openSection(page, "wallbox");
