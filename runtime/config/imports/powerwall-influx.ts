@@ -3,6 +3,7 @@ import { parseEnvFile, envTrue } from "./env-file.ts";
 import { dotted, type ImportResult } from "./import-result.ts";
 import { schemaAt } from "./schema-paths.ts";
 
+
 /**
  * The `.env` of powerwall-influx (zenoran/powerwall-influx, .env.example) and of the Hoymiles
  * bridge: the same INFLUX_* block, the Powerwall (PW_*) or DTU (DTU_*) settings, Wi-Fi and MQTT.
@@ -38,7 +39,8 @@ const POWERWALL: Record<string, Rule> = {
 const HOYMILES: Record<string, Rule> = {
   ...INFLUX,
   DTU_HOST: { path: "sources.hoymiles.host" },
-  DTU_PORT: { path: "sources.hoymiles.port", convert: int },
+  // not DTU_PORT: the bridge's is the DTU-Pro's Modbus TCP port (502); gridbox speaks the DTU's own protocol on 10081
+  QUERY_PERIOD: { path: "sources.hoymiles.interval_ms", convert: seconds },
   DTU_POLL_INTERVAL: { path: "sources.hoymiles.interval_ms", convert: seconds },
   POLL_INTERVAL: { path: "sources.hoymiles.interval_ms", convert: seconds },
 };
@@ -83,6 +85,14 @@ export function importHoymilesEnv(text: string): ImportResult {
   if (!values.has("DTU_HOST") && values.has("DTU_IP")) values.set("DTU_HOST", values.get("DTU_IP") ?? "");
   const out = mapRules("Hoymiles bridge .env", values, HOYMILES, env.problems);
   if (values.get("DTU_HOST") && out.changes.some((c) => c.path[1] === "hoymiles")) out.changes.push({ path: ["sources", "hoymiles", "enabled"], value: true });
+  if (values.has("DTU_PORT")) out.notes.push(`DTU_PORT ${values.get("DTU_PORT")} is the bridge's Modbus TCP port: gridbox talks to the DTU's own protocol on port 10081 (sources.hoymiles.port), not imported`);
+  // the schema's floor (35 s: DTUs hang when polled faster), so the import gives a config that loads
+  const floor = (schemaAt(["sources", "hoymiles", "interval_ms"]) as { minimum?: number } | undefined)?.minimum;
+  const interval = out.changes.find((c) => c.path[1] === "hoymiles" && c.path[2] === "interval_ms");
+  if (floor !== undefined && interval && typeof interval.value === "number" && interval.value < floor) {
+    out.notes.push(`the bridge polled every ${interval.value / 1000} s; DTUs hang when polled faster than about every 32 s: imported as ${floor / 1000} s`);
+    interval.value = floor;
+  }
   return out;
 }
 

@@ -54,6 +54,12 @@ test("Hoymiles bridge .env and webhook.conf are recognised; an unknown file is r
   assert.equal(get(h, "sink.influxdb.url"), "http://x:8086");
   if (schemaAt(["sources", "hoymiles", "host"])) assert.equal(get(h, "sources.hoymiles.host"), "192.168.1.50");
   else assert.ok(h.problems.some((p) => /no sources.hoymiles.host setting/.test(p)), h.problems.join());
+  // the bridge's DTU_PORT is Modbus (502), not the DTU protocol's port; a query period below the DTUs' limit is raised
+  const bridge = importForeignConfig("DTU_HOST=192.168.1.50\nDTU_PORT=502\nQUERY_PERIOD=30\n");
+  assert.equal(get(bridge, "sources.hoymiles.port"), undefined);
+  assert.ok(bridge.notes.some((n) => /DTU_PORT 502 is the bridge's Modbus TCP port/.test(n)), bridge.notes.join());
+  assert.equal(get(bridge, "sources.hoymiles.interval_ms"), 35_000);
+  assert.equal(get(bridge, "sources.hoymiles.enabled"), true);
   const w = importForeignConfig("[server]\nsecret_token = t0k\n[alerts]\nA.firing = start\n");
   assert.equal(w.format, "Flask webhook.conf");
   assert.deepEqual(w.secretPaths, ["wallbox.grafana.token"]);
