@@ -71,17 +71,19 @@ export class SiteModel {
 
   /** A source reports what it measured at `timeMs` (default: now). Non-finite numbers are ignored. */
   report(source: string, r: SiteReport, timeMs: number = this.clock.nowMs()): void {
-    const at = (v: number | undefined): SiteValue | undefined => (v !== undefined && Number.isFinite(v) ? { value: v, timeMs, source } : undefined);
+    // a late report (measured before what is held) never replaces a newer value
+    const at = (v: number | undefined, held: SiteValue | undefined): SiteValue | undefined =>
+      (v !== undefined && Number.isFinite(v) && !(held && held.timeMs > timeMs) ? { value: v, timeMs, source } : undefined);
     let changed = false;
-    const grid = this.isGridMeter(source) ? at(r.gridW) : undefined;
+    const grid = this.isGridMeter(source) ? at(r.gridW, this.grid) : undefined;
     if (grid) { this.grid = grid; changed = true; }
-    const pv = at(r.pvW);
+    const pv = at(r.pvW, this.pv.get(source));
     if (pv) { this.pv.set(source, pv); changed = true; }
-    const battery = at(r.batteryW);
+    const battery = at(r.batteryW, this.battery);
     if (battery) { this.battery = battery; changed = true; }
-    const soc = at(r.batterySocPct);
+    const soc = at(r.batterySocPct, this.soc);
     if (soc) { this.soc = soc; changed = true; }
-    const home = at(r.homeW);
+    const home = at(r.homeW, this.home);
     if (home) { this.home = home; changed = true; }
     if (changed && this.listeners.size > 0) {
       const snap = this.snapshot();

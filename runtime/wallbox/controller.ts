@@ -269,7 +269,7 @@ export class WallboxController implements Component {
     const problems: string[] = [];
     if (this.deps.charger && !snap.charger.online) problems.push(`charger offline${snap.charger.detail ? `: ${snap.charger.detail}` : ""}`);
     if (snap.readings.stale && (snap.mode === "eco" || snap.mode === "solar")) {
-      const age = snap.readings.age_ms === null ? "no Powerwall readings" : `Powerwall readings ${Math.round(snap.readings.age_ms / 1000)} s old`;
+      const age = snap.readings.age_ms === null ? `no grid power from ${this.deps.ctx.site.gridMeter || "a grid meter (site.grid_meter is empty)"}` : `grid power ${Math.round(snap.readings.age_ms / 1000)} s old`;
       problems.push(`${age}: current is not raised, fallback ${this.deps.config.stale_fallback === "stop" ? "stop" : "hold minimum current"}`);
     }
     if (this.lastError) problems.push(`last charger command failed: ${this.lastError}`);

@@ -45,9 +45,9 @@ export const wallboxProperties = {
   disable_threshold_w: Type.Number({ default: 0, description: "solar: grid import tolerated at minimum current before the stop timer runs" }),
   disable_delay_ms: durationMs(180_000, "solar: the deficit must hold this long before charging stops"),
   guard_ms: durationMs(120_000, "least time between two start/stop switches (spares the contactor)"),
-  battery_priority_soc: Type.Number({ minimum: 0, maximum: 100, default: 0, description: "below this Powerwall charge (%) its charging power is not counted as surplus; 0: off" }),
+  battery_priority_soc: Type.Number({ minimum: 0, maximum: 100, default: 0, description: "below this home-battery charge (%) its charging power is not counted as surplus; 0: off" }),
   residual_power_w: Type.Number({ default: 0, description: "safety margin subtracted from the surplus" }),
-  stale_after_ms: durationMs(30_000, "Powerwall readings older than this are stale: current is never raised"),
+  stale_after_ms: durationMs(30_000, "grid power (site.grid_meter) older than this is stale: current is never raised"),
   stale_fallback: Type.Union([Type.Literal("hold-min"), Type.Literal("stop")], { default: "hold-min", description: "with stale readings in eco/solar: hold the minimum current, or stop" }),
   grafana,
 };

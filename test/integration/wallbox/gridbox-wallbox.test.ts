@@ -106,7 +106,7 @@ test("gridbox with the GPIO relay on a virtual board and stale Powerwall reading
     await until("relay closed on surplus", () => io.level(5) === 1, 4000);
     await until("readings stale", async () => {
       const h = (await (await fetch(`${gb.addresses.http}/health`, { signal: AbortSignal.timeout(2000) })).json()) as any;
-      return /readings \d+ s old: current is not raised/.test(h.components.wallbox.message ?? "");
+      return /grid power \d+ s old: current is not raised/.test(h.components.wallbox.message ?? "");
     }, 4000);
   } finally {
     await gb.stop();

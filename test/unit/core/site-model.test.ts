@@ -59,3 +59,12 @@ test("non-finite values are ignored; no grid meter configured means no grid powe
   site.forget("powerwall");
   assert.deepEqual(site.snapshot(), {});
 });
+
+test("a late report never replaces a newer value", () => {
+  const clock = new FakeClock();
+  const site = new SiteModel(clock, { gridMeter: "powerwall" });
+  const t = clock.nowMs();
+  site.report("powerwall", { gridW: -1000 }, t);
+  site.report("powerwall", { gridW: -9000 }, t - 40_000);
+  assert.deepEqual(site.snapshot().gridW, { value: -1000, timeMs: t, source: "powerwall" });
+});

@@ -74,7 +74,7 @@ test("stale readings stop raising the current and show in health", async () => {
   assert.equal(charger.offeredA, 6, "falls back to the minimum");
   const h = controller.health();
   assert.equal(h.state, "degraded");
-  assert.match(h.message ?? "", /Powerwall readings \d+ s old: current is not raised, fallback hold minimum current/);
+  assert.match(h.message ?? "", /grid power \d+ s old: current is not raised, fallback hold minimum current/);
   assert.equal(controller.snapshot().readings.stale, true);
   writePowerwall(t, { site: -1000 + 1380 - 1380 });
   await t.clock.advance(10_000);
@@ -89,7 +89,7 @@ test("a newer poll without the site meter does not make the old site power look 
   assert.equal(charger.offeredA, 10);
   // polls keep coming, but the gateway stopped reporting the site meter (only SOE answers)
   for (let i = 0; i < 5; i++) {
-    t.ctx.points.write([{ measurement: "powerwall", tags: { host: "testhost" }, timeNs: msToNs(t.clock.nowMs()), fields: { battery_percentage: 80 } }]);
+    t.ctx.site.report("powerwall", { batterySocPct: 80 });
     await t.clock.advance(10_000);
   }
   assert.equal(controller.snapshot().readings.stale, true, "site_power_w is 50 s old although the series is fresh");

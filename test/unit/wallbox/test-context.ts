@@ -49,9 +49,10 @@ export function wallboxConfig(over: Record<string, unknown> = {}): WallboxConfig
 
 /** Writes a Powerwall reading as the Powerwall poller would: the point, and the report to the site model. */
 export function writePowerwall(t: TestCtx, f: { site: number; solar?: number; battery?: number; load?: number; soc?: number }, atMs = t.clock.nowMs()): void {
+  const r = { gridW: f.site, pvW: f.solar ?? 0, batteryW: f.battery ?? 0, homeW: f.load ?? 0, batterySocPct: f.soc ?? 80 };
   t.ctx.points.write([{
     measurement: "powerwall", tags: { host: "testhost" }, timeNs: msToNs(atMs),
-    fields: { site_power_w: f.site, solar_power_w: f.solar ?? 0, battery_power_w: f.battery ?? 0, load_power_w: f.load ?? 0, battery_percentage: f.soc ?? 80 },
+    fields: { site_power_w: r.gridW, solar_power_w: r.pvW, battery_power_w: r.batteryW, load_power_w: r.homeW, battery_percentage: r.batterySocPct },
   }]);
-  t.ctx.site.report("powerwall", { gridW: f.site, pvW: f.solar ?? 0, batteryW: f.battery ?? 0, batterySocPct: f.soc ?? 80, homeW: f.load ?? 0 }, atMs);
+  t.ctx.site.report("powerwall", r, atMs);
 }
