@@ -3,6 +3,7 @@
  * with a warning saying where they went):
  *   powerwall: {...}   ->  sources: { powerwall: {...} }
  *   influx: {...}      ->  sink: { type: influxdb (none when its url was empty), influxdb: {...} }
+ *   homeassistant.powerwall_stale_after_ms -> sources.powerwall.stale_after_ms
  * and the same for environment variables (GRIDBOX_POWERWALL__X -> GRIDBOX_SOURCES__POWERWALL__X,
  * GRIDBOX_INFLUX__X -> GRIDBOX_SINK__INFLUXDB__X).
  */
@@ -22,6 +23,15 @@ export function migrateLegacyKeys(data: Doc, env: NodeJS.ProcessEnv, warnings: s
     out.sources = { ...(isObject(out.sources) ? out.sources : {}), powerwall: out.powerwall };
     delete out.powerwall;
     warnings.push("config key `powerwall:` moved to `sources: { powerwall: ... }` (read as such; hint: move it in the file)");
+  }
+  const ha = isObject(out.homeassistant) ? out.homeassistant : undefined;
+  if (ha && "powerwall_stale_after_ms" in ha) {
+    const { powerwall_stale_after_ms: staleMs, ...rest } = ha;
+    out.homeassistant = rest;
+    const sources = isObject(out.sources) ? out.sources : {};
+    const pw = isObject(sources.powerwall) ? sources.powerwall : {};
+    if (!("stale_after_ms" in pw)) out.sources = { ...sources, powerwall: { ...pw, stale_after_ms: staleMs } };
+    warnings.push("config key `homeassistant.powerwall_stale_after_ms` moved to `sources.powerwall.stale_after_ms` (read as such; hint: move it in the file)");
   }
   if ("influx" in out && !(isObject(out.sink) && "influxdb" in out.sink)) {
     out.sink = { ...(isObject(out.sink) ? out.sink : {}), influxdb: out.influx };

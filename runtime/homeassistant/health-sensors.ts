@@ -13,23 +13,6 @@ import { haId } from "./topics.ts";
  */
 const STATES = ["ok", "starting", "degraded", "down", "disabled"];
 
-type Json = Readonly<Record<string, unknown>>;
-const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** The first value under a key matching `re`, searched two levels deep (the poller's own shape may vary). */
-export function findKey(obj: unknown, re: RegExp, depth = 2): unknown {
-  if (!isObj(obj)) return undefined;
-  for (const [k, v] of Object.entries(obj)) if (re.test(k) && v !== undefined && v !== null) return v;
-  if (depth > 0) for (const v of Object.values(obj)) { const hit = findKey(v, re, depth - 1); if (hit !== undefined) return hit; }
-  return undefined;
-}
-
-/** ms since epoch or an ISO string -> ISO 8601 (Home Assistant's timestamp device class); else null. */
-export function toIso(v: unknown): string | null {
-  const ms = typeof v === "number" ? v : typeof v === "string" ? Date.parse(v) : NaN;
-  return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null;
-}
-
 const titleCase = (s: string): string => s.replace(/[_:-]+/g, " ").replace(/^./, (c) => c.toUpperCase());
 
 export class HealthSensors {
@@ -69,22 +52,6 @@ export class HealthSensors {
       });
       this.o.store.set(e, h.state, true);
       this.o.sender.publish(this.o.attributesTopic(objectId), JSON.stringify({ message: h.message ?? null, last_error: h.lastError ?? null, critical: h.critical }), { qos: 0, retain: true });
-    }
-    const pw = snap.components.powerwall;
-    if (pw) {
-      const status = this.o.status.snapshot().powerwall;
-      const sources = [pw.details, status];
-      const pick = (re: RegExp): unknown => sources.map((s) => findKey(s, re)).find((v) => v !== undefined);
-      const running = pick(/^(running|task_?running|background_?task_?running)$/i);
-      this.o.store.set(this.entity("powerwall_task_running", { component: "binary_sensor", name: "Powerwall poller running", discovery: { device_class: "running", entity_category: "diagnostic" } }),
-        typeof running === "boolean" ? running : pw.state !== "disabled", true);
-      const failures = pick(/^consecutive_?failures$/i);
-      this.o.store.set(this.entity("powerwall_consecutive_failures", { component: "sensor", name: "Powerwall consecutive failures", discovery: { state_class: "measurement", entity_category: "diagnostic", icon: "mdi:alert-circle-outline" } }),
-        typeof failures === "number" ? failures : null, true);
-      this.o.store.set(this.entity("powerwall_last_poll", { component: "sensor", name: "Powerwall last poll", discovery: { device_class: "timestamp", entity_category: "diagnostic" } }),
-        toIso(pick(/^last_?poll(_?at|_?ms|_?time)?$/i)), true);
-      this.o.store.set(this.entity("powerwall_last_success", { component: "sensor", name: "Powerwall last success", discovery: { device_class: "timestamp", entity_category: "diagnostic" } }),
-        toIso(pick(/^last_?success(_?at|_?ms|_?time)?$/i)), true);
     }
     this.published++;
   }

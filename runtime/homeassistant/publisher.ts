@@ -15,7 +15,7 @@ import { EntityStore, type Sender } from "./entity-store.ts";
 import { HealthSensors } from "./health-sensors.ts";
 import { MqttConnection, type Publish } from "./mqtt-connection.ts";
 import { registerPublisherMetrics } from "./publisher-metrics.ts";
-import { POWERWALL_MEASUREMENT, ReadingEntities } from "./reading-entities.ts";
+import { ReadingEntities } from "./reading-entities.ts";
 import { resolveNodeIdentity } from "./node-id.ts";
 import { OFFLINE, ONLINE, Topics } from "./topics.ts";
 import { stateFile } from "../config/paths.ts";
@@ -139,7 +139,6 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
   private announce(): void {
     this.announces++;
     this.conn?.publish(this.topics.availability(this.gridbox.id), ONLINE, { qos: 1, retain: true });
-    this.checkPowerwallStaleness();
     this.sensors.publish();
     this.store.announceAll();
     for (const [node, online] of this.availability) this.conn?.publish(this.topics.availability(node), online ? ONLINE : OFFLINE, { qos: 1, retain: true });
@@ -171,20 +170,10 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
     this.conn?.publish(this.topics.availability(node), online ? ONLINE : OFFLINE, { qos: 1, retain: true });
   }
 
-  /** A Powerwall is available while its newest reading is younger than powerwall_stale_after_ms. */
-  private checkPowerwallStaleness(): void {
-    const now = this.d.clock.nowMs();
-    for (const { nodeId, site } of this.readings.powerwallSites()) {
-      const entry = this.d.latest.get(POWERWALL_MEASUREMENT, { site });
-      this.setAvailability(nodeId, entry !== undefined && now - entry.receivedMs <= this.cfg.powerwall_stale_after_ms);
-    }
-  }
-
   private scheduleHealth(): void {
     if (this.stopped) return;
     this.healthTimer = this.d.clock.setTimeout(() => {
       try {
-        this.checkPowerwallStaleness();
         if (this.conn?.connected) this.sensors.publish();
       } catch (err) { this.log.error(`health sensors: ${errorMessage(err)}`); }
       this.scheduleHealth();

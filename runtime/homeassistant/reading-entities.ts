@@ -3,17 +3,17 @@ import type { HaDevice } from "../core/home-assistant.ts";
 import type { LatestValues } from "../core/latest-values.ts";
 import type { Logger } from "../core/log.ts";
 import { isInt, type FieldValue, type Point } from "../core/point.ts";
-import { gridMonitorFieldMeta, powerwallFieldMeta, type FieldMeta } from "./entity-table.ts";
+import { gridMonitorFieldMeta, type FieldMeta } from "./entity-table.ts";
 import type { Entity, EntityStore } from "./entity-store.ts";
 import { haId } from "./topics.ts";
 
 /**
- * Turns the readings on the bus into Home Assistant entities: one device per Powerwall site and per
- * ESP32 grid monitor (reached via the gridbox device), entities declared the first time a field
- * shows up, states set on every reading (the store throttles them). Readings come only from the
- * bus and the latest-values state, never from another area.
+ * Turns the ESP32 grid monitors' readings on the bus into Home Assistant entities: one device per
+ * monitor (reached via the gridbox device), entities declared the first time a field shows up,
+ * states set on every reading (the store throttles them). Sources (Powerwall, Hoymiles) declare
+ * their own devices and entities through the bridge; the grid monitors have no source object of
+ * their own (the broker and ingest carry them), so they are presented here.
  */
-export const POWERWALL_MEASUREMENT = "powerwall";
 export const GRID_MEASUREMENTS = new Set(["grid_data", "device_status"]);
 
 export interface ReadingEntitiesOptions {
@@ -33,7 +33,6 @@ interface KnownDevice {
 }
 
 export class ReadingEntities {
-  private readonly powerwalls = new Map<string, KnownDevice>();
   private readonly monitors = new Map<string, KnownDevice>();
   private entityCount = 0;
   private refusedDevices = 0;
@@ -44,7 +43,7 @@ export class ReadingEntities {
   constructor(private readonly o: ReadingEntitiesOptions) {}
 
   attach(bus: Bus, latest: LatestValues): Array<() => void> {
-    for (const m of [POWERWALL_MEASUREMENT, ...GRID_MEASUREMENTS]) {
+    for (const m of GRID_MEASUREMENTS) {
       for (const e of latest.find(m)) this.onPoint(e.measurement, e.tags, e.fields);
     }
     return [
@@ -55,12 +54,7 @@ export class ReadingEntities {
   }
 
   stats(): Record<string, number> {
-    return { devices: this.powerwalls.size + this.monitors.size, entities: this.entityCount, refused_devices: this.refusedDevices };
-  }
-
-  /** Node ids of the Powerwall devices announced so far (their availability follows staleness). */
-  powerwallSites(): Array<{ nodeId: string; site: string }> {
-    return [...this.powerwalls.entries()].map(([site, d]) => ({ nodeId: d.node, site }));
+    return { devices: this.monitors.size, entities: this.entityCount, refused_devices: this.refusedDevices };
   }
 
   onPoints(points: readonly Point[]): void {
@@ -68,12 +62,7 @@ export class ReadingEntities {
   }
 
   private onPoint(measurement: string, tags: Readonly<Record<string, string>>, fields: Readonly<Record<string, FieldValue>>): void {
-    if (measurement === POWERWALL_MEASUREMENT) {
-      const known = this.powerwallDevice(tags.site ?? "default");
-      for (const field in fields) this.setField(known, measurement, field, fields[field] as FieldValue);
-      // a fresh reading makes it available now; the publisher's timer marks it stale later
-      this.o.setDeviceAvailability(known.node, true);
-    } else if (GRID_MEASUREMENTS.has(measurement)) {
+    if (GRID_MEASUREMENTS.has(measurement)) {
       const id = tags.device_id;
       if (!id) return;
       const known = this.gridMonitorDevice(id);
@@ -92,10 +81,10 @@ export class ReadingEntities {
 
   /** Hot path (50 Hz per monitor): one map lookup per field once the entity exists. */
   private setField(known: KnownDevice, measurement: string, field: string, value: FieldValue): void {
-    const key = measurement === POWERWALL_MEASUREMENT ? field : `${measurement}.${field}`;
+    const key = `${measurement}.${field}`;
     let slot = known.fields.get(key);
     if (slot === undefined) {
-      const meta: FieldMeta | undefined = measurement === POWERWALL_MEASUREMENT ? powerwallFieldMeta(field, value) : gridMonitorFieldMeta(measurement, field);
+      const meta: FieldMeta | undefined = gridMonitorFieldMeta(measurement, field);
       slot = meta ? { meta, entity: this.o.store.declare({ component: meta.component, device: known.device, objectId: field, name: meta.name, discovery: meta.discovery }, undefined, true) } : null;
       known.fields.set(key, slot);
       if (slot) this.entityCount++;
@@ -104,16 +93,6 @@ export class ReadingEntities {
     const v = isInt(value) ? value.int : value;
     if (slot.meta.component === "binary_sensor" && typeof v !== "boolean") this.o.store.set(slot.entity, v !== 0 && v !== "" && v !== "false");
     else this.o.store.set(slot.entity, v);
-  }
-
-  private powerwallDevice(site: string): KnownDevice {
-    let d = this.powerwalls.get(site);
-    if (!d) {
-      const device: HaDevice = { id: `${this.o.gridbox.id}_powerwall_${haId(site)}`, name: `Powerwall ${site}`, manufacturer: "Tesla", model: "Powerwall", viaDevice: this.o.gridbox.id };
-      d = { device, node: haId(device.id), fields: new Map() };
-      this.powerwalls.set(site, d);
-    }
-    return d;
   }
 
   private gridMonitorDevice(deviceId: string): KnownDevice | undefined {

@@ -1,5 +1,5 @@
 import { GatewayError } from "./gateway-transport.ts";
-import { arr, gridStatusFrom, num, obj, pvString, str, STRING_LETTERS, type BatteryBlock, type PowerwallReading, type PvString, type StringLetter } from "./reading.ts";
+import { arr, gridStatusFrom, num, obj, pvString, str, STRING_LETTERS, type BatteryBlock, type PowerwallReading, type PvString, type StringLetter, METERS } from "./reading.ts";
 
 /**
  * Local API JSON -> reading parts. Tolerant reader: unknown keys are ignored, a missing value stays
@@ -17,6 +17,14 @@ export function parseAggregates(json: unknown): Part {
   if (part.sitePowerW === undefined && part.solarPowerW === undefined && part.batteryPowerW === undefined && part.loadPowerW === undefined) {
     throw bad("/api/meters/aggregates: no instant_power for site, solar, battery or load");
   }
+  // the meters' lifetime counters (Wh), for Home Assistant's Energy dashboard
+  const meterEnergy: NonNullable<PowerwallReading["meterEnergy"]> = {};
+  for (const m of METERS) {
+    const importedWh = num(obj(o[m])?.energy_imported);
+    const exportedWh = num(obj(o[m])?.energy_exported);
+    if (importedWh !== undefined || exportedWh !== undefined) meterEnergy[m] = { ...(importedWh !== undefined ? { importedWh } : {}), ...(exportedWh !== undefined ? { exportedWh } : {}) };
+  }
+  if (Object.keys(meterEnergy).length > 0) part.meterEnergy = meterEnergy;
   return part;
 }
 

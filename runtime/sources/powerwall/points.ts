@@ -1,5 +1,5 @@
 import { int, msToNs, type FieldValue, type Point } from "../../core/point.ts";
-import { appReserveFromRaw, round, STRING_LETTERS, type PowerwallReading } from "./reading.ts";
+import { appReserveFromRaw, METERS, round, STRING_LETTERS, type PowerwallReading } from "./reading.ts";
 
 /**
  * A reading as the InfluxDB point powerwall-influx writes, so existing Grafana dashboards keep
@@ -27,6 +27,10 @@ export function readingToPoint(r: PowerwallReading, tags: { site: string; host: 
     fields.alerts = [...r.alerts].sort().join(";");
   }
   if (r.din !== undefined) fields.din = r.din;
+  for (const m of METERS) {
+    float(`${m}_energy_imported_wh`, r.meterEnergy?.[m]?.importedWh);
+    float(`${m}_energy_exported_wh`, r.meterEnergy?.[m]?.exportedWh);
+  }
   for (const letter of STRING_LETTERS) {
     const s = r.strings[letter];
     if (!s) continue;

@@ -7,6 +7,7 @@ import { counter, histogram } from "../../core/metrics.ts";
 import type { Point } from "../../core/point.ts";
 import { PowerwallBreaker } from "./circuit-breaker.ts";
 import type { PowerwallClient } from "./client.ts";
+import type { PowerwallEntities } from "./ha-entities.ts";
 import { readingToPoint } from "./points.ts";
 import type { PowerwallReading } from "./reading.ts";
 
@@ -22,6 +23,8 @@ export interface PollerOptions {
   timeoutMs: number;
   site: string;
   reconnectAfterAuthFailures: number;
+  /** the Powerwall's Home Assistant device and entities (the source declares its own) */
+  entities?: PowerwallEntities;
 }
 
 /** where a poll's point goes: everywhere (outbox too), only latest values + bus (MQTT), or nowhere */
@@ -69,6 +72,7 @@ export class PowerwallPoller implements Component {
     if (this.timer) this.ctx.clock.clearTimeout(this.timer);
     this.lifetime?.abort();
     await this.inFlight?.promise.catch(() => undefined);
+    this.opts.entities?.stop();
     this.client.close();
   }
 
@@ -110,6 +114,7 @@ export class PowerwallPoller implements Component {
     if (WRITE_RANK[job.write] <= WRITE_RANK[job.written]) return;
     if (job.write === "all") this.ctx.points.write([point]);
     else { this.ctx.latest.update([point]); this.ctx.bus.emit("points", [point]); }
+    if (job.write !== "none") this.opts.entities?.publish(point);
     job.written = job.write;
   }
 
@@ -181,6 +186,8 @@ export class PowerwallPoller implements Component {
         this.client.reconnect();
       }
       return { ok: false, error: msg };
+    } finally {
+      this.opts.entities?.diagnostics({ running: this.running, consecutiveFailures: this.breaker.consecutiveFailures, lastPollMs: this.stats.lastPollMs, lastSuccessMs: this.stats.lastSuccessMs });
     }
   }
 }

@@ -59,7 +59,12 @@ export interface PowerwallReading {
   /** backup reserve, gateway scale (the app shows the scaled value, clamped at 0) */
   backupReservePercent?: number;
   powerwallCount?: number;
+  /** the gateway's meters' lifetime counters (local API aggregates), Wh */
+  meterEnergy?: Partial<Record<Meter, { importedWh?: number; exportedWh?: number }>>;
 }
+
+export const METERS = ["site", "solar", "battery", "load"] as const;
+export type Meter = (typeof METERS)[number];
 
 /** Tesla app % from the gateway's raw %: app = (raw - 5) / 0.95 (no clamping, as pypowerwall). */
 export const appPercentFromRaw = (raw: number): number => (raw - 5) / 0.95;
@@ -99,8 +104,8 @@ export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 /** The app's backup reserve: scaled like the SOE, clamped at 0 (pypowerwall get_reserve(scale=True)). */
 export const appReserveFromRaw = (raw: number): number => Math.max(0, appPercentFromRaw(raw));
 
-/** Fills in the app-scaled % once the raw one is known. */
+/** Fills in the app-scaled % once the raw one is known; like the app, never below 0 (raw under 5 %). */
 export function withAppPercent(r: PowerwallReading): PowerwallReading {
-  if (r.batteryPercent !== undefined) r.batteryPercentApp = round(appPercentFromRaw(r.batteryPercent), 3);
+  if (r.batteryPercent !== undefined) r.batteryPercentApp = round(Math.max(0, appPercentFromRaw(r.batteryPercent)), 3);
   return r;
 }

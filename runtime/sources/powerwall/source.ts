@@ -2,6 +2,7 @@ import type { AdapterInstance, SourceFactory } from "../../core/registry.ts";
 import { powerwallRoutes } from "./api-routes.ts";
 import type { PowerwallConfig } from "./config.ts";
 import { createPowerwallClient, pollerOptionsFrom } from "./create-client.ts";
+import { PowerwallEntities } from "./ha-entities.ts";
 import { PowerwallPoller } from "./poller.ts";
 
 /**
@@ -12,7 +13,8 @@ import { PowerwallPoller } from "./poller.ts";
 export const powerwallSource: SourceFactory<PowerwallConfig> = {
   create({ ctx, config, siteName, writeGuard }): AdapterInstance {
     const client = createPowerwallClient(config, { clock: ctx.clock, log: ctx.log });
-    const poller = new PowerwallPoller(ctx, client, pollerOptionsFrom(config, siteName));
+    const entities = new PowerwallEntities({ ha: ctx.ha, clock: ctx.clock, site: siteName, staleAfterMs: config.stale_after_ms });
+    const poller = new PowerwallPoller(ctx, client, { ...pollerOptionsFrom(config, siteName), entities });
     return {
       start: (signal) => poller.start(signal),
       stop: () => poller.stop(),

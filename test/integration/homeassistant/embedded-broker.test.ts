@@ -84,10 +84,12 @@ describe("Home Assistant on the embedded broker, with the Powerwall and InfluxDB
     const from = ha.messages.length;
     const pw = await ha.waitFor((m) => m.topic === `gridbox/${NODE}/health_powerwall/state`, 5000, "powerwall health", from);
     assert.match(pw.payload, /^(degraded|down)$/);
-    await ha.waitFor((m) => m.topic === `gridbox/${NODE}/powerwall_task_running/state` && m.payload === "ON", 5000, "poller running", from);
-    const failures = await ha.waitFor((m) => m.topic === `gridbox/${NODE}/powerwall_consecutive_failures/state` && Number(m.payload) >= 1, 5000, "consecutive failures", from);
-    await ha.waitFor((m) => m.topic === `gridbox/${NODE}/powerwall_consecutive_failures/state` && Number(m.payload) > Number(failures.payload), 5000, "failures rising", ha.messages.indexOf(failures) + 1);
-    await ha.waitFor((m) => m.topic === `gridbox/${NODE}/powerwall_last_poll/state` && Math.abs(Date.parse(m.payload) - Date.now()) < 10_000, 5000, "last poll time", from);
+    // the Powerwall source's own diagnostics, on its device, after every poll
+    const pwNode = `${NODE}_powerwall_test`; // site.name of the test gridbox
+    await ha.waitFor((m) => m.topic === `gridbox/${pwNode}/task_running/state` && m.payload === "ON", 5000, "poller running", from);
+    const failures = await ha.waitFor((m) => m.topic === `gridbox/${pwNode}/consecutive_failures/state` && Number(m.payload) >= 1, 5000, "consecutive failures", from);
+    await ha.waitFor((m) => m.topic === `gridbox/${pwNode}/consecutive_failures/state` && Number(m.payload) > Number(failures.payload), 5000, "failures rising", ha.messages.indexOf(failures) + 1);
+    await ha.waitFor((m) => m.topic === `gridbox/${pwNode}/last_poll/state` && Math.abs(Date.parse(m.payload) - Date.now()) < 10_000, 5000, "last poll time", from);
     const sinkHealth = Object.keys(gb.health.snapshot().components).find((n) => /influx|sink|outbox/.test(n));
     assert.ok(sinkHealth, "a sink/outbox health component exists");
     await ha.waitFor((m) => m.topic === `gridbox/${NODE}/health_${sinkHealth}/state`, 5000, `health of ${sinkHealth}`, from);

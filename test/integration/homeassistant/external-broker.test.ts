@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, test } from "node:test";
 import { int, msToNs, type Point } from "../../../runtime/core/point.ts";
+import { PowerwallEntities } from "../../../runtime/sources/powerwall/ha-entities.ts";
 import { startTestGridbox, type TestGridbox } from "../../support/gridbox.ts";
 import { expand, sensorProblems } from "./ha-expectations.ts";
 import { connectRecorder, freePort, startMosquitto, type Mosquitto, type Recorder } from "./mqtt-peers.ts";
@@ -12,6 +13,8 @@ import { connectRecorder, freePort, startMosquitto, type Mosquitto, type Recorde
  */
 const NODE = "gridbox_testhost";
 const pwPoint = (fields: Point["fields"], timeMs = Date.now()): Point => ({ measurement: "powerwall", tags: { site: "home", host: "testhost" }, fields, timeNs: msToNs(timeMs) });
+/** The Powerwall source's Home Assistant presentation, fed directly (these tests have no gateway). */
+const powerwallEntities = (gb: TestGridbox, staleAfterMs = 60_000): PowerwallEntities => new PowerwallEntities({ ha: gb.ctx.ha, clock: gb.ctx.clock, site: "home", staleAfterMs });
 const gridPoint = (deviceId: string, fields: Point["fields"], timeMs = Date.now()): Point => ({ measurement: "grid_data", tags: { device_id: deviceId, host: "testhost" }, fields, timeNs: msToNs(timeMs) });
 
 function haConfig(port: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -21,7 +24,6 @@ function haConfig(port: number, extra: Record<string, unknown> = {}): Record<str
       state_interval_ms: 400,
       health_interval_ms: 150,
       announce_delay_max_ms: 50,
-      powerwall_stale_after_ms: 60_000,
       mqtt: { broker: "external", host: "127.0.0.1", port, reconnect_min_ms: 50, reconnect_max_ms: 200, ...extra },
     },
   };
@@ -47,7 +49,8 @@ describe("Home Assistant publisher on an external broker", () => {
       string_a_voltage_v: 350.2, string_a_current_a: 6.1, string_a_power_w: 2136.2, string_a_connected: true, string_a_state: "Pv_Active",
       energy_exported_wh: 123456,
     };
-    gb.ctx.points.write([pwPoint(fields)]);
+    const pw = powerwallEntities(gb);
+    pw.publish(pwPoint(fields));
     const node = `${NODE}_powerwall_home`;
     for (const [field, value] of Object.entries(fields)) {
       const component = typeof value === "boolean" ? "binary_sensor" : "sensor";
@@ -68,6 +71,7 @@ describe("Home Assistant publisher on an external broker", () => {
     assert.equal(classOf("site_power_w").state_class, "measurement");
     assert.equal(classOf("battery_nominal_energy_remaining_wh").device_class, "energy_storage");
     assert.equal(classOf("energy_exported_wh").device_class, "energy");
+    pw.stop();
     assert.equal(classOf("energy_exported_wh").state_class, "total_increasing");
     assert.equal(classOf("battery_percentage").unit_of_measurement, "%");
     assert.deepEqual(classOf("grid_status").options, ["UP", "DOWN", "SYNCING"]);
@@ -113,7 +117,9 @@ describe("Home Assistant publisher on an external broker", () => {
   });
 
   test("homeassistant/status online makes it re-announce every config and state", async () => {
-    gb.ctx.points.write([pwPoint({ solar_power_w: 4321 })]);
+    const pw = powerwallEntities(gb);
+    pw.publish(pwPoint({ solar_power_w: 4321 }));
+    pw.stop();
     await ha.waitFor((m) => m.topic.endsWith("/solar_power_w/state") && m.payload === "4321", 3000, "solar state");
     const start = ha.messages.length;
     await ha.client.publishAsync("homeassistant/status", "online", { qos: 1 });
@@ -158,11 +164,18 @@ describe("Home Assistant publisher on an external broker", () => {
     const overall = expand(ha.last.get(`homeassistant/sensor/${NODE}/health/config`) as string);
     assert.deepEqual(sensorProblems(overall), []);
     await ha.waitFor((m) => m.topic === `gridbox/${NODE}/health/state` && m.payload === "degraded", 3000, "overall degraded", start);
-    await ha.waitFor((m) => m.topic === `gridbox/${NODE}/powerwall_consecutive_failures/state` && m.payload === "3", 3000, "failures 3", start);
-    assert.equal(ha.last.get(`gridbox/${NODE}/powerwall_last_success/state`), "2026-01-01T00:00:00.000Z");
+    // the Powerwall source publishes its poller's diagnostics on its own device after every poll
+    const pw = powerwallEntities(gb);
+    const pwNode = `${NODE}_powerwall_home`;
+    pw.diagnostics({ running: true, consecutiveFailures: failures, lastPollMs: Date.now(), lastSuccessMs: Date.parse("2026-01-01T00:00:00Z") });
+    await ha.waitFor((m) => m.topic === `gridbox/${pwNode}/consecutive_failures/state` && m.payload === "3", 3000, "failures 3", start);
+    await ha.waitFor((m) => m.topic === `gridbox/${pwNode}/last_success/state` && m.payload === "2026-01-01T00:00:00.000Z", 3000, "last success", start);
+    const diag = expand(ha.last.get(`homeassistant/sensor/${pwNode}/consecutive_failures/config`) as string);
+    assert.equal(diag.entity_category, "diagnostic");
     failures = 4;
-    await ha.waitFor((m) => m.topic === `gridbox/${NODE}/powerwall_consecutive_failures/state` && m.payload === "4", 3000, "failures 4 published on the timer", start);
-    const lastPoll = await ha.waitFor((m) => m.topic === `gridbox/${NODE}/powerwall_last_poll/state`, 3000, "last poll", start);
+    pw.diagnostics({ running: true, consecutiveFailures: failures, lastPollMs: Date.now(), lastSuccessMs: undefined });
+    await ha.waitFor((m) => m.topic === `gridbox/${pwNode}/consecutive_failures/state` && m.payload === "4", 3000, "failures 4", start);
+    const lastPoll = await ha.waitFor((m) => m.topic === `gridbox/${pwNode}/last_poll/state`, 3000, "last poll", start);
     assert.ok(Math.abs(Date.parse(lastPoll.payload) - Date.now()) < 5000);
   });
 });
@@ -173,8 +186,12 @@ describe("an external broker that is down or refuses", () => {
     const gb = await startTestGridbox(haConfig(port));
     let mosq: Mosquitto | undefined;
     let ha: Recorder | undefined;
+    const pw = powerwallEntities(gb);
     try {
-      for (let i = 0; i < 20; i++) assert.equal(typeof gb.ctx.points.write([pwPoint({ solar_power_w: 1000 + i })]), "boolean");
+      for (let i = 0; i < 20; i++) {
+        assert.equal(typeof gb.ctx.points.write([pwPoint({ solar_power_w: 1000 + i })]), "boolean");
+        pw.publish(pwPoint({ solar_power_w: 1000 + i }));
+      }
       assert.equal(gb.ctx.latest.get("powerwall", { site: "home" })?.fields.solar_power_w, 1019);
       await new Promise((r) => setTimeout(r, 300));
       const h = gb.health.snapshot();
@@ -189,7 +206,7 @@ describe("an external broker that is down or refuses", () => {
       await ha.waitFor((m) => m.topic === `gridbox/${NODE}_powerwall_home/solar_power_w/state` && m.payload === "1019", 5000, "state after the broker came up");
       assert.equal(gb.health.snapshot().components.homeassistant?.state, "ok");
     } finally {
-      await gb.stop(); await ha?.close(); await mosq?.stop();
+      pw.stop(); await gb.stop(); await ha?.close(); await mosq?.stop();
     }
   });
 

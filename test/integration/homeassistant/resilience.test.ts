@@ -1,12 +1,15 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { msToNs, type Point } from "../../../runtime/core/point.ts";
-import { startTestGridbox } from "../../support/gridbox.ts";
+import { PowerwallEntities } from "../../../runtime/sources/powerwall/ha-entities.ts";
+import { startTestGridbox, type TestGridbox } from "../../support/gridbox.ts";
 import { connectRecorder, startMosquitto } from "./mqtt-peers.ts";
 
 /** What goes wrong in a house: the broker restarts and forgets, a Powerwall goes quiet, bad commands. */
 const NODE = "gridbox_testhost";
 const pwPoint = (fields: Point["fields"]): Point => ({ measurement: "powerwall", tags: { site: "home", host: "testhost" }, fields, timeNs: msToNs(Date.now()) });
+/** The Powerwall source's Home Assistant presentation, fed directly (these tests have no gateway). */
+const powerwallEntities = (gb: TestGridbox, staleAfterMs = 60_000): PowerwallEntities => new PowerwallEntities({ ha: gb.ctx.ha, clock: gb.ctx.clock, site: "home", staleAfterMs });
 const ha = (port: number, extra: Record<string, unknown> = {}) => ({
   homeassistant: { enabled: true, state_interval_ms: 100, health_interval_ms: 100, announce_delay_max_ms: 0, ...extra, mqtt: { broker: "external", host: "127.0.0.1", port, reconnect_min_ms: 50, reconnect_max_ms: 200 } },
 });
@@ -16,7 +19,9 @@ test("a broker restart that lost every retained message gets configs, states and
   const port = mosq.port;
   const gb = await startTestGridbox(ha(port));
   try {
-    gb.ctx.points.write([pwPoint({ solar_power_w: 2500 })]);
+    const pw = powerwallEntities(gb);
+    pw.publish(pwPoint({ solar_power_w: 2500 }));
+    pw.stop();
     const first = await connectRecorder(`mqtt://127.0.0.1:${port}`, ["gridbox/#"]);
     await first.waitFor((m) => m.topic.endsWith("/solar_power_w/state") && m.payload === "2500", 5000, "state");
     await first.close();
@@ -37,16 +42,17 @@ test("a broker restart that lost every retained message gets configs, states and
 
 test("a Powerwall whose readings go stale becomes unavailable, and available again with the next reading", async () => {
   const mosq = await startMosquitto();
-  const gb = await startTestGridbox(ha(mosq.port, { powerwall_stale_after_ms: 400 }));
+  const gb = await startTestGridbox(ha(mosq.port));
+  const pw = powerwallEntities(gb, 400);
   const rec = await connectRecorder(`mqtt://127.0.0.1:${mosq.port}`, [`gridbox/${NODE}_powerwall_home/availability`]);
   try {
-    gb.ctx.points.write([pwPoint({ load_power_w: 800 })]);
+    pw.publish(pwPoint({ load_power_w: 800 }));
     const on = await rec.waitFor((m) => m.payload === "online", 5000, "online");
     const off = await rec.waitFor((m) => m.payload === "offline", 5000, "offline once stale", rec.messages.indexOf(on) + 1);
     assert.ok(off);
-    gb.ctx.points.write([pwPoint({ load_power_w: 810 })]);
+    pw.publish(pwPoint({ load_power_w: 810 }));
     await rec.waitFor((m) => m.payload === "online", 5000, "online again", rec.messages.indexOf(off) + 1);
-  } finally { await rec.close(); await gb.stop(); await mosq.stop(); }
+  } finally { pw.stop(); await rec.close(); await gb.stop(); await mosq.stop(); }
 });
 
 test("a throwing command handler, an oversized payload and a burst of HA birth messages change nothing else", async () => {
