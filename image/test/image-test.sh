@@ -55,7 +55,7 @@ if [ "$state" = running ]; then pass "multi-user reached, system running"; else 
 check "multi-user.target active" "${SSH[@]}" systemctl is-active multi-user.target
 
 step "first boot did its jobs"
-check "hostname gridbox-XXXX" bash -c "\"\${@}\" hostname | grep -Eq '^gridbox-[0-9a-f]{4}\$'" _ "${SSH[@]}"
+check "hostname gridbox-XXXX" bash -c "\"\${@}\" cat /proc/sys/kernel/hostname | grep -Eq '^gridbox-[0-9a-f]{4}\$'" _ "${SSH[@]}"
 check "SSH host keys made on this card" "${SSH[@]}" test -s /etc/ssh/ssh_host_ed25519_key.pub
 check "SSH host keys are not the image's (none shipped)" test -s "$T/known_hosts"
 check "machine-id made on this card" bash -c "\"\${@}\" cat /etc/machine-id | grep -Eq '^[0-9a-f]{32}\$'" _ "${SSH[@]}"
@@ -112,7 +112,7 @@ check "log lines carry priorities (info = 6)" grep -q '"PRIORITY":"6"' "$T/journ
 step "watchdog: a stopped event loop gets gridbox restarted"
 n0=$("${SSH[@]}" systemctl show -p NRestarts --value gridbox.service)
 pid=$("${SSH[@]}" systemctl show -p MainPID --value gridbox.service)
-asroot kill -STOP "$pid" >>"$T/checks.log" 2>&1
+asroot /bin/sh -c "kill -STOP $pid" >>"$T/checks.log" 2>&1
 t0=$(date +%s); restarted=""
 while [ $(( $(date +%s) - t0 )) -lt 120 ]; do
   sleep 5
@@ -121,6 +121,12 @@ while [ $(( $(date +%s) - t0 )) -lt 120 ]; do
 done
 if [ -n "$restarted" ]; then pass "watchdog restarted gridbox ${restarted}s after SIGSTOP"; else fail "watchdog restart within 120s"; fi
 check "journal names the watchdog" bash -c "\"\${@}\" journalctl -u gridbox.service --no-pager -q | grep -qi watchdog" _ "${SSH[@]}"
+
+step "firewall: an unlisted port is refused from outside, open on the box itself"
+"${SSH[@]}" "nohup timeout 60 node -e 'require(\"http\").createServer((q, s) => s.end(\"open\")).listen(12345)' >/dev/null 2>&1 &"
+sleep 3
+check "port 12345 answers inside the box" bash -c "\"\${@}\" node -e 'fetch(\"http://127.0.0.1:12345\").then(r => r.text()).then(t => process.exit(t === \"open\" ? 0 : 1), () => process.exit(1))'" _ "${SSH[@]}"
+check "port 12345 refused from outside (nftables)" bash -c "! curl -sS -m 8 http://127.0.0.1:$OPEN_PORT/"
 
 step "gridbox update: a broken version is rolled back, a good one stays"
 DEB=$(ls "$REPO_DIR"/out/gridbox_*_arm64.deb | head -n1)
@@ -141,12 +147,6 @@ check "after the rollback /health answers 200" curl -fsS -m 10 -o /dev/null "htt
 check "update to a good version succeeds" asroot gridbox update /tmp/gridbox-good.deb --timeout 120
 v2=$(guest_version)
 if [ "$v2" = "$v0+good" ]; then pass "version $v2 installed and healthy"; else fail "version after the good update: $v2"; fi
-
-step "firewall: an unlisted port is refused from outside, open on the box itself"
-"${SSH[@]}" "nohup timeout 60 node -e 'require(\"http\").createServer((q, s) => s.end(\"open\")).listen(12345)' >/dev/null 2>&1 &"
-sleep 3
-check "port 12345 answers inside the box" bash -c "\"\${@}\" node -e 'fetch(\"http://127.0.0.1:12345\").then(r => r.text()).then(t => process.exit(t === \"open\" ? 0 : 1), () => process.exit(1))'" _ "${SSH[@]}"
-check "port 12345 refused from outside (nftables)" bash -c "! curl -sS -m 8 http://127.0.0.1:$OPEN_PORT/"
 
 step "shut down"
 "${SSH[@]}" journalctl -b --no-pager -q >"$T/journal-boot.txt" 2>&1 || true
