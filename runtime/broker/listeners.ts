@@ -92,11 +92,20 @@ export class Listeners {
   }
 
   async listenWs(host: string, port: number): Promise<string> {
-    const http = createHttpServer((_req, res) => { res.writeHead(426, { "content-type": "text/plain" }).end("MQTT over WebSocket only\n"); });
+    // Node checks the headers deadline only every connectionsCheckingInterval (30 s by default):
+    // check often enough that a socket that never sends its upgrade is closed near the timeout
+    const checkMs = Math.max(250, Math.min(1000, Math.floor(this.opts.upgradeTimeoutMs / 2)));
+    const http = createHttpServer({ connectionsCheckingInterval: checkMs }, (_req, res) => { res.writeHead(426, { "content-type": "text/plain" }).end("MQTT over WebSocket only\n"); });
     http.headersTimeout = this.opts.upgradeTimeoutMs;
     http.requestTimeout = this.opts.upgradeTimeoutMs;
     // counted when accepted, not when upgraded: connections that never send an upgrade count too
-    http.on("connection", (socket: Socket) => { this.admit(socket, this.httpSockets); });
+    http.on("connection", (socket: Socket) => {
+      if (!this.admit(socket, this.httpSockets)) return;
+      // Node's header deadline covers only a request that has begun: a socket that sends nothing is
+      // closed by this idle timeout, which ws clears (setTimeout(0)) once the upgrade is done
+      socket.setTimeout(this.opts.upgradeTimeoutMs);
+      socket.once("timeout", () => socket.destroy());
+    });
     const wss = new WebSocketServer({ server: http, maxPayload: this.opts.maxWsMessageBytes });
     wss.on("connection", (ws: WebSocket, req: IncomingMessage) => {
       const stream = createWebSocketStream(ws);

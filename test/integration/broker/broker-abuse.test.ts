@@ -55,6 +55,27 @@ test("300 idle sockets from one host: only max_pending_per_address stay, closed 
   }
 });
 
+test("the WebSocket port has the same per-address bound: sockets that never upgrade take at most the pending slots", async () => {
+  const gb = await start({ connect_timeout_ms: 1500 });
+  const sockets: Socket[] = [];
+  try {
+    const ws = (gb.addresses.ws as string).replace(/^ws:/, "mqtt:");
+    for (let i = 0; i < 50; i++) sockets.push(await openSocket(ws, ATTACKER));
+    await waitFor(() => sockets.filter((s) => !s.destroyed).length <= 4, 3000, "all but 4 closed at once");
+    const dev = await mqtt.connectAsync(gb.addresses.ws as string, { username: A, password: PW, reconnectPeriod: 0, connectTimeout: 5000 });
+    assert.ok(dev.connected, "a device over WebSocket still gets in");
+    // the silent ones: closed by the upgrade timeout (1.5 s), not left open for good
+    await waitFor(() => sockets.every((x) => x.destroyed), 5000, "the sockets that never upgraded closed");
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.ok(dev.connected, "the upgraded connection is not subject to that timeout");
+    await dev.publishAsync(`open_grid_monitor/${A}/measurement`, '{"timestamp":1764072000000000,"frequency":50,"voltage":230}', { qos: 1 });
+    await dev.endAsync(true);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await gb.stop();
+  }
+});
+
 test("connections per address are bounded; other addresses are not affected", async () => {
   const gb = await start({ max_connections_per_address: 2 });
   const clients: mqtt.MqttClient[] = [];
