@@ -13,7 +13,8 @@ export async function createSink(config: Readonly<Config>, deps: { log: Logger; 
   const type = config.sink.type;
   if (type === "none") return undefined;
   const entry = entryOf("sink", SINKS, type);
-  const section = config.sink[type];
+  // the entry and the section belong to the same `type`; TypeScript cannot pair them across the union
+  const section = config.sink[type] as never;
   const problems = entry.check?.(section, `/sink/${type}`) ?? [];
   if (problems.length > 0) throw new ConfigError(`sink ${type} cannot start`, problems);
   const factory = await entry.load();

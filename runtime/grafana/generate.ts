@@ -3,14 +3,17 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDashboard, dashboardUid } from "./build-dashboard.ts";
 import { DASHBOARDS } from "./definitions/index.ts";
+import { provisioningFiles } from "./provisioning.ts";
 import type { Dialect } from "./spec.ts";
 
 /**
  * `make dashboards`: writes every dashboard, in both query languages, as the JSON files gridbox
- * ships (runtime/grafana/dashboards/*.json). A test keeps the committed files equal to this output.
+ * ships (runtime/grafana/dashboards/*.json), and Grafana's provisioning files
+ * (runtime/grafana/provisioning/). A test keeps the committed files equal to this output.
  */
 export const DIALECTS: readonly Dialect[] = ["influxql", "promql"];
 export const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), "dashboards");
+export const PROVISIONING_DIR = join(dirname(fileURLToPath(import.meta.url)), "provisioning");
 
 /** file name -> contents */
 export function generatedFiles(): Map<string, string> {
@@ -30,7 +33,17 @@ export function writeDashboards(dir = DASHBOARD_DIR): string[] {
   return [...files.keys()];
 }
 
+export function writeProvisioning(dir = PROVISIONING_DIR): string[] {
+  const files = provisioningFiles();
+  for (const [name, text] of files) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return [...files.keys()];
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const written = writeDashboards();
-  process.stdout.write(`wrote ${written.length} dashboards to ${DASHBOARD_DIR}\n`);
+  const provisioning = writeProvisioning();
+  process.stdout.write(`wrote ${written.length} dashboards to ${DASHBOARD_DIR} and ${provisioning.length} provisioning files to ${PROVISIONING_DIR}\n`);
 }

@@ -1,5 +1,8 @@
 import { sink, type SinkRegistry } from "../core/registry.ts";
 import { checkInfluxdb, influxdbSection } from "./influxdb/config.ts";
+import { checkInfluxdb1, influxdb1Section } from "./influxdb1/config.ts";
+import { checkInfluxdb3, influxdb3Section } from "./influxdb3/config.ts";
+import { checkVictoriametrics, victoriametricsSection } from "./victoriametrics/config.ts";
 
 /**
  * Every sink, by its type name (`sink.type` in the config; its settings under `sink.<type>`).
@@ -9,4 +12,7 @@ import { checkInfluxdb, influxdbSection } from "./influxdb/config.ts";
  */
 export const SINKS = {
   influxdb: sink(influxdbSection, "InfluxDB 2 (v2 write API; InfluxDB 3 and VictoriaMetrics accept it too)", async () => (await import("./influxdb/factory.ts")).influxdbSink, checkInfluxdb),
+  influxdb1: sink(influxdb1Section, "InfluxDB 1.x (/write?db=&rp=; also 1.8 compatibility in InfluxDB 2 and 3)", async () => (await import("./influxdb1/factory.ts")).influxdb1Sink, checkInfluxdb1),
+  influxdb3: sink(influxdb3Section, "InfluxDB 3 Core/Enterprise (native /api/v3/write_lp, partial writes)", async () => (await import("./influxdb3/factory.ts")).influxdb3Sink, checkInfluxdb3),
+  victoriametrics: sink(victoriametricsSection, "VictoriaMetrics (/write line protocol; stores ms)", async () => (await import("./victoriametrics/factory.ts")).victoriametricsSink, checkVictoriametrics),
 } satisfies SinkRegistry;

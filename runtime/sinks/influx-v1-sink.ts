@@ -1,5 +1,6 @@
 import type { BatchSink } from "../core/sink.ts";
 import { InfluxRequest } from "./influx-request.ts";
+import { basicAuth } from "./line-protocol-sink.ts";
 
 /**
  * InfluxDB 1.x write API: `POST {url}/write?db=&rp=&precision=` with a gzip'd line-protocol body
@@ -28,10 +29,14 @@ const V1_PRECISION = { ns: "n", us: "u", ms: "ms", s: "s" } as const;
 export class InfluxV1Sink implements BatchSink {
   readonly name = "influxdb1";
   readonly target: string;
+  readonly precision: InfluxV1SinkOptions["precision"];
+  readonly timeoutMs: number;
   private readonly path: string;
   private readonly request: InfluxRequest;
 
   constructor(opts: InfluxV1SinkOptions) {
+    this.precision = opts.precision;
+    this.timeoutMs = opts.timeoutMs;
     const base = opts.url.replace(/\/+$/, "");
     const q = new URLSearchParams({ db: opts.database, precision: V1_PRECISION[opts.precision] });
     if (opts.retentionPolicy) q.set("rp", opts.retentionPolicy);
@@ -39,7 +44,7 @@ export class InfluxV1Sink implements BatchSink {
     this.target = `${base} database ${opts.database}${opts.retentionPolicy ? `.${opts.retentionPolicy}` : ""}`;
     const headers: Record<string, string> = {};
     if (opts.username !== undefined || opts.password !== undefined) {
-      headers.authorization = `Basic ${Buffer.from(`${opts.username ?? ""}:${opts.password ?? ""}`).toString("base64")}`;
+      headers.authorization = basicAuth(opts.username, opts.password);
     }
     this.request = new InfluxRequest({ base, headers, timeoutMs: opts.timeoutMs, target: this.target, ...(opts.nowMs ? { nowMs: opts.nowMs } : {}) });
   }

@@ -4,6 +4,7 @@ import mqtt from "mqtt";
 import type { Point } from "../../../runtime/core/point.ts";
 import { DASHBOARDS } from "../../../runtime/grafana/definitions/index.ts";
 import { generatedFiles } from "../../../runtime/grafana/generate.ts";
+import { ruleQuery, SEED_RULES } from "../../../runtime/grafana/provisioning.ts";
 import { fieldsRead, type Dialect } from "../../../runtime/grafana/spec.ts";
 import { startDemoSite, type DemoSite } from "../../demo/demo-site.ts";
 import { waitFor } from "../broker/mqtt-test-kit.ts";
@@ -124,8 +125,16 @@ for (const [file, text] of generatedFiles()) {
   });
 }
 
-test("every field a dashboard reads is one gridbox's point builders wrote in this run", () => {
+test("the seed alert rules' queries answer with data (the one on a price series gridbox does not write ships paused)", async () => {
+  for (const r of SEED_RULES.filter((x) => !x.external)) {
+    const got = await influxql(vars(ruleQuery(r), "influxql"));
+    assert.ok(got.values > 0, `${r.title}: ${ruleQuery(r)}`);
+  }
+});
+
+test("every field a dashboard or an alert rule reads is one gridbox's point builders wrote in this run", () => {
   const missing: string[] = [];
+  for (const r of SEED_RULES.filter((x) => !x.external)) if (!written.get(r.measurement)?.has(r.field)) missing.push(`alert ${r.title}: ${r.measurement}.${r.field}`);
   for (const spec of DASHBOARDS) {
     for (const dialect of ["influxql", "promql"] as const) {
       for (const { measurement, field } of fieldsRead(spec, dialect)) {
