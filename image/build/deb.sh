@@ -19,7 +19,7 @@ stage=$(mktemp -d); trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
 install -d "$stage/opt/gridbox" "$stage/usr/bin" "$stage/usr/lib/gridbox" "$stage/usr/lib/systemd/system" \
   "$stage/usr/lib/sysusers.d" "$stage/usr/lib/udev/rules.d" "$stage/usr/share/polkit-1/rules.d" \
-  "$stage/usr/share/doc/gridbox" "$stage/DEBIAN"
+  "$stage/usr/share/doc/gridbox" "$stage/etc/NetworkManager/dnsmasq-shared.d" "$stage/DEBIAN"
 cp -r "$REPO_DIR/dist" "$stage/opt/gridbox/dist"
 mkdir -p "$stage/opt/gridbox/node_modules"
 [ -d "$MODS/node_modules" ] && cp -a "$MODS/node_modules/." "$stage/opt/gridbox/node_modules/"
@@ -29,6 +29,7 @@ install -m 0644 "$IMAGE_DIR/systemd/gridbox.service" "$IMAGE_DIR/systemd/gridbox
 install -m 0644 "$D/lib/sysusers.conf" "$stage/usr/lib/sysusers.d/gridbox.conf"
 install -m 0644 "$D/lib/60-gridbox-gpio.rules" "$stage/usr/lib/udev/rules.d/"
 install -m 0644 "$D/lib/50-gridbox-networkmanager.rules" "$stage/usr/share/polkit-1/rules.d/"
+install -m 0644 "$IMAGE_DIR/networkmanager/gridbox-captive.conf" "$stage/etc/NetworkManager/dnsmasq-shared.d/"
 install -m 0644 "$REPO_DIR/README.md" "$stage/usr/share/doc/gridbox/README.md"
 install -m 0644 "$IMAGE_DIR/README.md" "$stage/usr/share/doc/gridbox/image.md"
 printf 'gridbox\nLicense: MIT\n' >"$stage/usr/share/doc/gridbox/copyright"

@@ -13,12 +13,13 @@ export interface HotspotIdentity { ssid: string; password: string }
 const ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
 const PASSWORD_LENGTH = 12; // ~59 bits; WPA2 wants 8..63 characters
 
-/** The last four hex digits of the Pi's serial, else of the first Wi-Fi/Ethernet MAC; "0000" when neither is readable. */
+/** The last four hex digits of the Pi's serial, else of the first Wi-Fi/Ethernet MAC, else of the machine id; "0000" when none is readable. */
 export function deviceSuffix(read: (path: string) => string | undefined = readText): string {
   const serial = read("/sys/firmware/devicetree/base/serial-number")?.replace(/\0/g, "").trim()
     ?? /^Serial\s*:\s*([0-9a-f]+)/im.exec(read("/proc/cpuinfo") ?? "")?.[1];
   const mac = ["wlan0", "eth0", "end0"].map((i) => read(`/sys/class/net/${i}/address`)?.trim()).find((m) => m && m !== "00:00:00:00:00:00");
-  const hex = (serial && /[0-9a-f]{4}$/i.test(serial) ? serial : mac ?? "").replace(/[^0-9a-f]/gi, "");
+  const machineId = read("/etc/machine-id")?.trim();
+  const hex = (serial && /[0-9a-f]{4}$/i.test(serial) ? serial : mac ?? machineId ?? "").replace(/[^0-9a-f]/gi, "");
   return hex.length >= 4 ? hex.slice(-4).toUpperCase() : "0000";
 }
 
@@ -60,6 +61,8 @@ export function setupFileText(id: HotspotIdentity, portalUrl: string): string {
     "",
     "The setup network goes away once the gridbox is on your home network, and comes back when",
     "it cannot reach it for a while, or when you hold the setup button for 10 seconds.",
+    "",
+    "Delete this file once setup is done: anyone holding the card can read it.",
     "",
   ].join("\n");
 }
