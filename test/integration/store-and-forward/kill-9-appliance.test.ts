@@ -67,9 +67,11 @@ test("kill -9 of gridbox serve during an outage and mid-drain: loss within one f
 
   // 2. a long outage's backlog (measurement "bulk"), restart with the server still down, bring it
   // back and kill -9 once part of the backlog is drained
+  // written as gridbox writes its store: in the sink's precision (the default, us), which the store
+  // recorded on the first run (store-precision.ts)
   const bulk = new BatchStore(storePath, 1 << 30).open();
   for (let i = 0; i < BACKLOG; i += 5000) {
-    bulk.append(gzipLinesSync(Array.from({ length: 5000 }, (_, j) => encodeLine(reading(i + j, t0, 4, "bulk"), "ms") as string)), 5000);
+    bulk.append(gzipLinesSync(Array.from({ length: 5000 }, (_, j) => encodeLine(reading(i + j, t0, 4, "bulk"), "us") as string)), 5000);
   }
   const stored = bulk.totalsNow.readings;
   bulk.close();
