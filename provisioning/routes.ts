@@ -139,7 +139,7 @@ export function provisioningRoutes(deps: ProvisioningDeps): FastifyPluginAsync {
       if (!check) return fail(reply, 404, `no test for "${section}"`);
       const built = await buildDraft(req.body, reply);
       if (!built) return reply;
-      const data = loadConfigTextLoose(built.text, sup.configPath);
+      const data = loadConfigTextLoose(built.text, sup.configPath, sup.env);
       const value = (section.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), data) ?? {}) as Record<string, unknown>;
       try {
         return await check.run(value, AbortSignal.timeout(15_000));
@@ -151,7 +151,7 @@ export function provisioningRoutes(deps: ProvisioningDeps): FastifyPluginAsync {
     app.post("/api/setup/devices", write, async (req, reply) => {
       if (refuse(req, reply, "write")) return reply;
       const existing = Object.keys((maskedValues(fileText()).broker as { devices?: object } | undefined)?.devices ?? {});
-      const broker = (loadConfigTextLoose(fileText() ?? "", sup.configPath).broker ?? {}) as { tcp?: { port?: number } };
+      const broker = (loadConfigTextLoose(fileText() ?? "", sup.configPath, sup.env).broker ?? {}) as { tcp?: { port?: number } };
       const dev = await newDevice(existing.concat(draft.deviceIds()), (req.body as { id?: unknown } | null)?.id, req.hostname.replace(/:\d+$/, ""), broker.tcp?.port ?? 1883);
       if ("error" in dev) return fail(reply, 400, dev.error);
       draft.set(["broker", "devices", dev.id, "password_hash"], dev.hash);
@@ -176,7 +176,8 @@ export function provisioningRoutes(deps: ProvisioningDeps): FastifyPluginAsync {
     for (const raw of list as ChangeIn[]) {
       if (!isPath(raw?.path)) { fail(reply, 400, "each change needs a path: an array of keys"); return undefined; }
       const node = schemaAt(raw.path);
-      if (!node) { fail(reply, 400, `${raw.path.join(".")}: no such setting`); return undefined; }
+      // removing a key the schema does not know (a typo in a broken file) is allowed; setting one is not
+      if (!node && raw.value !== null) { fail(reply, 400, `${raw.path.join(".")}: no such setting`); return undefined; }
       let value = raw.value;
       const pw = (value as { password?: unknown } | null)?.password;
       if (raw.path[raw.path.length - 1] === "password_hash" && value && typeof value === "object") {
@@ -184,7 +185,7 @@ export function provisioningRoutes(deps: ProvisioningDeps): FastifyPluginAsync {
         value = await hashPassword(pw);
       } else if (value === null) {
         value = DELETE;
-      } else if (isSecretSchema(node) && typeof value !== "string") {
+      } else if (node && isSecretSchema(node) && typeof value !== "string") {
         fail(reply, 400, `${raw.path.join(".")}: a secret is a string`); return undefined;
       }
       given.add(raw.path.join("."));

@@ -10,6 +10,8 @@ const logoutBtn = document.getElementById("logout");
 let state = null;
 let form = null;
 let stopLive = null;
+/** keys the owner chose to remove from the file (unknown keys of a broken config): sent with the next save */
+let removals = [];
 
 const say = (text) => { statusEl.textContent = text; if (text) setTimeout(() => { if (statusEl.textContent === text) statusEl.textContent = ""; }, 6000); };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -82,7 +84,19 @@ function renderLogin() {
 
 function renderProblems() {
   const list = el("ul", { class: "problems", id: "problem-list" });
-  for (const p of state.problems) list.append(el("li", {}, el("code", { text: p.path || "(whole file)" }), ": ", p.message));
+  removals = [];
+  for (const p of state.problems) {
+    const li = el("li", {}, el("code", { text: p.path || "(whole file)" }), ": ", p.message);
+    // a key the schema does not know has no field to fix it in: offer to remove it
+    if (p.path && /^unknown key/.test(p.message)) {
+      const btn = el("button", { type: "button", class: "secondary remove-key", text: `Remove ${p.path} from the file`, onclick: () => {
+        removals.push({ path: p.path.split("."), value: null });
+        btn.replaceWith(el("span", { class: "result ok", text: "removed when you save" }));
+      } });
+      li.append(" ", btn);
+    }
+    list.append(li);
+  }
   app.append(el("div", { class: "banner bad", role: "alert" }, el("h2", { text: `The configuration has ${state.problems.length} problem${state.problems.length === 1 ? "" : "s"}` }),
     el("p", { text: "gridbox keeps this page open instead of running. Fix each problem below (it is shown at its field) and save." }), list));
 }
@@ -103,7 +117,8 @@ async function renderSettings(panel) {
 async function saveSettings(btn, summary) {
   form.clearErrors();
   summary.replaceChildren();
-  const { changes, bad } = form.changes();
+  const { changes: edited, bad } = form.changes();
+  const changes = [...edited, ...removals];
   if (bad > 0) { say("Please fix the fields marked in red."); return; }
   btn.disabled = true;
   say("Checking…");

@@ -81,6 +81,8 @@ export class Supervisor {
   }
 
   get configPath(): string { return this.deps.configPath; }
+  /** the environment the config is read with (GRIDBOX_* overrides) */
+  get env(): NodeJS.ProcessEnv { return this.deps.env; }
   get running(): Gridbox | undefined { return this.gridbox; }
   get address(): string | undefined { return this.gridbox?.addresses.http ?? this.modeServer?.address; }
 

@@ -148,6 +148,7 @@ test("first boot from no config to a running gridbox, admin login, rollback, fai
       const dd = await page.locator(".device-creds dd").allInnerTexts();
       device = { id: dd[2] as string, password: dd[3] as string };
       assert.equal(device.id, "kitchen-monitor");
+      assert.equal(dd[1], String(mqttPort), "the broker port the device must use (GRIDBOX_BROKER__TCP__PORT applies)");
       assert.ok(device.password.length >= 20);
       await screenshots(page, art, "05-device-added", ".device-creds");
     });
@@ -251,7 +252,7 @@ test("first boot from no config to a running gridbox, admin login, rollback, fai
     await t.test("a broken config file: the failure page lists every problem at its field and fixes it", async () => {
       await sim?.stop();
       await serve.stop();
-      writeFileSync(configPath, editYaml(readFileSync(configPath, "utf8"), [{ path: ["wallbox", "max_current_a"], value: 99 }, { path: ["site", "name"], value: "" }]), { mode: 0o600 });
+      writeFileSync(configPath, editYaml(readFileSync(configPath, "utf8"), [{ path: ["wallbox", "max_current_a"], value: 99 }, { path: ["site", "name"], value: "" }, { path: ["sinkk"], value: { url: "http://typo" } }]), { mode: 0o600 });
       assert.equal((await serve.start()).mode, "failed");
       await page.goto(`${serve.url}/`);
       await page.waitForSelector("#login-form");
@@ -261,13 +262,16 @@ test("first boot from no config to a running gridbox, admin login, rollback, fai
       const listed = await page.locator("#problem-list").innerText();
       assert.match(listed, /wallbox\.max_current_a/);
       assert.match(listed, /site\.name/);
+      assert.match(listed, /sinkk: unknown key \(did you mean "sink"\?\)/);
       assert.match(await errorAt(page, "f-wallbox__max_current_a"), /32/);
       assert.deepEqual(await seriousA11yViolations(page), []);
       await screenshots(page, art, "10-failure-page", "#problem-list");
       await page.fill("#f-wallbox__max_current_a", "16");
       await page.fill("#f-site__name", "home");
+      await click(page, "button.remove-key");
       await click(page, "#save");
       await serve.waitForMode("running");
+      assert.ok(!readFileSync(configPath, "utf8").includes("sinkk"), "the unknown key was removed from the file");
     });
 
     await t.test("no secret in any response body", async () => {
