@@ -110,7 +110,10 @@ test("consecutive failures back off (60 s, up to 120 s, up to 240 s … max_back
     const ceilings = [60_000, 120_000, 240_000, 240_000, 240_000];
     assert.ok(g.length >= 5, `attempts ${g}`);
     ceilings.forEach((c, i) => assert.ok((g[i] as number) >= Math.max(60_000, c / 2) && (g[i] as number) <= c, `gap ${i}: ${g[i]} not in [${Math.max(60_000, c / 2)}, ${c}]`));
-    assert.equal(t.source.pollers[0]?.link.stats.failures.timeout, info.length);
+    // every request's 10 s timeout has fired, except one that arrived in the run's last 10 s (jitter decides)
+    const timedOut = info.filter((at) => at + 10_000 <= t.clock.nowMs()).length;
+    const timeouts = t.source.pollers[0]?.link.stats.failures.timeout ?? -1;
+    assert.ok(timeouts >= timedOut && timeouts <= info.length, `timeouts ${timeouts}: ${timedOut} due of ${info.length} asked`);
   } finally { await t.done(); }
 });
 
