@@ -19,7 +19,7 @@ stage=$(mktemp -d); trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
 install -d "$stage/opt/gridbox" "$stage/usr/bin" "$stage/usr/lib/gridbox" "$stage/usr/lib/systemd/system" \
   "$stage/usr/lib/sysusers.d" "$stage/usr/lib/udev/rules.d" "$stage/usr/share/polkit-1/rules.d" \
-  "$stage/usr/share/doc/gridbox" "$stage/etc/NetworkManager/dnsmasq-shared.d" "$stage/DEBIAN"
+  "$stage/usr/share/doc/gridbox" "$stage/etc/NetworkManager/dnsmasq-shared.d" "$stage/usr/share/gridbox/grafana" "$stage/DEBIAN"
 cp -r "$REPO_DIR/dist" "$stage/opt/gridbox/dist"
 mkdir -p "$stage/opt/gridbox/node_modules"
 [ -d "$MODS/node_modules" ] && cp -a "$MODS/node_modules/." "$stage/opt/gridbox/node_modules/"
@@ -30,6 +30,8 @@ install -m 0644 "$D/lib/sysusers.conf" "$stage/usr/lib/sysusers.d/gridbox.conf"
 install -m 0644 "$D/lib/60-gridbox-gpio.rules" "$stage/usr/lib/udev/rules.d/"
 install -m 0644 "$D/lib/50-gridbox-networkmanager.rules" "$stage/usr/share/polkit-1/rules.d/"
 install -m 0644 "$IMAGE_DIR/networkmanager/gridbox-captive.conf" "$stage/etc/NetworkManager/dnsmasq-shared.d/"
+# the Grafana dashboards and provisioning files (the provider's path is /usr/share/gridbox/grafana/dashboards)
+cp -r "$REPO_DIR/runtime/grafana/dashboards" "$REPO_DIR/runtime/grafana/provisioning" "$stage/usr/share/gridbox/grafana/"
 install -m 0644 "$REPO_DIR/README.md" "$stage/usr/share/doc/gridbox/README.md"
 install -m 0644 "$IMAGE_DIR/README.md" "$stage/usr/share/doc/gridbox/image.md"
 printf 'gridbox\nLicense: MIT\n' >"$stage/usr/share/doc/gridbox/copyright"

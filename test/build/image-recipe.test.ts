@@ -111,6 +111,8 @@ test("make deb's recipe: an amd64 .deb with the bundle, units, scripts and maint
       ["/usr/lib/udev/rules.d/60-gridbox-gpio.rules", "-rw-r--r--"],
       ["/usr/share/polkit-1/rules.d/50-gridbox-networkmanager.rules", "-rw-r--r--"],
       ["/etc/NetworkManager/dnsmasq-shared.d/gridbox-captive.conf", "-rw-r--r--"],
+      ["/usr/share/gridbox/grafana/dashboards/gridbox-grid-monitors-influxql.json", "-rw-r--r--"],
+      ["/usr/share/gridbox/grafana/provisioning/dashboards/gridbox.yaml", "-rw-r--r--"],
       ["/opt/gridbox/dist/runtime/gridbox.mjs", "-rw-r--r--"],
       ["/opt/gridbox/dist/runtime/tedapi.proto", "-rw-r--r--"],
     ] as const) {
