@@ -25,6 +25,7 @@ describe("authenticate", () => {
     const d = deps();
     assert.deepEqual(await authenticate(d, "x", undefined, undefined), { ok: false, returnCode: 5, reason: "anonymous" });
     assert.deepEqual(await authenticate(d, "x", "nobody", pw("secret-a")), { ok: false, returnCode: 4, reason: "unknown_user" });
+    assert.equal(d.calls, 0, "an unknown user name is refused without hashing");
     assert.deepEqual(await authenticate(d, "x", "aabbccddeeff", undefined), { ok: false, returnCode: 4, reason: "no_password" });
     assert.deepEqual(await authenticate(d, "x", "aabbccddeeff", pw("secret-b")), { ok: false, returnCode: 4, reason: "bad_password" });
     assert.deepEqual(await authenticate(d, "open_grid_monitor_aabbccddeeff", "ha", pw("secret-ha")), { ok: false, returnCode: 2, reason: "client_id_taken" });
