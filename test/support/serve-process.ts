@@ -5,7 +5,7 @@ import { REPO_ROOT } from "../../runtime/config/paths.ts";
 /**
  * `gridbox serve` as the appliance runs it: a child process (bin.js), its config path, env
  * overrides for loopback ports; stdout/stderr kept for failure messages. stop() sends SIGTERM and
- * waits for the exit.
+ * waits for the exit (SIGKILL after 20 s).
  */
 export class ServeProcess {
   private proc: ChildProcess | undefined;
@@ -55,6 +55,11 @@ export class ServeProcess {
     const p = this.proc;
     this.proc = undefined;
     if (!p || p.exitCode !== null) return;
-    await new Promise<void>((resolve) => { p.once("exit", () => resolve()); p.kill("SIGTERM"); });
+    // a gridbox that cannot handle SIGTERM (a blocked event loop) is killed, so no test leaves it behind
+    await new Promise<void>((resolve) => {
+      const kill = setTimeout(() => p.kill("SIGKILL"), 20_000);
+      p.once("exit", () => { clearTimeout(kill); resolve(); });
+      p.kill("SIGTERM");
+    });
   }
 }
