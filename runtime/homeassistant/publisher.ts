@@ -3,6 +3,7 @@ import type { Bus } from "../core/bus.ts";
 import type { Clock, TimerHandle } from "../core/clock.ts";
 import type { Component } from "../core/component.ts";
 import { errorMessage } from "../core/errors.ts";
+import { PollLoop } from "../core/poll-loop.ts";
 import type { ComponentHealth, HealthRegistry } from "../core/health.ts";
 import type { HaDevice, HaEntityHandle, HaEntitySpec, HomeAssistantBridge } from "../core/home-assistant.ts";
 import type { LatestValues } from "../core/latest-values.ts";
@@ -55,7 +56,8 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
   private configProblem: string | undefined;
   private readonly availability = new Map<string, boolean>();
   private readonly timers = new Set<TimerHandle>();
-  private healthTimer: TimerHandle | undefined;
+  /** the health sensors, on the shared poll loop (core/poll-loop.ts) */
+  private readonly healthLoop: PollLoop<void>;
   private unsubscribe: Array<() => void> = [];
   private stopped = false;
   private announcePending = false;
@@ -84,6 +86,7 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
     });
     this.sensors = new HealthSensors({ store: this.store, sender, device: this.gridbox, health: d.health, status: d.status, attributesTopic: (o) => this.topics.attributes(nodeId, o),
       expireAfterS: Math.max(1, Math.ceil((3 * this.cfg.health_interval_ms) / 1000)) });
+    this.healthLoop = new PollLoop({ clock: d.clock, intervalMs: this.cfg.health_interval_ms, initialDelayMs: this.cfg.health_interval_ms, timeoutMs: 0, poll: () => this.publishHealth() });
   }
 
   get gridboxDeviceId(): string { return this.gridbox.id; }
@@ -111,7 +114,7 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
   async start(signal: AbortSignal): Promise<void> {
     if (this.d.metrics) this.registerMetrics(this.d.metrics);
     this.unsubscribe = this.readings.attach(this.d.bus, this.d.latest);
-    this.scheduleHealth();
+    this.healthLoop.start();
     let resolved;
     try {
       resolved = await resolveConnection(this.d.config, this.d.host, this.topics.availability(this.gridbox.id), this.d.embeddedBrokerAddress());
@@ -170,14 +173,10 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
     this.conn?.publish(this.topics.availability(node), online ? ONLINE : OFFLINE, { qos: 1, retain: true });
   }
 
-  private scheduleHealth(): void {
-    if (this.stopped) return;
-    this.healthTimer = this.d.clock.setTimeout(() => {
-      try {
-        if (this.conn?.connected) this.sensors.publish();
-      } catch (err) { this.log.error(`health sensors: ${errorMessage(err)}`); }
-      this.scheduleHealth();
-    }, this.cfg.health_interval_ms);
+  private async publishHealth(): Promise<void> {
+    try {
+      if (this.conn?.connected) this.sensors.publish();
+    } catch (err) { this.log.error(`health sensors: ${errorMessage(err)}`); }
   }
 
   private later(fn: () => void, ms: number): void {
@@ -192,13 +191,13 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
   }
 
   stats(): Record<string, unknown> {
-    return { connected: this.conn?.connected === true, entities: this.store.size, state_publishes: this.store.publishes, announces: this.announces, commands: this.commands, health_publishes: this.sensors.published, ...this.readings.stats() };
+    return { connected: this.conn?.connected === true, entities: this.store.size, state_publishes: this.store.publishes, announces: this.announces, commands: this.commands, health_publishes: this.sensors.published, health_loop: this.healthLoop.stats(), ...this.readings.stats() };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const u of this.unsubscribe) u();
-    if (this.healthTimer) this.d.clock.clearTimeout(this.healthTimer);
+    await this.healthLoop.stop();
     for (const h of this.timers) this.d.clock.clearTimeout(h);
     this.store.stop();
     await this.conn?.stop([{ topic: this.topics.availability(this.gridbox.id), payload: OFFLINE }]);
