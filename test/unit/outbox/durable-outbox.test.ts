@@ -174,7 +174,9 @@ test("a full disk (SQLITE_FULL) drops and counts the batch, marks the store degr
 
 test("a stalled sink: two sends hang, later batches do not wait behind them in memory, all arrive", async () => {
   influx.enqueue("stall", "stall");
-  const h = await start({ timeoutMs: 1500, retry: { initialMs: 50, maxMs: 200 } });
+  // 4 s: the five writes below must all happen while the two sends hang, even when a busy machine
+  // stretches their 120 ms pauses (at 1.5 s the first send timed out mid-loop in a fresh-clone run)
+  const h = await start({ timeoutMs: 4000, retry: { initialMs: 50, maxMs: 200 } });
   let stored = 0;
   const append = h.store.append.bind(h.store);
   h.store.append = (body, lines) => { stored += lines; return append(body, lines); };
@@ -182,12 +184,12 @@ test("a stalled sink: two sends hang, later batches do not wait behind them in m
     h.outbox.write(Array.from({ length: 10 }, (_, i) => reading(k * 10 + i, t0, 1, "stalled")));
     await delay(120); // one flush each
   }
-  // the first two batches hang (until the 1.5 s timeout); the other three went through the store
+  // the first two batches hang (until the 4 s timeout); the other three went through the store
   // (no third live send while two are in flight) and the drainer delivered them meanwhile
   await until(() => h.outbox.stats().delivered >= 30, 1000);
   assert.ok(stored >= 30, `the batches after the two hanging ones went through the store (${stored})`);
   assert.equal(h.outbox.stats().pendingMemory, 0);
-  await until(() => h.outbox.stats().delivered === 50, 8000);
+  await until(() => h.outbox.stats().delivered === 50, 15_000);
   for (let i = 0; i < 50; i++) assert.ok(influx.points.has(`stalled,device=d0,site=test ${t0 + i}`), `reading ${i}`);
   assert.equal(h.store.totalsNow.readings, 0);
 });
