@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { haId } from "./topics.ts";
+import { ensureDir } from "../core/ensure-dir.ts";
 
 /**
  * The id this gridbox has in Home Assistant: the prefix of every unique_id, device id and topic.
@@ -39,7 +40,7 @@ export function resolveNodeIdentity(configured: string, file: string, host: stri
   }
   const made: NodeIdFile = { node_id: `gridbox_${randomBytes(4).toString("hex")}`, replaces: legacy };
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    ensureDir(dirname(file));
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(made) + "\n", { mode: 0o600 });
     renameSync(tmp, file);

@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { ensureDir } from "../core/ensure-dir.ts";
 
 /**
  * The setup hotspot's name and password: `gridbox-XXXX` from the Pi's serial number (or the Wi-Fi
@@ -40,7 +41,7 @@ export function loadOrCreateIdentity(file: string, suffix: string): HotspotIdent
     if (typeof kept.ssid === "string" && typeof kept.password === "string" && kept.password.length >= 8) return { ssid: kept.ssid, password: kept.password };
   }
   const id = { ssid: `gridbox-${suffix}`, password: newPassword() };
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  ensureDir(dirname(file));
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, JSON.stringify(id) + "\n", { mode: 0o600 });
   renameSync(tmp, file);

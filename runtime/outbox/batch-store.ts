@@ -1,7 +1,8 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { systemClock } from "../core/clock.ts";
+import { ensureDir } from "../core/ensure-dir.ts";
 
 /**
  * The durable store: one row per compressed batch (never a row per reading), WAL with
@@ -83,7 +84,7 @@ export class BatchStore {
    * file is made 0600 too.
    */
   private privateFile(): void {
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    ensureDir(dirname(this.path));
     closeSync(openSync(this.path, "a", 0o600));
     chmodSync(this.path, 0o600);
   }

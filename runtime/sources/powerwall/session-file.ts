@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { ensureDir } from "../../core/ensure-dir.ts";
 
 /**
  * The local API session kept across restarts (as pypowerwall's `.powerwall` file and Home
@@ -25,7 +26,7 @@ export function readSessionFile(path: string, gateway: string): SavedSession | u
 export function writeSessionFile(path: string, s: SavedSession): string | undefined {
   if (!path) return undefined;
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    ensureDir(dirname(path));
     const tmp = `${path}.tmp`;
     writeFileSync(tmp, JSON.stringify(s), { mode: 0o600 });
     renameSync(tmp, path);
