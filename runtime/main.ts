@@ -150,6 +150,13 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
 
     // ---- wallbox controller, Grafana webhooks, the charger driver (runtime/wallbox/drivers/index.ts)
     await startWallbox({ config, ctx, sup, http, addresses, ...(opts.wallboxIo ? { io: opts.wallboxIo } : {}) });
+    // ---- optional: the dashboards published to a Grafana (runtime/grafana/dashboard-publisher.ts), once at start and on POST /api/grafana/publish
+    if (config.grafana.enabled) {
+      const { DashboardPublisher, publishRoutes } = await import("./grafana/dashboard-publisher.ts");
+      const publisher = new DashboardPublisher({ log: log.child("grafana").redact(config.grafana.token), clock, config: config.grafana, sinkType: config.sink.type, version: VERSION });
+      if (http) await http.register(publishRoutes(publisher));
+      await sup.add({ name: "grafana_publish", start: (s) => publisher.start(s), stop: () => publisher.stop(), health: () => publisher.health(), status: () => publisher.status() });
+    }
 
     if (http) {
       for (const routes of opts.httpRoutes ?? []) await http.register(routes);

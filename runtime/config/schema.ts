@@ -6,6 +6,7 @@ import { CHARGERS } from "../wallbox/drivers/index.ts";
 import { checkEnabled, registryObject, sectionsOf, typeSelector } from "./registry-schema.ts";
 import { section } from "./schema-helpers.ts";
 import { broker, ingest } from "./sections/broker.ts";
+import { grafana } from "./sections/grafana.ts";
 import { http, log, site } from "./sections/core.ts";
 import { homeassistant } from "./sections/homeassistant.ts";
 import { hotspot } from "./sections/hotspot.ts";
@@ -36,6 +37,7 @@ export const ConfigSchema = Type.Object({
   }, "the time-series database readings are written to (one)"),
   outbox,
   homeassistant,
+  grafana,
   wallbox: section({
     ...wallboxProperties,
     driver: typeSelector("charger driver", CHARGERS, "charger driver"),
