@@ -61,3 +61,8 @@ FormatRegistry.Set("iso-date", (v) => /^\d{4}-\d{2}-\d{2}/.test(v) && Number.isF
 export function isoDate(defaultValue: string, description: string): TString {
   return Type.String({ format: "iso-date", default: defaultValue, description });
 }
+
+/** A sink's timestamp precision (line protocol's ns | us | ms | s); readings are truncated to it. */
+export function timePrecision(defaultValue: "ns" | "us" | "ms" | "s", description: string) {
+  return Type.Union([Type.Literal("ns"), Type.Literal("us"), Type.Literal("ms"), Type.Literal("s")], { default: defaultValue, description });
+}

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { durationMs, httpUrl, secret, section } from "../../config/schema-helpers.ts";
+import { durationMs, httpUrl, secret, section, timePrecision } from "../../config/schema-helpers.ts";
 
 /**
  * The InfluxDB sink: the v2 write API (`POST /api/v2/write?org=&bucket=&precision=`). InfluxDB 2,
@@ -11,9 +11,7 @@ export const influxdbSection = section({
   org: Type.String({ default: "", description: "InfluxDB 2 organisation (name or id); ignored by InfluxDB 3 and VictoriaMetrics" }),
   bucket: Type.String({ default: "gridbox", description: "InfluxDB 2 bucket, or the InfluxDB 3 database name" }),
   token: Type.Optional(secret("API token (Authorization: Token ...); leave out for servers without auth")),
-  precision: Type.Union([Type.Literal("ns"), Type.Literal("us"), Type.Literal("ms"), Type.Literal("s")], {
-    default: "us", description: "timestamp precision written; readings are truncated to it (us keeps the grid monitors' µs exactly; VictoriaMetrics stores ms whatever is sent)",
-  }),
+  precision: timePrecision("us", "timestamp precision written; readings are truncated to it (us keeps the grid monitors' µs exactly; VictoriaMetrics stores ms whatever is sent)"),
   timeout_ms: durationMs(10_000, "timeout of each write request", { minimum: 100 }),
 }, "InfluxDB sink (v2 write API)");
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { durationMs, httpUrl, secret, section } from "../../config/schema-helpers.ts";
+import { durationMs, httpUrl, secret, section, timePrecision } from "../../config/schema-helpers.ts";
 
 /**
  * InfluxDB 1.x (`POST /write?db=&rp=&precision=`), e.g. Home Assistant's InfluxDB add-on (1.8).
@@ -12,9 +12,7 @@ export const influxdb1Section = section({
   retention_policy: Type.String({ default: "", description: "retention policy; empty: the database's default" }),
   username: Type.Optional(Type.String({ description: "user with WRITE on the database, when the server has auth-enabled" })),
   password: Type.Optional(secret("its password (sent as HTTP Basic auth, never in the URL)")),
-  precision: Type.Union([Type.Literal("ns"), Type.Literal("us"), Type.Literal("ms"), Type.Literal("s")], {
-    default: "us", description: "timestamp precision written (us keeps the grid monitors' µs exactly)",
-  }),
+  precision: timePrecision("us", "timestamp precision written (us keeps the grid monitors' µs exactly)"),
   timeout_ms: durationMs(10_000, "timeout of each write request", { minimum: 100 }),
 }, "InfluxDB 1.x sink (/write)");
 

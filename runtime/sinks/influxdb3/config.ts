@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { durationMs, httpUrl, secret, section } from "../../config/schema-helpers.ts";
+import { durationMs, httpUrl, secret, section, timePrecision } from "../../config/schema-helpers.ts";
 
 /**
  * InfluxDB 3 Core/Enterprise through its native write API:
@@ -13,9 +13,7 @@ export const influxdb3Section = section({
   url: httpUrl("", "base URL, e.g. http://127.0.0.1:8181 (required when sink.type is influxdb3)", { optional: true }),
   database: Type.String({ default: "gridbox", minLength: 1, description: "the database (InfluxDB 3 creates it on the first write)" }),
   token: Type.Optional(secret("a token with write permission on the database (influxdb3 create token); leave out for a server started --without-auth")),
-  precision: Type.Union([Type.Literal("ns"), Type.Literal("us"), Type.Literal("ms"), Type.Literal("s")], {
-    default: "us", description: "timestamp precision written, always explicit (never InfluxDB 3's auto); us keeps the grid monitors' µs exactly",
-  }),
+  precision: timePrecision("us", "timestamp precision written, always explicit (never InfluxDB 3's auto); us keeps the grid monitors' µs exactly"),
   timeout_ms: durationMs(10_000, "timeout of each write request", { minimum: 100 }),
 }, "InfluxDB 3 sink (/api/v3/write_lp)");
 

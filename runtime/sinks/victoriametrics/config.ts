@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { durationMs, httpUrl, secret, section } from "../../config/schema-helpers.ts";
+import { durationMs, httpUrl, secret, section, timePrecision } from "../../config/schema-helpers.ts";
 
 /**
  * VictoriaMetrics through its InfluxDB line-protocol endpoint `POST /write?precision=`. It names
@@ -12,9 +12,7 @@ export const victoriametricsSection = section({
   username: Type.Optional(Type.String({ description: "HTTP Basic user, e.g. behind vmauth or -httpAuth.username" })),
   password: Type.Optional(secret("HTTP Basic password")),
   bearer_token: Type.Optional(secret("Bearer token instead of Basic auth (vmauth)")),
-  precision: Type.Union([Type.Literal("ns"), Type.Literal("us"), Type.Literal("ms"), Type.Literal("s")], {
-    default: "ms", description: "timestamp precision written; VictoriaMetrics stores ms, so finer sends only bigger batches",
-  }),
+  precision: timePrecision("ms", "timestamp precision written; VictoriaMetrics stores ms, so finer sends only bigger batches"),
   timeout_ms: durationMs(10_000, "timeout of each write request", { minimum: 100 }),
 }, "VictoriaMetrics sink (/write, InfluxDB line protocol)");
 
