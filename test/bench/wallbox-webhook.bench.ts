@@ -4,7 +4,7 @@ import { memoryLogger } from "../../runtime/core/log.ts";
 import { parseConfig } from "../../runtime/config/load.ts";
 import { startGridbox } from "../../runtime/main.ts";
 import { TEST_DEFAULTS, deepMerge } from "../support/gridbox.ts";
-import { OcppCentralSystem } from "../../runtime/wallbox/drivers/ocpp-central-system.ts";
+import { OcppCentralSystem } from "../../runtime/wallbox/drivers/ocpp/central-system.ts";
 import { decide } from "../../runtime/wallbox/charge-policy.ts";
 import { percentile, print } from "./bench-kit.ts";
 

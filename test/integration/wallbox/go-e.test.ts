@@ -3,7 +3,7 @@ import { after, test } from "node:test";
 import { systemClock } from "../../../runtime/core/clock.ts";
 import { GridboxError } from "../../../runtime/core/errors.ts";
 import { memoryLogger } from "../../../runtime/core/log.ts";
-import { GoeCharger } from "../../../runtime/wallbox/drivers/go-e.ts";
+import { GoeCharger } from "../../../runtime/wallbox/drivers/goe/charger.ts";
 import { Car } from "../../sim/wallbox/car.ts";
 import { SimulatedGoe } from "../../sim/wallbox/go-e-charger.ts";
 import { wallboxConfig } from "../../unit/wallbox/test-context.ts";

@@ -3,7 +3,7 @@ import { after, test } from "node:test";
 import { RPCClient } from "ocpp-rpc";
 import { systemClock } from "../../../runtime/core/clock.ts";
 import { memoryLogger } from "../../../runtime/core/log.ts";
-import { OcppCentralSystem } from "../../../runtime/wallbox/drivers/ocpp-central-system.ts";
+import { OcppCentralSystem } from "../../../runtime/wallbox/drivers/ocpp/central-system.ts";
 import { Car } from "../../sim/wallbox/car.ts";
 import { SimulatedChargePoint } from "../../sim/wallbox/ocpp-charge-point.ts";
 import { wallboxConfig } from "../../unit/wallbox/test-context.ts";

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { Bus } from "../../../runtime/core/bus.ts";
 import { memoryLogger } from "../../../runtime/core/log.ts";
-import { GpioRelayCharger } from "../../../runtime/wallbox/drivers/gpio-relay.ts";
+import { GpioRelayCharger } from "../../../runtime/wallbox/drivers/gpio/relay.ts";
 import { VirtualIO } from "../../sim/wallbox/virtual-io.ts";
 import { wallboxConfig } from "./test-context.ts";
 

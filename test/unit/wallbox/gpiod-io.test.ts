@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { Bus } from "../../../runtime/core/bus.ts";
 import { memoryLogger } from "../../../runtime/core/log.ts";
-import { GpiodIO } from "../../../runtime/wallbox/drivers/gpiod-io.ts";
-import { GpioRelayCharger } from "../../../runtime/wallbox/drivers/gpio-relay.ts";
+import { GpiodIO } from "../../../runtime/wallbox/drivers/gpio/gpiod-io.ts";
+import { GpioRelayCharger } from "../../../runtime/wallbox/drivers/gpio/relay.ts";
 import { wallboxConfig } from "./test-context.ts";
 import { until } from "../../integration/wallbox/until.ts";
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { readSampledValues, txDefaultProfile, vehicleStatus } from "../../../runtime/wallbox/drivers/ocpp-messages.ts";
+import { readSampledValues, txDefaultProfile, vehicleStatus } from "../../../runtime/wallbox/drivers/ocpp/messages.ts";
 
 test("connector status maps to A/B/C/E", () => {
   const cases: Array<[string | undefined, string]> = [

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { durationMs, hostAddress, port, secret, section } from "../../config/schema-helpers.ts";
+import { durationMs, hostAddress, port, secret, section } from "../../../config/schema-helpers.ts";
 
 /** Settings of the OCPP 1.6J central system driver (`wallbox.driver: ocpp`, under `wallbox.ocpp`). */
 export const ocppSection = section({

@@ -1,9 +1,9 @@
-import type { Charger, ChargerState, ChargePowerMeter, CurrentLimiter, PhaseSwitcher, SessionEnergyMeter, VehicleStatus } from "../../core/charger.ts";
-import type { Clock, TimerHandle } from "../../core/clock.ts";
-import { CommandRefused, GridboxError, errorMessage } from "../../core/errors.ts";
-import type { Logger } from "../../core/log.ts";
-import type { ChargerFactory } from "../../core/registry.ts";
-import type { GoeConfig } from "./go-e-config.ts";
+import type { Charger, ChargerState, ChargePowerMeter, CurrentLimiter, PhaseSwitcher, SessionEnergyMeter, VehicleStatus } from "../../../core/charger.ts";
+import type { Clock, TimerHandle } from "../../../core/clock.ts";
+import { CommandRefused, GridboxError, errorMessage } from "../../../core/errors.ts";
+import type { Logger } from "../../../core/log.ts";
+import type { ChargerFactory } from "../../../core/registry.ts";
+import type { GoeConfig } from "./config.ts";
 
 /**
  * go-e charger over its local HTTP API v2: polls /api/status?filter=... on its own timer (the

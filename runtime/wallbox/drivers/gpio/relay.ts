@@ -1,11 +1,11 @@
 import five from "johnny-five";
-import type { Bus } from "../../core/bus.ts";
-import type { Charger, ChargerState } from "../../core/charger.ts";
-import { GridboxError, errorMessage } from "../../core/errors.ts";
-import type { Logger } from "../../core/log.ts";
-import { systemClock } from "../../core/clock.ts";
-import type { ChargerFactory } from "../../core/registry.ts";
-import type { GpioConfig } from "./gpio-config.ts";
+import type { Bus } from "../../../core/bus.ts";
+import type { Charger, ChargerState } from "../../../core/charger.ts";
+import { GridboxError, errorMessage } from "../../../core/errors.ts";
+import type { Logger } from "../../../core/log.ts";
+import { systemClock } from "../../../core/clock.ts";
+import type { ChargerFactory } from "../../../core/registry.ts";
+import type { GpioConfig } from "./config.ts";
 import { GpiodIO } from "./gpiod-io.ts";
 
 /**

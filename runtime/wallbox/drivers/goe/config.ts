@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { durationMs, hostAddress, httpUrl, port, secret, section } from "../../config/schema-helpers.ts";
+import { durationMs, hostAddress, httpUrl, port, secret, section } from "../../../config/schema-helpers.ts";
 
 /** Settings of the go-e HTTP API v2 driver (`wallbox.driver: goe`, under `wallbox.goe`). */
 export const goeSection = section({

@@ -1,13 +1,13 @@
 import type { AddressInfo } from "node:net";
 import { RPCServer, createRPCError } from "ocpp-rpc";
-import type { Charger, ChargerState, ChargePowerMeter, CurrentLimiter, SessionEnergyMeter } from "../../core/charger.ts";
-import type { Clock, TimerHandle } from "../../core/clock.ts";
-import { GridboxError, errorMessage } from "../../core/errors.ts";
-import type { Logger } from "../../core/log.ts";
-import { authProblem, printable } from "./ocpp-auth.ts";
-import type { ChargerFactory } from "../../core/registry.ts";
-import type { OcppConfig } from "./ocpp-config.ts";
-import { readSampledValues, txDefaultProfile, vehicleStatus, type SampledValue } from "./ocpp-messages.ts";
+import type { Charger, ChargerState, ChargePowerMeter, CurrentLimiter, SessionEnergyMeter } from "../../../core/charger.ts";
+import type { Clock, TimerHandle } from "../../../core/clock.ts";
+import { GridboxError, errorMessage } from "../../../core/errors.ts";
+import type { Logger } from "../../../core/log.ts";
+import { authProblem, printable } from "./auth.ts";
+import type { ChargerFactory } from "../../../core/registry.ts";
+import type { OcppConfig } from "./config.ts";
+import { readSampledValues, txDefaultProfile, vehicleStatus, type SampledValue } from "./messages.ts";
 
 /**
  * The OCPP 1.6J central system (we are the WebSocket server, the wallbox connects to

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { durationMs, hostAddress, port, secret, section } from "../../config/schema-helpers.ts";
+import { durationMs, hostAddress, port, secret, section } from "../../../config/schema-helpers.ts";
 
 /** Settings of the GPIO relay driver (`wallbox.driver: gpio`, under `wallbox.gpio`). */
 export const gpioSection = section({

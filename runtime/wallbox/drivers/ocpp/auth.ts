@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { OcppConfig } from "./ocpp-config.ts";
+import type { OcppConfig } from "./config.ts";
 
 /**
  * Who may connect to the OCPP central system (checked at the WebSocket upgrade): the configured

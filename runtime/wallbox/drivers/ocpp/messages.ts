@@ -1,4 +1,4 @@
-import type { VehicleStatus } from "../../core/charger.ts";
+import type { VehicleStatus } from "../../../core/charger.ts";
 
 /**
  * OCPP 1.6J facts the central system needs, as pure functions: connector status → vehicle status,
