@@ -10,7 +10,7 @@ import type { Logger } from "../runtime/core/log.ts";
 import { hashPassword, verifyPassword } from "../runtime/core/password-hash.ts";
 import type { Supervisor } from "../runtime/boot/supervisor.ts";
 import type { AdminAuth } from "./admin-auth.ts";
-import type { CheckEntry } from "./checks/check.ts";
+import type { CheckEntry } from "../runtime/core/setup-check.ts";
 import type { Draft } from "./draft.ts";
 import { adminHashIn, fieldProblems, formSchema, maskedValues } from "./form-data.ts";
 import { newDevice } from "./device-credentials.ts";

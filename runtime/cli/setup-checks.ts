@@ -1,16 +1,19 @@
-import { checkInflux } from "../../provisioning/checks/influx-check.ts";
-import { explainNetworkError, type CheckEntry, type CheckResult } from "../../provisioning/checks/check.ts";
+import { explainNetworkError, type CheckEntry, type CheckResult } from "../core/setup-check.ts";
+import type { AnyRegistry } from "../core/registry.ts";
 import { systemClock } from "../core/clock.ts";
 import { ConfigError, GridboxError } from "../core/errors.ts";
 import { createLogger } from "../core/log.ts";
 import { DtuClient } from "../sources/hoymiles/dtu-client.ts";
 import { DtuLink } from "../sources/hoymiles/dtu-link.ts";
 import { createPowerwallClient, type PowerwallConfig } from "../sources/powerwall/create-client.ts";
+import { SINKS } from "../sinks/index.ts";
 
 /**
  * The setup page's "Test" buttons, by config section. They live with the composition root because
  * a check may use an adapter's own client (the Powerwall login is the poller's); the page shows a
  * button for every section listed here (by its dotted config path). Adding one: a function and one line.
+ * Adapters that declare their test in their registry line (every sink: `sink.<type>`) are listed
+ * from the registry, so a new sink gets its button without an edit here or on the page.
  */
 async function checkPowerwall(section: Record<string, unknown>, signal: AbortSignal): Promise<CheckResult> {
   const cfg = section as unknown as PowerwallConfig;
@@ -59,8 +62,16 @@ async function checkDtu(section: Record<string, unknown>, signal: AbortSignal): 
   }
 }
 
+/** The tests adapters declare in a registry, keyed `<kind>.<type>` (lazily imported when run). */
+export function registryChecks(kind: string, registry: AnyRegistry): [string, CheckEntry][] {
+  return Object.entries(registry).flatMap(([type, e]): [string, CheckEntry][] => {
+    const t = e.setupTest;
+    return t ? [[`${kind}.${type}`, { label: t.label, run: async (section, signal) => (await t.load())(section, signal) }]] : [];
+  });
+}
+
 export const SETUP_CHECKS: ReadonlyMap<string, CheckEntry> = new Map<string, CheckEntry>([
-  ["sink.influxdb", { label: "Test InfluxDB (reachable, token may write)", run: checkInflux }],
+  ...registryChecks("sink", SINKS),
   ["sources.powerwall", { label: "Test the Powerwall login", run: checkPowerwall }],
   ["sources.hoymiles", { label: "Test the DTU (does it answer?)", run: checkDtu }],
 ]);

@@ -6,6 +6,7 @@ import type { Charger } from "./charger.ts";
 import type { Clock } from "./clock.ts";
 import type { Component, Context } from "./component.ts";
 import type { Logger } from "./log.ts";
+import type { SetupTestEntry } from "./setup-check.ts";
 
 /**
  * Adapter registries (CONVENTIONS C3), in the shape of runtime/cli/commands.ts: one line per adapter
@@ -32,6 +33,8 @@ export interface RegistryEntry<S extends TObject, F> {
    * adapter is chosen), as `path: message (hint)`; run by config validation for enabled adapters.
    */
   readonly check?: (config: Static<S>, path: string) => string[];
+  /** the setup page's "Test" button for this adapter's section (core/setup-check.ts), imported when pressed */
+  readonly setupTest?: SetupTestEntry;
 }
 
 /** Any entry of any registry (for code that walks registries without knowing the adapter types). */
@@ -40,6 +43,7 @@ export interface AnyRegistryEntry {
   readonly title: string;
   readonly load: () => Promise<unknown>;
   readonly check?: (config: never, path: string) => string[];
+  readonly setupTest?: SetupTestEntry;
 }
 export type AnyRegistry = Readonly<Record<string, AnyRegistryEntry>>;
 
@@ -113,8 +117,8 @@ export type SinkEntry<S extends TObject> = RegistryEntry<S, SinkFactory<Static<S
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type SinkRegistry = Readonly<Record<string, SinkEntry<any>>>;
 
-export function sink<S extends TObject>(section: S, title: string, load: () => Promise<SinkFactory<Static<S>>>, check?: (config: Static<S>, path: string) => string[]): SinkEntry<S> {
-  return { section, title, load, ...(check ? { check } : {}) };
+export function sink<S extends TObject>(section: S, title: string, load: () => Promise<SinkFactory<Static<S>>>, check?: (config: Static<S>, path: string) => string[], setupTest?: SetupTestEntry): SinkEntry<S> {
+  return { section, title, load, ...(check ? { check } : {}), ...(setupTest ? { setupTest } : {}) };
 }
 
 // ---- charger drivers --------------------------------------------------------------------------

@@ -22,6 +22,8 @@ const FIELD_TYPE = (v: string): string | undefined => {
 
 export class FakeInflux {
   token = "test-token";
+  /** a valid token without write permission on the bucket */
+  readOnlyToken = "read-only-token";
   bucket = "energy";
   conflictStatus = 400;
   readonly requests: WriteRequest[] = [];
@@ -67,8 +69,11 @@ export class FakeInflux {
     const next = this.script.shift();
     if (next === "stall") { this.stalled.push(res); return; }
     if (next) return reply(next.status, next.body === undefined ? undefined : { code: "scripted", message: next.body }, next.retryAfter ? { "retry-after": next.retryAfter } : {});
-    if (req.headers.authorization !== `Token ${this.token}`) return reply(401, { code: "unauthorized", message: "unauthorized access" });
+    const auth = req.headers.authorization;
+    if (auth !== `Token ${this.token}` && auth !== `Token ${this.readOnlyToken}`) return reply(401, { code: "unauthorized", message: "unauthorized access" });
     if (url.searchParams.get("bucket") !== this.bucket) return reply(404, { code: "not found", message: `bucket "${url.searchParams.get("bucket")}" not found` });
+    if (auth !== `Token ${this.token}`) return reply(403, { code: "forbidden", message: "insufficient permissions for write" });
+    if (raw.length === 0) return reply(400, { code: "invalid", message: "writing requires points" });
     const parsed = lines.map((l) => this.parse(l));
     const badIndex = parsed.findIndex((p) => p === undefined);
     if (badIndex >= 0) {

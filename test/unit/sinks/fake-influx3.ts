@@ -10,7 +10,9 @@ import { gunzipSync } from "node:zlib";
  * with accept_partial=true (the default) the good lines are written and a bad one (unparsable, or
  * a field whose type differs from the stored one) gives 400
  * `{"error":"partial write of line protocol occurred","data":[{"original_line","line_number","error_message"}]}`;
- * with accept_partial=false nothing is written; 401 without a valid token; precision names
+ * with accept_partial=false nothing is written; 401 without a valid token; 403 for a valid token
+ * without write permission on the database (Enterprise's database tokens); an empty body is zero
+ * lines, so 204 with nothing stored; precision names
  * auto|nanosecond|microsecond|millisecond|second; gzip bodies; scripted 500/503.
  */
 export interface V3Request { query: URLSearchParams; headers: IncomingMessage["headers"]; lines: string[]; status: number }
@@ -25,6 +27,8 @@ const TYPE = (v: string): string | undefined => {
 
 export class FakeInflux3 {
   token = "apiv3_test-token";
+  /** a valid token that may write only to these databases (the admin `token` may write anywhere) */
+  readonly dbTokens = new Map<string, string[]>([["apiv3_other-db-token", ["other"]]]);
   readonly requests: V3Request[] = [];
   /** stored lines by `series time` (last write wins, as InfluxDB 3 merges) */
   readonly points = new Map<string, string>();
@@ -63,9 +67,11 @@ export class FakeInflux3 {
     const next = this.script.shift();
     if (next) { this.requests.push({ query: url.searchParams, headers: req.headers, lines, status: next.status }); res.writeHead(next.status, { "content-type": "application/json" }); res.end(next.body); return; }
     const auth = req.headers.authorization ?? "";
-    if (auth !== `Bearer ${this.token}` && auth !== `Token ${this.token}`) return reply(401, { error: "the request was not authenticated" });
+    const given = /^(Bearer|Token) /.test(auth) ? auth.replace(/^(Bearer|Token) /, "") : "";
+    if (given !== this.token && !this.dbTokens.has(given)) return reply(401, { error: "the request was not authenticated" });
     const db = url.searchParams.get("db");
     if (!db) return reply(400, { error: "missing query parameter: db" });
+    if (given !== this.token && !this.dbTokens.get(given)?.includes(db)) return reply(403, { error: "forbidden" });
     const precision = url.searchParams.get("precision") ?? "auto";
     if (!["auto", "nanosecond", "microsecond", "millisecond", "second"].includes(precision)) return reply(400, { error: `invalid precision: ${precision}` });
     const acceptPartial = url.searchParams.get("accept_partial") !== "false";

@@ -1,11 +1,15 @@
 /**
  * A "Test" button of the setup page: runs one check of a section's draft settings on the box and
- * says what failed in words an owner understands (never echoing a secret). The composition root
- * (runtime/cli/serve.ts) lists them by config section; a section with a check gets a button.
+ * says what failed in words an owner understands (never echoing a secret). An adapter declares its
+ * check beside itself (e.g. runtime/sinks/influxdb1/setup-check.ts, named in its registry line);
+ * the composition root (runtime/cli/setup-checks.ts) lists them by config section, and a section
+ * with a check gets a button. A check never leaves data behind in the owner's systems.
  */
 export interface CheckResult { ok: boolean; message: string }
 export type Check = (section: Record<string, unknown>, signal: AbortSignal) => Promise<CheckResult>;
 export interface CheckEntry { label: string; run: Check }
+/** How a registry line names its check: the button's label and a lazy import of the function. */
+export interface SetupTestEntry { label: string; load: () => Promise<Check> }
 
 /** Turns a fetch/socket failure into a sentence about the address. */
 export function explainNetworkError(err: unknown, what: string, where: string): string {
