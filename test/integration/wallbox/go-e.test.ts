@@ -4,6 +4,7 @@ import { systemClock } from "../../../runtime/core/clock.ts";
 import { GridboxError } from "../../../runtime/core/errors.ts";
 import { memoryLogger } from "../../../runtime/core/log.ts";
 import { GoeCharger } from "../../../runtime/wallbox/drivers/goe/charger.ts";
+import { FakeClock } from "../../fakes/fake-clock.ts";
 import { Car } from "../../sim/wallbox/car.ts";
 import { SimulatedGoe } from "../../sim/wallbox/go-e-charger.ts";
 import { wallboxConfig } from "../../unit/wallbox/test-context.ts";
@@ -14,7 +15,7 @@ import { until } from "./until.ts";
 async function setup(goe: Record<string, unknown> = {}) {
   const sim = new SimulatedGoe({ car: new Car({ pluggedIn: false, phases: 3 }), applyDelayMs: 100 });
   const url = await sim.start();
-  const config = wallboxConfig({ goe: { url, interval_ms: 1000, timeout_ms: 300, phase_switching: true, ...goe } }).goe;
+  const config = wallboxConfig({ goe: { url, interval_ms: 1000, timeout_ms: 300, max_backoff_ms: 1000, phase_switching: true, ...goe } }).goe;
   const log = memoryLogger("debug");
   const driver = new GoeCharger({ config: { ...config, interval_ms: 50 }, log, clock: systemClock });
   const abort = new AbortController();
@@ -136,4 +137,39 @@ test("go-e: stop() aborts the request in flight and resolves when it has ended, 
     await until("the charger sees the request closed", () => sim.hungRequests === 0, 3000);
     assert.ok(!log.lines.some((l) => l.includes("poll failed")), "stopping is not a charger failure");
   } finally { await sim.stop(); }
+});
+
+test("go-e: failed polls back off on the core poll loop (doubling up to max_backoff_ms), a success returns to the interval", async () => {
+  const sim = new SimulatedGoe({ car: new Car({ pluggedIn: false, phases: 3 }), applyDelayMs: 100 });
+  const url = await sim.start();
+  const clock = new FakeClock();
+  const config = wallboxConfig({ goe: { url, interval_ms: 1000, timeout_ms: 500, max_backoff_ms: 8000 } }).goe;
+  const driver = new GoeCharger({ config, log: memoryLogger("debug"), clock });
+  sim.failWith = 500;
+  try {
+    await driver.start(new AbortController().signal);
+    assert.equal(driver.stats.failures, 1, "the first poll, in start(), failed");
+    const waits: number[] = [];
+    const nextPoll = async (): Promise<void> => {
+      const done = driver.stats.successes + driver.stats.failures;
+      waits.push(await clock.runNext()); // the only timer between polls is the loop's
+      await until("the poll ended and the next one is armed", () => driver.stats.successes + driver.stats.failures === done + 1 && driver.stats.next_poll_in_ms !== null);
+    };
+    for (let i = 0; i < 5; i++) await nextPoll();
+    assert.equal(driver.stats.failures, 6);
+    assert.equal(waits[0], 1000, "start() armed the loop one interval ahead");
+    const within = (w: number | undefined, lo: number, hi: number): boolean => w !== undefined && w >= lo && w <= hi;
+    assert.ok(within(waits[1], 1000, 2000) && within(waits[2], 2000, 4000) && within(waits[3], 4000, 8000) && within(waits[4], 4000, 8000), `waits ${waits.join(", ")}`);
+    assert.equal(driver.state().online, false);
+    sim.failWith = undefined;
+    await nextPoll();
+    assert.equal(driver.state().online, true);
+    await nextPoll();
+    assert.equal(waits[6], 1000, "after a success the next poll is one interval later");
+    assert.equal(driver.stats.consecutive_failures, 0);
+  } finally {
+    await driver.stop();
+    assert.equal(clock.pending, 0, "stop() leaves no timer");
+    await sim.stop();
+  }
 });

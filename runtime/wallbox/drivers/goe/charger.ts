@@ -1,13 +1,15 @@
 import type { Charger, ChargerState, ChargePowerMeter, CurrentLimiter, PhaseSwitcher, SessionEnergyMeter, VehicleStatus } from "../../../core/charger.ts";
-import type { Clock, TimerHandle } from "../../../core/clock.ts";
+import type { Clock } from "../../../core/clock.ts";
 import { CommandRefused, GridboxError, errorMessage } from "../../../core/errors.ts";
 import type { Logger } from "../../../core/log.ts";
+import { PollLoop, type PollLoopStats } from "../../../core/poll-loop.ts";
 import type { ChargerFactory } from "../../../core/registry.ts";
 import type { GoeConfig } from "./config.ts";
 
 /**
- * go-e charger over its local HTTP API v2: polls /api/status?filter=... on its own timer (the
- * controller reads the cached result), writes with /api/set?key=<JSON value> (frc 2 = on, 1 = off,
+ * go-e charger over its local HTTP API v2: polls /api/status?filter=... on the core poll loop
+ * (core/poll-loop.ts: interval, backoff after failures up to `max_backoff_ms`, a stop() that waits
+ * for the poll in flight; the controller reads the cached result), writes with /api/set?key=<JSON value> (frc 2 = on, 1 = off,
  * amp = current, psm 1/2 = 1/3 phases). The charger applies writes about 1 s later and forgets
  * frc after a reboot, so every poll compares what it reports with what we want and writes again.
  */
@@ -16,6 +18,9 @@ export interface GoeOptions { config: GoeConfig; log: Logger; clock: Clock }
 const FILTER = "car,amp,frc,psm,nrg,alw,acu,pnp,wh,err,modelStatus";
 
 interface GoeStatus { car?: number | null; amp?: number; frc?: number; psm?: number; nrg?: number[]; alw?: boolean; acu?: number | null; wh?: number; err?: number }
+
+/** The loop's stats as a plain object type (an interface has no index signature for Charger.stats). */
+type GoeStats = { [K in keyof PollLoopStats]: PollLoopStats[K] } & { writes: number; rewrites: number };
 
 export function goeVehicleStatus(car: number | null | undefined): VehicleStatus {
   switch (car) {
@@ -32,35 +37,42 @@ export class GoeCharger implements Charger, CurrentLimiter, ChargePowerMeter, Se
   private lastError: string | undefined = "not polled yet";
   private lastWriteMs: number | undefined;
   private wanted: { frc?: 1 | 2; amp?: number; psm?: 1 | 2 } = {};
-  private timer: TimerHandle | undefined;
-  private stopped = false;
-  /** aborted by stop() or the start signal: ends every request in flight */
+  /** aborted by stop() or the start signal: ends every write in flight (polls end through the loop's signal) */
   private life = new AbortController();
   private unlink: (() => void) | undefined;
-  /** requests in flight (polls and writes), awaited by stop() */
+  /** writes in flight (the controller's), awaited by stop() */
   private readonly inflight = new Set<Promise<unknown>>();
   private listeners: Array<() => void> = [];
-  readonly stats = { polls: 0, pollErrors: 0, writes: 0, rewrites: 0 };
+  private readonly loop: PollLoop<void>;
+  private writes = 0;
+  private rewrites = 0;
 
-  constructor(private readonly opts: GoeOptions) {}
+  constructor(private readonly opts: GoeOptions) {
+    const c = opts.config;
+    // each request times out by itself (timeout_ms); the loop's bound covers a status read plus one rewrite
+    this.loop = new PollLoop({ clock: opts.clock, intervalMs: c.interval_ms, timeoutMs: 2 * c.timeout_ms, maxBackoffMs: c.max_backoff_ms, initialDelayMs: c.interval_ms, poll: (signal) => this.poll(signal) });
+  }
+
+  /** For /status: the poll loop's counters plus the writes. */
+  get stats(): GoeStats {
+    return { ...this.loop.stats(), writes: this.writes, rewrites: this.rewrites };
+  }
 
   async start(signal: AbortSignal): Promise<void> {
-    this.stopped = false;
-    this.life = new AbortController();
-    const onAbort = (): void => this.life.abort();
-    if (signal.aborted) this.life.abort(); else signal.addEventListener("abort", onAbort, { once: true });
-    this.unlink = () => signal.removeEventListener("abort", onAbort);
     if (!this.opts.config.url) throw new GridboxError("GRIDBOX_CONFIG_INVALID", "wallbox.goe.url is empty: set the charger's address, e.g. http://go-echarger.local");
-    await this.poll();
+    this.life = new AbortController();
+    const onAbort = (): void => { this.life.abort(); void this.loop.stop(); };
+    this.loop.start();
+    if (signal.aborted) onAbort(); else signal.addEventListener("abort", onAbort, { once: true });
+    this.unlink = () => signal.removeEventListener("abort", onAbort);
+    await this.loop.pollNow(); // the first reading before start() resolves; a failure leaves it offline, not down
   }
 
   /** Resolves once no request of this driver is in flight and no timer is armed. */
   async stop(): Promise<void> {
-    this.stopped = true; // a poll in flight must not arm a new timer
-    if (this.timer) this.opts.clock.clearTimeout(this.timer);
-    this.timer = undefined;
     this.unlink?.();
     this.life.abort();
+    await this.loop.stop();
     await Promise.allSettled([...this.inflight]);
   }
 
@@ -144,7 +156,7 @@ export class GoeCharger implements Charger, CurrentLimiter, ChargePowerMeter, Se
   /** /api/set with JSON-encoded values; the charger answers {key: true} or {key: "error text"}. */
   private async set(values: Record<string, number>, signal?: AbortSignal): Promise<void> {
     const query = Object.entries(values).map(([k, v]) => `${k}=${encodeURIComponent(JSON.stringify(v))}`).join("&");
-    this.stats.writes++;
+    this.writes++;
     this.lastWriteMs = this.opts.clock.nowMs();
     const body = await this.get(`/api/set?${query}`, signal);
     const answer = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
@@ -155,28 +167,28 @@ export class GoeCharger implements Charger, CurrentLimiter, ChargePowerMeter, Se
     }
   }
 
-  private async poll(): Promise<void> {
-    this.stats.polls++;
+  /** One poll on the loop: read the status, write again what drifted. Throws on failure, so the loop backs off. */
+  private async poll(signal: AbortSignal): Promise<void> {
     const before = JSON.stringify(this.state());
     try {
-      const body = await this.get(`/api/status?filter=${FILTER}`);
+      const body = await this.request(`/api/status?filter=${FILTER}`, signal);
       if (!body || typeof body !== "object") throw new GridboxError("GRIDBOX_CHARGER_FAILED", "go-e status is not an object", { retryable: true });
       this.last = body as GoeStatus;
       if (this.lastError) this.opts.log.info(`go-e reachable again`);
       this.lastError = undefined;
-      await this.reassert();
+      await this.reassert(signal);
     } catch (err) {
-      if (this.stopped) return; // stop() ended it: not the charger's fault
-      this.stats.pollErrors++;
+      if (signal.aborted && !this.loop.isRunning) throw err; // stop() ended it: not the charger's fault
       if (this.lastError !== errorMessage(err)) this.opts.log.warn(`go-e poll failed: ${errorMessage(err)}`);
       this.lastError = errorMessage(err);
+      throw err;
+    } finally {
+      if (JSON.stringify(this.state()) !== before) for (const fn of this.listeners) fn();
     }
-    if (JSON.stringify(this.state()) !== before) for (const fn of this.listeners) fn();
-    if (!this.life.signal.aborted && !this.stopped) this.timer = this.opts.clock.setTimeout(() => void this.track(this.poll()), this.opts.config.interval_ms);
   }
 
   /** After a charger reboot frc/amp/psm are back to defaults: write what we want again. */
-  private async reassert(): Promise<void> {
+  private async reassert(signal: AbortSignal): Promise<void> {
     const s = this.last;
     if (!s) return;
     const drift: Record<string, number> = {};
@@ -186,9 +198,9 @@ export class GoeCharger implements Charger, CurrentLimiter, ChargePowerMeter, Se
     if (Object.keys(drift).length === 0) return;
     // a write shows in the status about a second later; only re-write what is still off after that
     if (this.lastWriteMs !== undefined && this.opts.clock.nowMs() - this.lastWriteMs < 2000) return;
-    this.stats.rewrites++;
+    this.rewrites++;
     this.opts.log.info(`go-e reports ${Object.keys(drift).map((k) => `${k}=${String((s as Record<string, unknown>)[k])}`).join(", ")}: writing ${JSON.stringify(drift)} again`);
-    await this.set(drift);
+    await this.set(drift, signal);
   }
 }
 
