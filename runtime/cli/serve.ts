@@ -7,6 +7,7 @@ import { hotspotSettingsFor } from "../boot/listen-address.ts";
 import { Supervisor } from "../boot/supervisor.ts";
 import { registerCaptivePortal } from "../network/captive-portal.ts";
 import type { HotspotSupervisor } from "../network/hotspot-supervisor.ts";
+import { stateFile } from "../config/paths.ts";
 import { systemClock } from "../core/clock.ts";
 import { createLogger } from "../core/log.ts";
 import type { Command } from "./command.ts";
@@ -39,6 +40,8 @@ export const serve: Command = {
       runningRoutes: (s, loaded) => {
         const a = loaded.config.admin;
         auth.settings = { ttlMs: a.session_ttl_ms, maxFailures: a.max_failures, lockoutMs: a.lockout_ms };
+        // logins survive a restart (hashes only); a new admin password ends them
+        auth.persistTo(a.session_file || stateFile("admin-sessions.json"), a.password_hash);
         const routes = provisioningRoutes({ ...common, sup: s, guarded: true });
         return async (app) => {
           // the hotspot can come back while running (home network lost): phones on it find the page
