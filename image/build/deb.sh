@@ -1,8 +1,10 @@
 #!/bin/bash
 # make deb: out/gridbox_VERSION_ARCH.deb from the built bundle (make build), the production
-# node_modules for ARCH (modules.sh), the units and the first-boot and update scripts.
+# node_modules for ARCH (modules.sh) cut down to what the bundle loads (deb-modules.mjs: the
+# Makefile's BUNDLE_EXTERNAL and their dependency closure from package-lock.json), the units and
+# the first-boot and update scripts.
 # usage: deb.sh ARCH [OUTDIR]. GRIDBOX_DEB_MODULES=DIR takes node_modules from DIR/node_modules
-# instead (the recipe test uses an empty one to stay fast); GRIDBOX_DEB_COMPRESS=none for speed.
+# instead (the recipe test uses the checkout's own); GRIDBOX_DEB_COMPRESS=none for speed.
 . "$(dirname "$0")/lib.sh"
 ARCH=${1:?usage: deb.sh amd64|arm64 [OUTDIR]}
 OUTDIR=${2:-$REPO_DIR/out}
@@ -22,9 +24,13 @@ install -d "$stage/opt/gridbox" "$stage/usr/bin" "$stage/usr/lib/gridbox" "$stag
   "$stage/usr/share/doc/gridbox" "$stage/etc/NetworkManager/dnsmasq-shared.d" "$stage/usr/share/gridbox/grafana" "$stage/DEBIAN"
 cp -r "$REPO_DIR/dist" "$stage/opt/gridbox/dist"
 mkdir -p "$stage/opt/gridbox/node_modules"
-[ -d "$MODS/node_modules" ] && cp -a "$MODS/node_modules/." "$stage/opt/gridbox/node_modules/"
+read -ra externals <<<"$(sed -n 's/^BUNDLE_EXTERNAL := //p' "$REPO_DIR/Makefile")"
+[ "${#externals[@]}" -gt 0 ] || { echo "no BUNDLE_EXTERNAL in the Makefile" >&2; exit 1; }
+node "$IMAGE_DIR/build/deb-modules.mjs" "$REPO_DIR/package-lock.json" "$MODS" "$stage/opt/gridbox" "${externals[@]}" >"$stage/modules.list"
+echo "    node_modules: $(wc -l <"$stage/modules.list") packages ($(du -sh "$stage/opt/gridbox/node_modules" | cut -f1)) for: ${externals[*]}" >&2
+rm "$stage/modules.list"
 install -m 0755 "$D/lib/gridbox" "$stage/usr/bin/gridbox"
-install -m 0755 "$D/lib/gridbox-firstboot" "$D/lib/gridbox-update" "$D/lib/gridbox-repack" "$stage/usr/lib/gridbox/"
+install -m 0755 "$D/lib/gridbox-firstboot" "$D/lib/gridbox-boot-partition" "$D/lib/gridbox-update" "$D/lib/gridbox-repack" "$stage/usr/lib/gridbox/"
 install -m 0644 "$IMAGE_DIR/systemd/gridbox.service" "$IMAGE_DIR/systemd/gridbox-firstboot.service" "$stage/usr/lib/systemd/system/"
 install -m 0644 "$D/lib/sysusers.conf" "$stage/usr/lib/sysusers.d/gridbox.conf"
 install -m 0644 "$D/lib/60-gridbox-gpio.rules" "$stage/usr/lib/udev/rules.d/"

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -85,13 +85,50 @@ test("sshd: keys only, no root login; journald in RAM; the Imager shim and first
   }
 });
 
-test("make deb's recipe: an amd64 .deb with the bundle, units, scripts and maintainer scripts (node_modules left out here)", () => {
+test("Raspberry Pi OS has no boot-firmware.mount (older ones mount the FAT on /boot): the units only order after either, and verify without them", () => {
+  const units = [join(UNITS, "gridbox-firstboot.service"), join(FILES, "etc/systemd/system/gridbox-image-firstboot.service")];
+  for (const u of units) {
+    const text = readFileSync(u, "utf8");
+    assert.doesNotMatch(text, /^(Requires|BindsTo|Wants|Requisite|RequiresMountsFor|WantsMountsFor)=.*(boot-firmware\.mount|boot\.mount|\/boot)/m, `${u} must not need a boot partition`);
+    assert.match(text, /^After=.*\bboot-firmware\.mount\b.*\bboot\.mount\b/m, `${u} orders after both boot partition mounts`);
+  }
+  // a root like Raspberry Pi OS Bullseye's: fstab mounts the FAT on /boot, no /boot/firmware, our programs installed
+  const root = mkdtempSync(join(tmpdir(), "gridbox-rpios-"));
+  try {
+    execFileSync("mkdir", ["-p", join(root, "etc"), join(root, "usr/lib/systemd/system"), join(root, "usr/lib/gridbox"), join(root, "usr/lib/gridbox-image"), join(root, "boot")]);
+    writeFileSync(join(root, "etc/fstab"), "PARTUUID=4f3b1a2c-01 /boot vfat defaults 0 2\nPARTUUID=4f3b1a2c-02 / ext4 defaults,noatime 0 1\n");
+    // systemd's own units from this host (which has no boot-firmware.mount either), then ours
+    execFileSync("cp", ["-a", "/lib/systemd/system/.", join(root, "usr/lib/systemd/system/")]);
+    for (const u of [...units, join(UNITS, "gridbox.service")]) execFileSync("cp", [u, join(root, "usr/lib/systemd/system/")]);
+    for (const f of readdirSync(join(IMAGE, "deb/lib")).filter((f) => f.startsWith("gridbox-"))) execFileSync("cp", ["-p", join(IMAGE, "deb/lib", f), join(root, "usr/lib/gridbox/")]);
+    execFileSync("cp", ["-p", join(FILES, "usr/lib/gridbox-image/firstboot"), join(root, "usr/lib/gridbox-image/")]);
+    const r = spawnSync("systemd-analyze", ["verify", "--man=no", `--root=${root}`, "gridbox-firstboot.service", "gridbox-image-firstboot.service", "gridbox.service"], { encoding: "utf8" });
+    // Debian's node and kill are not copied into this root; our programs are
+    const problems = (r.stdout + r.stderr).split("\n").filter((l) => l.trim() && !/Command (\/usr\/bin\/node|\/bin\/kill) is not executable/.test(l));
+    assert.deepEqual(problems, [], r.stdout + r.stderr);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("gridbox-boot-partition finds the FAT on /boot/firmware or /boot, and nothing on a PC", (t) => {
+  if (process.getuid?.() !== 0) return t.skip("needs root for a private mount namespace");
+  const script = join(IMAGE, "deb/lib/gridbox-boot-partition");
+  const inNamespace = (setup: string): { status: number | null; out: string } => {
+    const r = spawnSync("unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs tmpfs /boot && ${setup} && exec ${script}`], { encoding: "utf8" });
+    return { status: r.status, out: r.stdout.trim() + r.stderr.trim() };
+  };
+  assert.deepEqual(inNamespace("touch /boot/vmlinuz && mkdir /boot/firmware && mount -t tmpfs tmpfs /boot/firmware && touch /boot/firmware/config.txt"), { status: 0, out: "/boot/firmware" }, "Debian, Raspberry Pi OS Bookworm+");
+  assert.deepEqual(inNamespace("touch /boot/config.txt /boot/cmdline.txt"), { status: 0, out: "/boot" }, "Raspberry Pi OS Bullseye");
+  assert.deepEqual(inNamespace("touch /boot/vmlinuz"), { status: 1, out: "" }, "a PC: no boot partition");
+});
+
+test("make deb's recipe: an amd64 .deb with the bundle, units, scripts and maintainer scripts", () => {
   const out = mkdtempSync(join(tmpdir(), "gridbox-deb-"));
   try {
-    const empty = join(out, "modules");
-    execFileSync("mkdir", ["-p", join(empty, "node_modules")]);
+    // node_modules from the checkout (deb-contents.test.ts checks what of them ships)
     const deb = execFileSync(join(IMAGE, "build/deb.sh"), ["amd64", out], {
-      encoding: "utf8", env: { ...process.env, GRIDBOX_DEB_MODULES: empty, GRIDBOX_DEB_COMPRESS: "none" }, stdio: ["ignore", "pipe", "pipe"],
+      encoding: "utf8", env: { ...process.env, GRIDBOX_DEB_MODULES: REPO_ROOT, GRIDBOX_DEB_COMPRESS: "none" }, stdio: ["ignore", "pipe", "pipe"],
     }).trim();
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
     assert.equal(deb, join(out, `gridbox_${pkg.version}_amd64.deb`));
@@ -105,6 +142,7 @@ test("make deb's recipe: an amd64 .deb with the bundle, units, scripts and maint
       ["/usr/lib/gridbox/gridbox-update", "-rwxr-xr-x"],
       ["/usr/lib/gridbox/gridbox-repack", "-rwxr-xr-x"],
       ["/usr/lib/gridbox/gridbox-firstboot", "-rwxr-xr-x"],
+      ["/usr/lib/gridbox/gridbox-boot-partition", "-rwxr-xr-x"],
       ["/usr/lib/systemd/system/gridbox.service", "-rw-r--r--"],
       ["/usr/lib/systemd/system/gridbox-firstboot.service", "-rw-r--r--"],
       ["/usr/lib/sysusers.d/gridbox.conf", "-rw-r--r--"],
