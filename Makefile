@@ -14,6 +14,9 @@ NODE_TEST := node --import tsx --test --test-reporter=spec --test-timeout=180000
 # the image/.deb recipe check and the systemd notify test: shellcheck, nft -c, systemd-analyze, systemd-notify (+ python3 holding a real notify socket)
 TEST_DEB += shellcheck nftables systemd python3
 TEST_BINS += shellcheck nft systemd-analyze systemd-notify python3
+# SSH keys on the setup page: real keys from ssh-keygen; the sshd drop-in and AuthorizedKeysCommand checked by a real sshd
+TEST_DEB += openssh-client openssh-server
+TEST_BINS += ssh-keygen sshd
 
 BUNDLE := dist/runtime/gridbox.mjs
 RUNTIME_SOURCES = $(shell find runtime firmware-protocol provisioning -name '*.ts' -o -name '*.proto' -o -path 'provisioning/ui/*') package.json

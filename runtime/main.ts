@@ -22,6 +22,7 @@ import { verifyPassword } from "./core/password-hash.ts";
 import { DeviceIngest } from "./ingest/device-ingest.ts";
 import { buildOutbox } from "./compose/outbox.ts";
 import { startSources } from "./compose/sources.ts";
+import { startSystemSettings } from "./compose/system.ts";
 import { startWallbox } from "./compose/wallbox.ts";
 import { InMemoryLatestValues } from "./state/latest-values.ts";
 import { VERSION } from "./version.ts";
@@ -46,6 +47,8 @@ export interface StartOptions {
   httpRoutes?: readonly FastifyPluginAsync[];
   /** more ways to authenticate HTTP writes beside http.api_token (the admin session) */
   writeVerifiers?: readonly WriteVerifier[];
+  /** gridbox's state folder (default: /var/lib/gridbox on the Pi, ./var in a checkout); tests use their own */
+  stateDir?: string;
 }
 
 export interface Gridbox {
@@ -117,6 +120,9 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
     const http = config.http.enabled
       ? createHttpServer({ log: log.child("http"), health, status, metrics, version: VERSION, startedAtMs, redactedConfig: redactConfig(ConfigSchema, config), timeouts, writeAuth })
       : undefined;
+
+    // ---- the Pi's own settings: home Wi-Fi (new settings that cannot join abort the start: the boot supervisor rolls back), host name, time zone, SSH keys
+    await startSystemSettings({ config, ctx, sup, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
 
     // ---- embedded MQTT broker + ESP32 ingest: ingest reads what the broker hands over in-process
     const ingest = new DeviceIngest(ctx, { minValidTime: config.ingest.min_valid_time, maxFutureSkewS: config.ingest.max_future_skew_s, maxPayloadBytes: config.broker.limits.max_payload_bytes });

@@ -2,7 +2,7 @@
 // descriptions, defaults as placeholders, secrets as password fields that say "set"/"not set").
 // A section the schema gains (a new adapter) appears here without edits to this file.
 
-const MAIN = ["site", "admin", "sink", "sources", "wifi", "broker", "homeassistant", "wallbox", "hotspot", "http"];
+const MAIN = ["site", "admin", "home_wifi", "system", "sink", "sources", "wifi", "broker", "homeassistant", "wallbox", "hotspot", "http"];
 const ADVANCED = ["log", "ingest", "outbox"];
 const OPEN_IN_SETUP = new Set(["admin", "sink"]);
 const SECRET_SET = "***";
@@ -11,7 +11,8 @@ export const fieldId = (path) => "f-" + path.join("__").replace(/[^A-Za-z0-9_-]/
 const keyOf = (path) => JSON.stringify(path);
 const NAMES = { influx: "InfluxDB", influxdb: "InfluxDB", sink: "Where readings go", sources: "Sources", homeassistant: "Home Assistant", wifi: "Wi-Fi", http: "HTTP API", goe: "go-e", hoymiles: "Hoymiles", powerwall: "Powerwall", gpio: "GPIO relay", ocpp: "OCPP", site: "Site", admin: "Admin" };
 const UNITS = { a: "A", w: "W", v: "V", ms: "ms", s: "s", hz: "Hz", bytes: "bytes", pct: "%", soc: "SoC %" };
-function title(key) {
+function title(key, s) {
+  if (s?.title) return s.title; // the schema's own title
   if (NAMES[key]) return NAMES[key];
   const m = /^(.*)_(a|w|v|ms|s|hz|bytes|pct)$/.exec(key);
   const base = (m ? m[1] : key).replace(/_/g, " ").replace(/\b(url|id|mqtt|ssid|ssh|api|tls|ca|hmac|dtu|ocpp|http|tcp|ws|sni)\b/gi, (w) => w.toUpperCase()).replace(/\bhomeassistant\b/i, "Home Assistant");
@@ -70,7 +71,7 @@ export class SettingsForm {
   section(path, s) {
     const name = path.join("-");
     const d = el("details", { class: "section", id: `section-${name}`, open: this.mode === "setup" && OPEN_IN_SETUP.has(path[0]) });
-    d.append(el("summary", { text: title(path[path.length - 1]) + (s.description ? ` — ${s.description}` : "") }));
+    d.append(el("summary", { text: title(path[path.length - 1], s) + (s.description ? ` — ${s.description}` : "") }));
     const body = el("div", { class: "body" });
     this.fieldsInto(body, path, s);
     if (name === "broker") body.append(this.devices());
@@ -97,7 +98,7 @@ export class SettingsForm {
       const p = [...path, key];
       if (isSection(child)) {
         const shown = "enabled" in child.properties || picked.has(key);
-        const box = shown ? el("fieldset", { id: `section-${p.join("-")}` }, el("legend", { text: title(key) })) : el("details", { class: "more" }, el("summary", { text: title(key) + (child.description ? ` — ${child.description}` : "") }));
+        const box = shown ? el("fieldset", { id: `section-${p.join("-")}` }, el("legend", { text: title(key, child) })) : el("details", { class: "more" }, el("summary", { text: title(key, child) + (child.description ? ` — ${child.description}` : "") }));
         const inner = el("div", {});
         if (shown && child.description) inner.append(el("p", { class: "section-help", text: child.description }));
         this.fieldsInto(inner, p, child);
@@ -138,42 +139,42 @@ export class SettingsForm {
       kind = "boolean"; initial = current ?? s.default ?? false;
       input = el("input", { type: "checkbox", id, "aria-describedby": described, checked: initial === true });
       wrap.classList.add("check");
-      add(wrap, input, el("label", { for: id, text: title(key) }), help, errorEl);
+      add(wrap, input, el("label", { for: id, text: title(key, s) }), help, errorEl);
     } else if (opts) {
       kind = "enum"; initial = String(current ?? s.default ?? "");
       input = el("select", { id, "aria-describedby": described });
       for (const o of opts) input.append(el("option", { value: String(o), text: String(o), selected: String(o) === initial }));
-      add(wrap, el("label", { for: id, text: title(key) }), help, input, errorEl);
+      add(wrap, el("label", { for: id, text: title(key, s) }), help, input, errorEl);
     } else if (s.type === "integer" || s.type === "number") {
       kind = "number"; initial = current === undefined ? "" : String(current);
       input = el("input", { type: "number", id, inputmode: "decimal", step: s.type === "integer" ? "1" : "any", min: s.minimum, max: s.maximum, value: initial, placeholder: s.default !== undefined ? String(s.default) : "", "aria-describedby": described });
-      add(wrap, el("label", { for: id, text: title(key) }), help, input, errorEl);
+      add(wrap, el("label", { for: id, text: title(key, s) }), help, input, errorEl);
     } else if (s.type === "string" && s.secret) {
       kind = "secret"; initial = "";
       const isSet = current === SECRET_SET;
       input = el("input", { type: "password", id, autocomplete: "off", "aria-describedby": `${described} ${id}-state`, placeholder: isSet ? "set — leave empty to keep it" : "not set" });
       const state = el("p", { class: "secret-state", id: `${id}-state`, text: isSet ? "Status: set" : "Status: not set" });
-      add(wrap, el("label", { for: id, text: title(key) }), help, input, state, errorEl);
+      add(wrap, el("label", { for: id, text: title(key, s) }), help, input, state, errorEl);
       this.fields.set(keyOf(path), { path, s, input, initial, kind, errorEl, wrap, state });
       return wrap;
     } else if (s.type === "string") {
       kind = "string"; initial = current === undefined ? "" : String(current);
       input = el("input", { type: "text", id, value: initial, placeholder: s.default ? String(s.default) : "", autocomplete: "off", autocapitalize: "off", spellcheck: "false", "aria-describedby": described });
-      add(wrap, el("label", { for: id, text: title(key) }), help, input, errorEl);
+      add(wrap, el("label", { for: id, text: title(key, s) }), help, input, errorEl);
     } else if (s.type === "array" && s.items?.type === "string") {
       kind = "lines"; initial = (current ?? []).join("\n");
       input = el("textarea", { id, "aria-describedby": described, rows: 3 });
       input.value = initial;
-      add(wrap, el("label", { for: id, text: `${title(key)} (one per line)` }), help, input, errorEl);
+      add(wrap, el("label", { for: id, text: `${title(key, s)} (one per line)` }), help, input, errorEl);
     } else if (isRecord(s) && Object.values(s.patternProperties)[0]?.type === "string") {
       kind = "map"; initial = Object.entries(current ?? {}).map(([k, v]) => `${k}: ${v}`).join("\n");
       input = el("textarea", { id, "aria-describedby": described, rows: 3 });
       input.value = initial;
-      add(wrap, el("label", { for: id, text: `${title(key)} (one "name: value" per line)` }), help, input, errorEl);
+      add(wrap, el("label", { for: id, text: `${title(key, s)} (one "name: value" per line)` }), help, input, errorEl);
     } else if (isRecord(s)) {
       if (path.join(".") === "broker.devices") return null; // the device list below
       const n = Object.keys(current ?? {}).length;
-      add(wrap, el("p", { class: "help", text: `${title(key)}: ${n} configured. ${s.description ?? ""} (edit these in the config file)` }), errorEl);
+      add(wrap, el("p", { class: "help", text: `${title(key, s)}: ${n} configured. ${s.description ?? ""} (edit these in the config file)` }), errorEl);
       this.fields.set(keyOf(path), { path, s, input: null, initial: null, kind: "readonly", errorEl, wrap });
       return wrap;
     } else {

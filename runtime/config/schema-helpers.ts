@@ -3,10 +3,11 @@ import { FormatRegistry, Type, type TObject, type TProperties, type TString, typ
 
 /**
  * Building blocks for the config schema. Every section is a closed object (unknown keys are errors)
- * whose missing value defaults to {} so nested defaults fill in.
+ * whose missing value defaults to {} so nested defaults fill in. A `title` is what the setup page
+ * calls a section or field (else a title made from its key).
  */
-export function section<P extends TProperties>(properties: P, description: string): TObject<P> {
-  return Type.Object(properties, { additionalProperties: false, default: {}, description });
+export function section<P extends TProperties>(properties: P, description: string, opts: { title?: string } = {}): TObject<P> {
+  return Type.Object(properties, { additionalProperties: false, default: {}, description, ...opts });
 }
 
 /** A secret string: masked in every dump, log line and API answer (see secrets.ts). */
@@ -53,6 +54,18 @@ export function pollingSchema(defaults: { intervalMs: number; timeoutMs: number 
     timeout_ms: Type.Integer({ minimum: 100, default: defaults.timeoutMs, description: "timeout of each request" }),
   };
 }
+
+/**
+ * A string format with its own explanation: `check` runs at validation, `explain(value)` says what is
+ * wrong in the owner's words (validate.ts shows it at the field). An explanation must not quote a
+ * value that could be a secret (a private key pasted into the SSH key field).
+ */
+const EXPLANATIONS = new Map<string, (value: string) => string>();
+export function defineFormat(name: string, check: (value: string) => boolean, explain: (value: string) => string): void {
+  FormatRegistry.Set(name, check);
+  EXPLANATIONS.set(name, explain);
+}
+export const formatExplanation = (name: string): ((value: string) => string) | undefined => EXPLANATIONS.get(name);
 
 export const isSecretSchema = (s: TSchema): boolean => (s as { secret?: unknown }).secret === true;
 

@@ -9,8 +9,10 @@ import { broker, ingest } from "./sections/broker.ts";
 import { grafana } from "./sections/grafana.ts";
 import { http, log, site } from "./sections/core.ts";
 import { homeassistant } from "./sections/homeassistant.ts";
+import { home_wifi } from "./sections/home-wifi.ts";
 import { hotspot } from "./sections/hotspot.ts";
 import { outbox } from "./sections/outbox.ts";
+import { system } from "./sections/system.ts";
 import { WALLBOX_TITLE, wallboxProperties } from "./sections/wallbox.ts";
 import { wifi } from "./sections/wifi.ts";
 
@@ -44,7 +46,9 @@ export const ConfigSchema = Type.Object({
     ...sectionsOf(CHARGERS),
   }, WALLBOX_TITLE),
   wifi,
+  home_wifi,
   hotspot,
+  system,
   admin,
 }, { additionalProperties: false });
 

@@ -1,6 +1,6 @@
 import { Kind, type TSchema } from "@sinclair/typebox";
 import { Value, ValueErrorType } from "@sinclair/typebox/value";
-import { isSecretSchema } from "./schema-helpers.ts";
+import { formatExplanation, isSecretSchema } from "./schema-helpers.ts";
 
 /**
  * Validates a config document against the schema: fills defaults, then reports every problem as
@@ -53,8 +53,11 @@ function describe(type: ValueErrorType, schema: TSchema, value: unknown, message
       return `expected ${schema[Kind] === "Integer" ? "an integer" : `a ${String(schema.type)}`}, got ${got}${help}`;
     case ValueErrorType.Literal:
       return `expected ${JSON.stringify(schema.const)}, got ${got}${help}`;
-    case ValueErrorType.StringFormat:
+    case ValueErrorType.StringFormat: {
+      const explain = formatExplanation(String(schema.format));
+      if (explain) return `${explain(String(value))}${help}`;
       return `${hidden ? "the value" : got} is not ${FORMATS[String(schema.format)] ?? `in the format ${String(schema.format)}`}${help}`;
+    }
     case ValueErrorType.StringPattern:
       return `${hidden ? "the value" : got} does not match ${String(schema.pattern)}${help}`;
     default:

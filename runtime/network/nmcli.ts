@@ -1,5 +1,4 @@
-import { spawn } from "node:child_process";
-import { systemClock } from "../core/clock.ts";
+import { runCommand } from "../core/run-command.ts";
 import { GridboxError } from "../core/errors.ts";
 
 /**
@@ -39,7 +38,7 @@ export function classifyNmcli(exitCode: number | string | null | undefined, text
   if (exitCode === "ENOENT" || exitCode === 127) return "nmcli_missing";
   if (exitCode === 8 || /NetworkManager is not running/i.test(text)) return "nm_not_running";
   if (/Secrets were required|802-1X supplicant|wrong password|psk.*invalid/i.test(text)) return "wrong_password";
-  if (/No network with SSID|Wi-Fi network could not be found/i.test(text)) return "ssid_not_found";
+  if (/No network with SSID|Wi-Fi network could not be found|no compatible access point|SSID .*not found/i.test(text)) return "ssid_not_found";
   if (/Device '[^']*' not found|unknown device/i.test(text)) return "device_not_found";
   if (/not a Wi-Fi device/i.test(text)) return "not_wifi";
   if (/busy/i.test(text)) return "device_busy";
@@ -60,52 +59,21 @@ export function errorDetail(text: string, secrets: readonly string[]): string {
 export interface RunOptions { timeoutMs: number; signal?: AbortSignal; secrets?: readonly string[] }
 
 /**
- * How nmcli is started: through env(1), which sets the C locale (English messages) for that child
- * only and otherwise passes gridbox's environment on. exit 127 from env means no nmcli on PATH.
+ * Runs nmcli with args (core/run-command.ts: C locale, SIGKILL on timeout or abort, settled only once
+ * the child has exited); resolves stdout, rejects with an NmcliError.
  */
-export const NMCLI_COMMAND = ["env", "-u", "LANGUAGE", "LC_ALL=C", "nmcli"] as const;
-
-const MAX_OUTPUT_CHARS = 1 << 20;
-
-/**
- * Runs nmcli with args; resolves stdout, rejects with an NmcliError. On timeout or abort the child
- * is SIGKILLed, and the promise settles only on its 'close' (exited and reaped, pipes closed), not
- * on the kill: execFile's own `signal` calls back at once, while the child may still be running.
- */
-export function runNmcli(args: readonly string[], opts: RunOptions): Promise<string> {
-  return new Promise((resolve, reject) => {
-    if (opts.signal?.aborted) { reject(new NmcliError("aborted", "")); return; }
-    const [cmd, ...pre] = NMCLI_COMMAND;
-    const child = spawn(cmd, [...pre, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    let ended: "timeout" | "aborted" | undefined;
-    let spawnError: NodeJS.ErrnoException | undefined;
-    child.stdout.setEncoding("utf8").on("data", (d: string) => { if (out.length < MAX_OUTPUT_CHARS) out += d; });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => { if (err.length < MAX_OUTPUT_CHARS) err += d; });
-    const kill = (why: "timeout" | "aborted"): void => { if (!ended) { ended = why; child.kill("SIGKILL"); } };
-    const timer = systemClock.setTimeout(() => kill("timeout"), opts.timeoutMs);
-    const onAbort = (): void => kill("aborted");
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-    const settle = (code: number | string | null): void => {
-      systemClock.clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", onAbort);
-      if (ended === "aborted") return reject(new NmcliError("aborted", ""));
-      if (ended === "timeout") return reject(new NmcliError("timeout", `no answer within ${opts.timeoutMs} ms`));
-      if (code !== 0) {
-        const text = `${err}\n${out}`;
-        return reject(new NmcliError(classifyNmcli(code, text), errorDetail(text, opts.secrets ?? [])));
-      }
-      // some NetworkManager versions print activation errors on stdout with exit code 0
-      if (/^Error:/m.test(out)) return reject(new NmcliError(classifyNmcli(0, out), errorDetail(out, opts.secrets ?? [])));
-      resolve(out);
-    };
-    child.on("error", (e: NodeJS.ErrnoException) => {
-      spawnError = e;
-      if (child.pid === undefined) settle(e.code ?? "ENOENT"); // never started: nothing to wait for
-    });
-    child.on("close", (code, signal) => { if (child.pid !== undefined) settle(spawnError?.code ?? code ?? signal); });
-  });
+export async function runNmcli(args: readonly string[], opts: RunOptions): Promise<string> {
+  if (opts.signal?.aborted) throw new NmcliError("aborted", "");
+  const r = await runCommand("nmcli", args, { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+  if (r.ended === "aborted") throw new NmcliError("aborted", "");
+  if (r.ended === "timeout") throw new NmcliError("timeout", `no answer within ${opts.timeoutMs} ms`);
+  if (r.code !== 0) {
+    const text = `${r.stderr}\n${r.stdout}`;
+    throw new NmcliError(classifyNmcli(r.code, text), errorDetail(text, opts.secrets ?? []));
+  }
+  // some NetworkManager versions print activation errors on stdout with exit code 0
+  if (/^Error:/m.test(r.stdout)) throw new NmcliError(classifyNmcli(0, r.stdout), errorDetail(r.stdout, opts.secrets ?? []));
+  return r.stdout;
 }
 
 /** Splits one line of `nmcli --terse` output into fields, honouring `\:` and `\\`. */

@@ -73,9 +73,18 @@ export class SetupHotspot {
     this.isUp = false;
   }
 
-  /** Whether any other Ethernet or Wi-Fi connection is up (the home network), from NM's device list. */
+  /**
+   * Whether any other Ethernet or Wi-Fi connection is up (the home network), from NM's device list.
+   * The same list says whether the hotspot is still up: with one radio, joining the home Wi-Fi on
+   * its interface takes the hotspot down without gridbox taking it down, and a failed join must
+   * find it down so that it comes back.
+   */
   async homeConnected(exclude: readonly string[], signal?: AbortSignal): Promise<boolean> {
     const devices = await deviceStatus({ timeoutMs: this.o.timeoutMs ?? 40_000, ...(signal ? { signal } : {}) });
+    if (this.isUp && !devices.some((d) => d.connection === HOTSPOT_PROFILE && d.state === "connected")) {
+      this.isUp = false;
+      this.o.log.info(`setup hotspot ${this.o.identity.ssid} is no longer up on ${this.o.interface} (the radio was taken for another connection)`);
+    }
     return devices.some((d) => (d.type === "ethernet" || d.type === "wifi") && d.state === "connected" && d.connection !== HOTSPOT_PROFILE && !exclude.includes(d.connection));
   }
 

@@ -109,6 +109,19 @@ async function main() {
     if (fault === "supplicant_timeout") fail(4, "Error: Connection activation failed: 802.1X supplicant took too long to authenticate");
     const d = device(c.ifname);
     if (!d || d.state === "unavailable") fail(4, `Error: Connection activation failed: No suitable device found for this connection (device ${c.ifname} not available because device is not available).`);
+    if (c.type === "wifi" && c["802-11-wireless.mode"] !== "ap") {
+      // a client profile (the home Wi-Fi): the radio leaves whatever it served (the hotspot) first
+      d.state = "connecting"; d.connection = name; save();
+      if (s.faults?.join_delay_ms) await sleep(s.faults.join_delay_ms);
+      const net = s.networks.find((n) => n.ssid === c.ssid);
+      const fallBack = () => { d.state = "disconnected"; d.connection = ""; save(); };
+      if (!net) { fallBack(); fail(4, "Error: Connection activation failed: The Wi-Fi network could not be found\nHint: use 'journalctl -xe NM_CONNECTION=5a1e7c2e NM_DEVICE=" + d.device + "' to get more details."); }
+      if ((net.password ?? "") !== (c["wifi-sec.psk"] ?? "")) {
+        fallBack();
+        if (s.faults?.wrong_password === "timeout") { await sleep(s.faults?.timeout_ms ?? 200); fail(3, `Error: Timeout ${wait ?? 90} sec expired.`); }
+        fail(4, "Error: Connection activation failed: Secrets were required, but not provided\nHint: use 'journalctl -xe NM_CONNECTION=5a1e7c2e NM_DEVICE=" + d.device + "' to get more details.");
+      }
+    }
     d.state = "connected"; d.connection = name; save();
     out(`Connection successfully activated (D-Bus active path: /org/freedesktop/NetworkManager/ActiveConnection/7)\n`);
     return;
@@ -134,6 +147,22 @@ async function main() {
     if (!s.connections?.[name]) fail(10, `Error: unknown connection '${name}'.`);
     for (let k = 0; k + 1 < props.length; k += 2) s.connections[name][props[k]] = props[k + 1];
     save();
+    return;
+  }
+  if (obj === "connection" && (cmd === "show" || cmd === undefined) && rest.length <= 2) {
+    if (!terse) fail(2, "fake nmcli: only --terse output is emulated");
+    const f = fields ?? ["name", "uuid", "type", "device"];
+    for (const [name, c] of Object.entries(s.connections ?? {})) {
+      const dev = s.devices.find((x) => x.connection === name && x.state === "connected");
+      const row = { name, uuid: "6f1c2a4e-0d3b-4c2a-9e5f-000000000001", type: c.type === "wifi" ? "802-11-wireless" : (c.type ?? "802-11-wireless"), device: dev?.device ?? "" };
+      out(f.map((k) => esc(row[k])).join(":") + "\n");
+    }
+    return;
+  }
+  if (obj === "general" && cmd === "hostname") {
+    if (sub === undefined) { out(`${s.hostname ?? "gridbox"}\n`); return; }
+    if (s.faults?.hostname === "not_authorized") fail(1, "Error: failed to set hostname: Insufficient privileges");
+    s.hostname = sub; save();
     return;
   }
   if (obj === "device" && cmd === "reapply") {

@@ -15,7 +15,8 @@ export interface Scenario {
   devices: FakeDevice[];
   networks: FakeNetwork[];
   connections?: Record<string, Record<string, string>>;
-  faults?: { connect?: Array<"busy" | "hang" | "not_authorized">; hotspot_up?: Array<"supplicant_timeout">; hang_ms?: number; wrong_password?: "secrets" | "timeout"; timeout_ms?: number; errors_on_stdout?: boolean; connect_delay_ms?: number };
+  hostname?: string;
+  faults?: { join_delay_ms?: number; hostname?: "not_authorized"; connect?: Array<"busy" | "hang" | "not_authorized">; hotspot_up?: Array<"supplicant_timeout">; hang_ms?: number; wrong_password?: "secrets" | "timeout"; timeout_ms?: number; errors_on_stdout?: boolean; connect_delay_ms?: number };
 }
 
 export interface NmcliCall { t: number; argv: string[]; pid: number; lc_all: string | null }
