@@ -22,4 +22,13 @@ export async function startSystemSettings({ config, ctx, sup, stateDir }: { conf
   } else {
     sup.addDisabled("home_wifi", "no home Wi-Fi configured (home_wifi.ssid is empty)");
   }
+  const sys = config.system;
+  const keysPath = stateDir ? join(stateDir, "ssh", "authorized_keys") : stateFile(join("ssh", "authorized_keys"));
+  if (sys.hostname !== "" || sys.timezone !== "" || sys.ssh_authorized_keys.length > 0 || existsSync(keysPath)) {
+    const { SystemSettingsApplier } = await import("../system/system-settings.ts");
+    const applier = new SystemSettingsApplier({ settings: sys, keysPath, log: ctx.log.child("system") });
+    await sup.add({ name: "system", start: (s) => applier.start(s), stop: () => applier.stop(), health: () => applier.health() });
+  } else {
+    sup.addDisabled("system", "host name, time zone and SSH keys are left as the system has them");
+  }
 }
