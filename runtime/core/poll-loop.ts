@@ -23,8 +23,21 @@ export interface PollLoopOptions<T> {
   /** first poll after start(); default 0 */
   readonly initialDelayMs?: number;
   readonly poll: (signal: AbortSignal) => Promise<T>;
-  /** jitter source for the backoff (tests pass a constant) */
+  /** jitter source for the backoff (tests pass a constant; `() => 1`: no jitter, for a lone device with no herd to spread) */
   readonly random?: () => number;
+  /**
+   * What a scheduled poll runs; default pollNow(). An adapter whose manual polls carry a request
+   * (the Powerwall's "write where") routes its schedule through its own entry, so a scheduled poll
+   * that joins a manual one in flight still gets what a scheduled poll asks for.
+   */
+  readonly scheduledPoll?: () => Promise<PollOutcome<T>>;
+  /**
+   * The adapter's own timing on top of interval and backoff: given when the loop would poll next
+   * (`dueMs`, clock time) after `outcome`, returns when to poll instead: sooner for a retry the
+   * adapter is due for (the Wi-Fi re-join), or at the end of a pause the device asked for.
+   * Times in the past mean now.
+   */
+  readonly nextPollAt?: (dueMs: number, outcome: PollOutcome<T>) => number;
 }
 
 export type PollOutcome<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -74,6 +87,7 @@ export class PollLoop<T> {
   get isRunning(): boolean { return this.running; }
   get consecutiveFailures(): number { return this.backoff.attempts; }
   get lastSuccessAtMs(): number | undefined { return this.lastSuccessMs; }
+  get lastPollAtMs(): number | undefined { return this.lastPollMs; }
   get lastErrorMessage(): string | undefined { return this.lastError; }
 
   start(): void {
@@ -125,10 +139,11 @@ export class PollLoop<T> {
       this.timer = undefined;
       this.nextAtMs = undefined;
       const started = this.o.clock.nowMs();
-      void this.pollNow().then((outcome) => {
-        const elapsed = this.o.clock.nowMs() - started;
+      const scheduled = this.o.scheduledPoll ? this.o.scheduledPoll().catch((err): PollOutcome<T> => ({ ok: false, error: errorMessage(err) })) : this.pollNow();
+      void scheduled.then((outcome) => {
         const wait = outcome.ok ? this.o.intervalMs : Math.max(this.o.intervalMs, this.backoffDelay());
-        this.schedule(Math.max(0, wait - elapsed));
+        const due = this.o.nextPollAt ? this.o.nextPollAt(started + wait, outcome) : started + wait;
+        this.schedule(Math.max(0, due - this.o.clock.nowMs()));
       });
     }, delayMs);
   }

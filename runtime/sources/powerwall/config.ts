@@ -32,6 +32,7 @@ export const powerwallSection = section({
   }, "TEDAPI options"),
   proxy_url: httpUrl("http://127.0.0.1:8675", "proxy mode: base URL of the pypowerwall proxy"),
   ...pollingSchema({ intervalMs: 5000, timeoutMs: 4000 }),
+  max_backoff_ms: durationMs(60_000, "after failed polls in a row the wait grows from interval_ms, doubling, up to this (a gateway out of reach then costs one timeout a minute, not one per interval)", { minimum: 500 }),
   manual_poll_min_interval_ms: durationMs(5000, "POST /poll and GET /snapshot/live within this long of the last manual poll get its result instead of a new gateway poll (a burst would earn a 429 and a 5-minute blackout)"),
   stale_after_ms: durationMs(60_000, "Home Assistant shows the Powerwall unavailable when its newest reading is older than this", { minimum: 100 }),
   rate_limit_pause_ms: durationMs(300_000, "after a 429 no call at all goes to the gateway for this long"),

@@ -54,5 +54,5 @@ function gatewayUrl(hostName: string, port: number): string {
 }
 
 export function pollerOptionsFrom(cfg: PowerwallConfig, siteName: string): PollerOptions {
-  return { intervalMs: cfg.interval_ms, timeoutMs: cfg.timeout_ms, site: siteName, reconnectAfterAuthFailures: cfg.reconnect_after_auth_failures };
+  return { intervalMs: cfg.interval_ms, timeoutMs: cfg.timeout_ms, site: siteName, reconnectAfterAuthFailures: cfg.reconnect_after_auth_failures, maxBackoffMs: cfg.max_backoff_ms };
 }

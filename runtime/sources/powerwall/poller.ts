@@ -1,9 +1,9 @@
-import type { TimerHandle } from "../../core/clock.ts";
 import type { Component, Context } from "../../core/component.ts";
 import { errorMessage } from "../../core/errors.ts";
 import type { ComponentHealth } from "../../core/health.ts";
 import type { Logger } from "../../core/log.ts";
 import { counter, histogram } from "../../core/metrics.ts";
+import { PollLoop, type PollOutcome } from "../../core/poll-loop.ts";
 import type { Point } from "../../core/point.ts";
 import { PowerwallBreaker } from "./circuit-breaker.ts";
 import type { PowerwallClient } from "./client.ts";
@@ -12,10 +12,13 @@ import { readingToPoint } from "./points.ts";
 import type { PowerwallReading } from "./reading.ts";
 
 /**
- * Polls the Powerwall on its own timer (never on anyone's hot path), writes one `powerwall` point
- * per successful poll through ctx.points (outbox + latest values + bus), caches the last reading
- * with its time, and runs the circuit breaker. A poll can also be asked for (REST, CLI); concurrent
- * requests share the poll in flight.
+ * Polls the Powerwall on the shared poll loop (core/poll-loop.ts: interval, a whole poll bounded by
+ * 3x the request timeout, backoff after failures up to `maxBackoffMs`; never on anyone's hot path),
+ * writes one `powerwall` point per successful poll through ctx.points (outbox + latest values +
+ * bus), caches the last reading with its time, and runs the circuit breaker, whose domain rules
+ * stay here: a 429 pause is enforced by the transport (every call, logins too) and the breaker
+ * brings the next poll forward to the pause's end; auth failures in a row force a full reconnect.
+ * A poll can also be asked for (REST, CLI); concurrent requests share the poll in flight.
  */
 export interface PollerOptions {
   intervalMs: number;
@@ -23,6 +26,8 @@ export interface PollerOptions {
   timeoutMs: number;
   site: string;
   reconnectAfterAuthFailures: number;
+  /** the longest wait after failures in a row (core backoff from intervalMs); default intervalMs: no backoff */
+  maxBackoffMs?: number;
   /** the Powerwall's Home Assistant device and entities (the source declares its own) */
   entities?: PowerwallEntities;
 }
@@ -36,18 +41,17 @@ export interface PollResult { ok: boolean; snapshot?: Snapshot; error?: string }
 
 const WRITE_RANK: Record<PollWrite, number> = { none: 0, mqtt: 1, all: 2 };
 
-/** One poll in flight: what its callers asked to be written (the strongest wins) and what was. */
-interface PollJob { write: PollWrite; written: PollWrite; promise: Promise<PollResult> }
+/** One poll's answer to all who asked for or joined it, and what it has written so far (the strongest ask wins). */
+interface PollJob { written: PollWrite; result: PollResult }
 
 export class PowerwallPoller implements Component {
   private readonly log: Logger;
   private readonly breaker: PowerwallBreaker;
-  private timer: TimerHandle | undefined;
-  private running = false;
-  private lifetime: AbortController | undefined;
-  private inFlight: PollJob | undefined;
+  private readonly loop: PollLoop<Snapshot>;
+  private started = false;
+  /** per poll (keyed by the loop's promise for it, shared by every joiner) */
+  private readonly jobs = new WeakMap<Promise<PollOutcome<Snapshot>>, PollJob>();
   private last: Snapshot | undefined;
-  private readonly stats = { polls: 0, successes: 0, failures: 0, lastPollMs: undefined as number | undefined, lastSuccessMs: undefined as number | undefined };
   private readonly polled;
   private readonly pollSeconds;
 
@@ -56,28 +60,32 @@ export class PowerwallPoller implements Component {
     this.breaker = new PowerwallBreaker(opts.reconnectAfterAuthFailures);
     this.polled = counter(ctx.metrics, "gridbox_powerwall_polls_total", "Powerwall polls by result (ok or the breaker state after a failure)", ["result"]);
     this.pollSeconds = histogram(ctx.metrics, "gridbox_powerwall_poll_seconds", "duration of one Powerwall poll", [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]);
+    this.loop = new PollLoop<Snapshot>({
+      clock: ctx.clock, intervalMs: opts.intervalMs, timeoutMs: opts.timeoutMs * 3, maxBackoffMs: opts.maxBackoffMs ?? opts.intervalMs,
+      poll: (signal) => this.pollOnce(signal),
+      // a scheduled poll writes everywhere, also when it joins a manual poll that asked for less
+      scheduledPoll: () => this.request("all").then(({ outcome }) => outcome),
+      nextPollAt: (due) => this.breakerDue(due),
+    });
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    this.lifetime = new AbortController();
     signal.addEventListener("abort", () => { void this.stop(); }, { once: true });
-    this.running = true;
+    this.started = true;
     this.log.info(`polling the Powerwall (${this.client.mode} mode) every ${this.opts.intervalMs} ms`);
-    this.schedule(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    if (this.timer) this.ctx.clock.clearTimeout(this.timer);
-    this.lifetime?.abort();
-    await this.inFlight?.promise.catch(() => undefined);
+    if (!this.started) return;
+    this.started = false;
+    await this.loop.stop();
     this.opts.entities?.stop();
     this.client.close();
   }
 
   health(): ComponentHealth {
-    const h = this.breaker.health(this.running);
+    const h = this.breaker.health(this.loop.isRunning);
     const age = this.last ? Math.round((this.ctx.clock.nowMs() - this.last.polledAtMs) / 1000) : undefined;
     return { ...h, details: { ...h.details, mode: this.client.mode, ...(age !== undefined ? { last_success_age_s: age } : {}) } };
   }
@@ -90,47 +98,51 @@ export class PowerwallPoller implements Component {
   /**
    * Polls now (or joins the poll in flight). A caller that joins asking for more writes than the
    * poll in flight (the timer's "all" joining a /snapshot/live "none") still gets them: the point is
-   * written once at the strongest level asked for, never lost and never written twice.
+   * written once at the strongest level asked for, never lost and never written twice. Everyone
+   * sharing a poll gets the same result object.
    */
-  pollNow(write: PollWrite = "all"): Promise<PollResult> {
-    const job = this.inFlight;
-    if (!job) {
-      const j: PollJob = { write, written: "none", promise: Promise.resolve({ ok: false }) };
-      j.promise = this.pollOnce(j).finally(() => { if (this.inFlight === j) this.inFlight = undefined; });
-      this.inFlight = j;
-      return j.promise;
-    }
-    if (WRITE_RANK[write] <= WRITE_RANK[job.write]) return job.promise;
-    job.write = write;
-    // the poll may already have written at its weaker level: make up the difference when it is done
-    return job.promise.then((r) => {
-      if (!r.ok || !r.snapshot) return r;
-      try { this.writeUp(job, r.snapshot.point); } catch (err) { this.log.error(`writing the Powerwall point failed: ${errorMessage(err)}`); }
-      return r;
-    });
+  async pollNow(write: PollWrite = "all"): Promise<PollResult> {
+    return (await this.request(write)).job.result;
   }
 
-  private writeUp(job: PollJob, point: Point): void {
-    if (WRITE_RANK[job.write] <= WRITE_RANK[job.written]) return;
-    if (job.write === "all") this.ctx.points.write([point]);
+  private async request(write: PollWrite): Promise<{ outcome: PollOutcome<Snapshot>; job: PollJob }> {
+    const pending = this.loop.pollNow();
+    const outcome = await pending;
+    let job = this.jobs.get(pending);
+    if (!job) {
+      job = { written: "none", result: outcome.ok ? { ok: true, snapshot: outcome.value } : { ok: false, error: outcome.error } };
+      this.jobs.set(pending, job);
+    }
+    if (outcome.ok) {
+      try { this.writeUp(job, write, outcome.value.point); } catch (err) { this.log.error(`writing the Powerwall point failed: ${errorMessage(err)}`); }
+    }
+    return { outcome, job };
+  }
+
+  private writeUp(job: PollJob, write: PollWrite, point: Point): void {
+    if (WRITE_RANK[write] <= WRITE_RANK[job.written]) return;
+    if (write === "all") this.ctx.points.write([point]);
     else { this.ctx.latest.update([point]); this.ctx.bus.emit("points", [point]); }
-    if (job.write !== "none") this.opts.entities?.publish(point);
-    job.written = job.write;
+    this.opts.entities?.publish(point);
+    job.written = write;
   }
 
   status(): Record<string, unknown> {
     const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+    const loop = this.loop.stats();
     return {
       mode: this.client.mode,
-      background_task_running: this.running,
+      background_task_running: loop.running,
       interval_ms: this.opts.intervalMs,
-      polls: this.stats.polls,
-      successes: this.stats.successes,
-      failures: this.stats.failures,
+      polls: loop.polls,
+      successes: loop.successes,
+      failures: loop.failures,
       consecutive_failures: this.breaker.consecutiveFailures,
-      last_poll: iso(this.stats.lastPollMs),
-      last_success: iso(this.stats.lastSuccessMs),
+      joined: loop.joined,
+      last_poll: loop.last_poll,
+      last_success: loop.last_success,
       last_error: this.breaker.lastError ?? null,
+      next_poll_in_ms: loop.next_poll_in_ms,
       requests_sent: this.client.requestsSent(),
       breaker: {
         state: this.breaker.state,
@@ -141,40 +153,25 @@ export class PowerwallPoller implements Component {
     };
   }
 
-  private schedule(delayMs: number): void {
-    if (!this.running) return;
-    this.timer = this.ctx.clock.setTimeout(() => {
-      const started = this.ctx.clock.nowMs();
-      void this.pollNow("all").finally(() => {
-        const elapsed = this.ctx.clock.nowMs() - started;
-        this.schedule(Math.max(0, this.opts.intervalMs - elapsed));
-      });
-    }, delayMs);
-    this.timer.unref?.();
+  /** While a 429 pause holds every call back, the first poll after it comes when it ends, not a backoff later. */
+  private breakerDue(dueMs: number): number {
+    const until = this.breaker.state === "rate_limited" ? this.breaker.rateLimitedUntilMs : undefined;
+    return until !== undefined && until > this.ctx.clock.nowMs() ? Math.min(dueMs, until) : dueMs;
   }
 
-  private async pollOnce(job: PollJob): Promise<PollResult> {
-    const now = this.ctx.clock.nowMs();
+  private async pollOnce(signal: AbortSignal): Promise<Snapshot> {
     const endTimer = this.pollSeconds.startTimer();
-    this.stats.polls++;
-    this.stats.lastPollMs = now;
-    const signals = [AbortSignal.timeout(this.opts.timeoutMs * 3)];
-    if (this.lifetime) signals.push(this.lifetime.signal);
     try {
-      const reading = await this.client.poll(AbortSignal.any(signals)).finally(endTimer);
+      const reading = await this.client.poll(signal).finally(endTimer);
       const point = readingToPoint(reading, { site: this.opts.site, host: this.ctx.host });
       const snapshot: Snapshot = { reading, point, polledAtMs: this.ctx.clock.nowMs() };
       this.last = snapshot;
-      this.stats.successes++;
-      this.stats.lastSuccessMs = snapshot.polledAtMs;
       if (this.breaker.state !== "closed") this.log.info(`Powerwall back (${this.breaker.state} -> closed)`);
       this.breaker.onSuccess(snapshot.polledAtMs);
       this.polled.inc({ result: "ok" });
       this.ctx.site.report("powerwall", { gridW: reading.sitePowerW, pvW: reading.solarPowerW, batteryW: reading.batteryPowerW, batterySocPct: reading.batteryPercent, homeW: reading.loadPowerW }, reading.timeMs);
-      this.writeUp(job, point);
-      return { ok: true, snapshot };
+      return snapshot;
     } catch (err) {
-      this.stats.failures++;
       const before = this.breaker.state;
       const { reconnect } = this.breaker.onFailure(err, this.ctx.clock.nowMs());
       this.polled.inc({ result: this.breaker.state });
@@ -185,9 +182,9 @@ export class PowerwallPoller implements Component {
         this.log.warn(`${this.opts.reconnectAfterAuthFailures} auth failures in a row: full reconnect`);
         this.client.reconnect();
       }
-      return { ok: false, error: msg };
+      throw err;
     } finally {
-      this.opts.entities?.diagnostics({ running: this.running, consecutiveFailures: this.breaker.consecutiveFailures, lastPollMs: this.stats.lastPollMs, lastSuccessMs: this.stats.lastSuccessMs });
+      this.opts.entities?.diagnostics({ running: this.loop.isRunning, consecutiveFailures: this.breaker.consecutiveFailures, lastPollMs: this.loop.lastPollAtMs, lastSuccessMs: this.last?.polledAtMs });
     }
   }
 }

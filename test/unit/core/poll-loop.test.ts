@@ -86,3 +86,58 @@ test("stop() aborts the poll in flight and resolves only after it has ended; no 
   await settle();
   assert.equal(loop.stats().polls, 1, "no poll after stop");
 });
+
+test("nextPollAt lets the adapter move the next poll: sooner for a retry it is due for, later for a pause", async () => {
+  const clock = new FakeClock();
+  const t0 = clock.nowMs();
+  const at: number[] = [];
+  // after each poll, the adapter's answer (ms from t0), or undefined: the loop's own due time
+  const wants: (number | undefined)[] = [300, 5000, -1, undefined];
+  const loop = new PollLoop({
+    clock, intervalMs: 1000, timeoutMs: 0, poll: async () => { at.push(clock.nowMs() - t0); return 1; },
+    nextPollAt: (due) => { const w = wants.shift(); return w === undefined ? due : t0 + w; },
+  });
+  loop.start();
+  await clock.advance(0);
+  assert.equal(loop.stats().next_poll_in_ms, 300, "sooner than the interval");
+  await clock.advance(300 + 4000);
+  assert.deepEqual(at, [0, 300], "held back to the time asked for");
+  await clock.advance(700);
+  assert.deepEqual(at, [0, 300, 5000, 5000], "a time in the past means now");
+  await clock.advance(1000);
+  assert.deepEqual(at, [0, 300, 5000, 5000, 6000]);
+  await loop.stop();
+  assert.equal(clock.pending, 0);
+});
+
+test("scheduledPoll routes the schedule through the adapter's own entry, which may join a manual poll in flight", async () => {
+  const clock = new FakeClock();
+  const gate = deferred<number>();
+  let polls = 0;
+  const entries: string[] = [];
+  const loop: PollLoop<number> = new PollLoop<number>({
+    clock, intervalMs: 1000, timeoutMs: 0, poll: () => { polls++; return gate.promise; },
+    scheduledPoll: () => { entries.push("scheduled"); return loop.pollNow(); },
+  });
+  const manual = loop.pollNow();
+  loop.start();
+  await clock.advance(0);
+  assert.deepEqual(entries, ["scheduled"]);
+  gate.resolve(7);
+  assert.deepEqual(await manual, { ok: true, value: 7 });
+  assert.equal(polls, 1, "the scheduled poll joined the manual one");
+  assert.equal(loop.stats().joined, 1);
+  await clock.advance(1000);
+  assert.deepEqual(entries, ["scheduled", "scheduled"], "and the schedule went on from it");
+  await loop.stop();
+});
+
+test("a scheduledPoll that throws counts as a failure and the loop keeps its schedule", async () => {
+  const clock = new FakeClock();
+  let calls = 0;
+  const loop = new PollLoop<number>({ clock, intervalMs: 1000, timeoutMs: 0, poll: async () => 1, scheduledPoll: async () => { calls++; throw new Error("adapter bug"); } });
+  loop.start();
+  await clock.advance(2500);
+  assert.equal(calls, 3);
+  await loop.stop();
+});
