@@ -6,6 +6,7 @@ import { applyEnvOverrides } from "../config/env.ts";
 import { ConfigSchema } from "../config/schema.ts";
 import { http } from "../config/sections/core.ts";
 import { hotspot, type HotspotSettings } from "../config/sections/hotspot.ts";
+import { setupButton, type SetupButtonSettings } from "../config/sections/setup-button.ts";
 import { applyDefaults } from "../config/validate.ts";
 
 /**
@@ -14,7 +15,7 @@ import { applyDefaults } from "../config/validate.ts";
  * the owner expects it), with GRIDBOX_<SECTION>__* from the environment applied, else the defaults
  * with the environment.
  */
-export function bootSection<T>(key: "http" | "hotspot", schema: TObject, configPath: string, env: NodeJS.ProcessEnv): T | undefined {
+export function bootSection<T>(key: "http" | "hotspot" | "setup_button", schema: TObject, configPath: string, env: NodeJS.ProcessEnv): T | undefined {
   let fromFile: unknown = {};
   try {
     const doc = parse(readFileSync(configPath, "utf8"), { customTags: [{ tag: "!secret", resolve: () => "" }] }) as Record<string, unknown> | null;
@@ -38,4 +39,9 @@ export function listenAddressFor(configPath: string, env: NodeJS.ProcessEnv): { 
 /** The setup hotspot's settings (hotspot section), off when unusable. */
 export function hotspotSettingsFor(configPath: string, env: NodeJS.ProcessEnv): HotspotSettings {
   return bootSection<HotspotSettings>("hotspot", hotspot, configPath, env) ?? { enabled: false, interface: "wlan0", address: "10.42.0.1/24", offline_minutes: 10, button_window_minutes: 30 };
+}
+
+/** The setup button's settings (setup_button section), off when unusable. */
+export function setupButtonSettingsFor(configPath: string, env: NodeJS.ProcessEnv): SetupButtonSettings {
+  return bootSection<SetupButtonSettings>("setup_button", setupButton, configPath, env) ?? { enabled: false, pin: 22, hold_s: 10, chip: "gpiochip0", tools_dir: "" };
 }

@@ -3,10 +3,11 @@ import { Draft } from "../../provisioning/draft.ts";
 import { provisioningRoutes } from "../../provisioning/routes.ts";
 import { openModeServer } from "../../provisioning/server.ts";
 import { staticUi } from "../../provisioning/static-ui.ts";
-import { hotspotSettingsFor } from "../boot/listen-address.ts";
+import { hotspotSettingsFor, setupButtonSettingsFor } from "../boot/listen-address.ts";
 import { Supervisor } from "../boot/supervisor.ts";
 import { registerCaptivePortal } from "../network/captive-portal.ts";
 import type { HotspotSupervisor } from "../network/hotspot-supervisor.ts";
+import type { SetupButton } from "../network/setup-button.ts";
 import { stateFile } from "../config/paths.ts";
 import { systemClock } from "../core/clock.ts";
 import { createLogger } from "../core/log.ts";
@@ -28,12 +29,12 @@ export const serve: Command = {
     const auth = new AdminAuth(systemClock, { ttlMs: 12 * 3_600_000, maxFailures: 5, lockoutMs: 15 * 60_000 });
     const draft = new Draft();
     const hotspotSettings = hotspotSettingsFor(configPath, process.env);
+    const buttonSettings = setupButtonSettingsFor(configPath, process.env);
     let hotspot: HotspotSupervisor | undefined;
+    let button: SetupButton | undefined;
     const common = { auth, draft, checks: SETUP_CHECKS, log: log.child("setup") };
     const sup = new Supervisor({
       configPath, env: process.env, log,
-      // the appliance's setup button (GPIO, held 10 s) opens the setup hotspot
-      onRunning: (gb) => gb.ctx.bus.on("setup.button", (kind) => { if (kind === "hold") hotspot?.buttonHeld(); }),
       openModeServer: (s, listen) => openModeServer(s, listen, common),
       // the admin session opens every write endpoint of the API, as the API token does
       runningVerifiers: (_s, loaded) => [auth.writeVerifier(() => Boolean(loaded.config.admin.password_hash))],
@@ -65,7 +66,7 @@ export const serve: Command = {
         process.off("SIGINT", onSignal);
         process.off("SIGHUP", onHup);
         systemd.stopping();
-        void Promise.all([hotspot?.stop(), sup.stop()]).then(() => systemd.stop()).then(resolve);
+        void Promise.all([button?.stop(), hotspot?.stop(), sup.stop()]).then(() => systemd.stop()).then(resolve);
       };
       process.on("SIGTERM", onSignal);
       process.on("SIGINT", onSignal);
@@ -75,6 +76,14 @@ export const serve: Command = {
     if (hotspotSettings.enabled && !stopping) {
       const { startSetupHotspot } = await import("../network/start-hotspot.ts");
       hotspot = startSetupHotspot(hotspotSettings, { clock: systemClock, log, setupFinished: () => sup.state().mode === "running" });
+    }
+    // the appliance's setup button (GPIO, held setup_button.hold_s) opens the setup hotspot, in every phase, whatever the wallbox driver
+    if (buttonSettings.enabled && !stopping) {
+      const { startSetupButton } = await import("../network/setup-button.ts");
+      button = startSetupButton(buttonSettings, {
+        clock: systemClock, log,
+        onHold: () => (hotspot ? hotspot.buttonHeld() : log.warn("the setup button was held, but hotspot.enabled is false: no setup hotspot to open")),
+      });
     }
     // under systemd (Type=notify): ready now (in whichever mode), watchdog pets from this event loop until stopped
     if (!stopping) systemd.ready();

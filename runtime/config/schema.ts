@@ -12,6 +12,7 @@ import { homeassistant } from "./sections/homeassistant.ts";
 import { home_wifi } from "./sections/home-wifi.ts";
 import { hotspot } from "./sections/hotspot.ts";
 import { outbox } from "./sections/outbox.ts";
+import { setupButton } from "./sections/setup-button.ts";
 import { system } from "./sections/system.ts";
 import { WALLBOX_TITLE, wallboxProperties } from "./sections/wallbox.ts";
 import { wifi } from "./sections/wifi.ts";
@@ -49,6 +50,7 @@ export const ConfigSchema = Type.Object({
   home_wifi,
   hotspot,
   system,
+  setup_button: setupButton,
   admin,
 }, { additionalProperties: false });
 

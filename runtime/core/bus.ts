@@ -10,8 +10,6 @@ export interface BusEvents {
   points: [points: readonly Point[]];
   "device.online": [deviceId: string];
   "device.offline": [deviceId: string];
-  /** the appliance's setup button (GPIO, wallbox area): a short press, or held for the hold time */
-  "setup.button": [kind: "press" | "hold"];
 }
 
 export class Bus {

@@ -1,6 +1,6 @@
 import { charger, type ChargerRegistry } from "../../core/registry.ts";
 import { checkGoe, goeSection } from "./goe/config.ts";
-import { gpioSection } from "./gpio/config.ts";
+import { checkGpio, gpioSection } from "./gpio/config.ts";
 import { ocppSection } from "./ocpp/config.ts";
 
 /**
@@ -12,5 +12,5 @@ import { ocppSection } from "./ocpp/config.ts";
 export const CHARGERS = {
   ocpp: charger(ocppSection, "OCPP 1.6J central system (the charge point connects to gridbox)", async () => (await import("./ocpp/central-system.ts")).ocppDriver),
   goe: charger(goeSection, "go-e charger (HTTP API v2)", async () => (await import("./goe/charger.ts")).goeDriver, checkGoe),
-  gpio: charger(gpioSection, "GPIO relay through johnny-five (enable contact only)", async () => (await import("./gpio/relay.ts")).gpioDriver),
+  gpio: charger(gpioSection, "GPIO relay through johnny-five (enable contact only)", async () => (await import("./gpio/relay.ts")).gpioDriver, checkGpio),
 } satisfies ChargerRegistry;

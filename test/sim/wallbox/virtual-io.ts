@@ -1,4 +1,4 @@
-import { IoPluginBase } from "../../../runtime/wallbox/drivers/gpio/io-plugin.ts";
+import { IoPluginBase } from "../../../runtime/core/gpio/io-plugin.ts";
 
 /**
  * A virtual johnny-five IO board: records every pin write with its time and lets a test play the

@@ -6,11 +6,11 @@ import { GpioRelayCharger } from "../../../runtime/wallbox/drivers/gpio/relay.ts
 import { VirtualIO } from "../../sim/wallbox/virtual-io.ts";
 import { wallboxConfig } from "./test-context.ts";
 
-/** The relay, LED and setup button through johnny-five on a virtual IO board. */
+/** The relay and LED through johnny-five on a virtual IO board (the setup button: test/unit/network/setup-button.test.ts). */
 async function setup(gpio: Record<string, unknown> = {}) {
   const io = new VirtualIO();
   const bus = new Bus();
-  const config = wallboxConfig({ gpio: { relay_pin: 17, led_pin: 27, button_pin: 22, ...gpio } }).gpio;
+  const config = wallboxConfig({ gpio: { relay_pin: 17, led_pin: 27, ...gpio } }).gpio;
   const relay = new GpioRelayCharger({ config, io, log: memoryLogger(), bus, readyTimeoutMs: 2000 });
   await relay.start(new AbortController().signal);
   return { io, bus, relay };
@@ -41,16 +41,3 @@ test("an active-low relay module is driven inverted", async () => {
   await relay.stop();
 });
 
-test("setup button presses reach the bus", async () => {
-  const { io, bus, relay } = await setup();
-  const events: string[] = [];
-  bus.on("setup.button", (kind) => events.push(kind));
-  io.setDigital(22, 1); // pulled up: released
-  await new Promise((r) => setTimeout(r, 40));
-  io.setDigital(22, 0); // pressed
-  await new Promise((r) => setTimeout(r, 40));
-  io.setDigital(22, 1);
-  await new Promise((r) => setTimeout(r, 40));
-  assert.deepEqual(events, ["press"]);
-  await relay.stop();
-});

@@ -6,11 +6,11 @@ import type { Logger } from "../../../core/log.ts";
 import { systemClock } from "../../../core/clock.ts";
 import type { ChargerFactory } from "../../../core/registry.ts";
 import type { GpioConfig } from "./config.ts";
-import { GpiodIO } from "./gpiod-io.ts";
+import { GpiodIO } from "../../../core/gpio/gpiod-io.ts";
 
 /**
  * A simple wallbox switched by its enable contact, through a relay on a GPIO line (johnny-five),
- * plus the appliance's status LED and setup button. The wallbox draws its fixed current when the
+ * plus the appliance's status LED (the setup button is its own component: runtime/network/setup-button.ts). The wallbox draws its fixed current when the
  * contact is closed; there is no current control and no meter, so the controller starts and
  * stops only. The IO plugin is injected: `GpiodIO` on the Pi, a virtual board in tests.
  */
@@ -57,15 +57,10 @@ export class GpioRelayCharger implements Charger {
     this.relay = new five.Relay({ pin: config.relay_pin, type: config.relay_active_low ? "NC" : "NO", board } as five.RelayOption);
     this.relay.open();
     if (config.led_pin >= 0) this.led = new five.Led({ pin: config.led_pin, board } as five.LedOption);
-    if (config.button_pin >= 0) {
-      const button = new five.Button({ pin: config.button_pin, board, holdtime: 10_000, isPullup: true } as five.ButtonOption);
-      button.on("press", () => this.opts.bus.emit("setup.button", "press"));
-      button.on("hold", () => this.opts.bus.emit("setup.button", "hold"));
-    }
     this.ready = true;
     this.detail = undefined;
     this.setLed("off");
-    log.info(`GPIO relay on line ${config.relay_pin}${config.led_pin >= 0 ? `, LED ${config.led_pin}` : ""}${config.button_pin >= 0 ? `, button ${config.button_pin}` : ""}`);
+    log.info(`GPIO relay on line ${config.relay_pin}${config.led_pin >= 0 ? `, LED ${config.led_pin}` : ""}`);
   }
 
   async stop(): Promise<void> {
