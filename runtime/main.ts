@@ -102,7 +102,7 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
     };
     // ---- Home Assistant bridge: built first so every source and the wallbox can declare entities; it connects in start(), after the broker
     const haPublisher = config.homeassistant.enabled
-      ? new (await import("./homeassistant/publisher.ts")).HomeAssistantPublisher({ log: log.child("homeassistant"), clock, bus, latest, health, status, config, host, version: VERSION, metrics, embeddedBrokerAddress: () => addresses.mqtt })
+      ? new (await import("./homeassistant/publisher.ts")).HomeAssistantPublisher({ log: log.child("homeassistant"), clock, health, status, config, host, version: VERSION, metrics, embeddedBrokerAddress: () => addresses.mqtt })
       : undefined;
     const ha: HomeAssistantBridge = haPublisher ?? noHomeAssistant;
 
@@ -125,7 +125,7 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
     await startSystemSettings({ config, ctx, sup, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
 
     // ---- embedded MQTT broker + ESP32 ingest: ingest reads what the broker hands over in-process
-    const ingest = new DeviceIngest(ctx, { minValidTime: config.ingest.min_valid_time, maxFutureSkewS: config.ingest.max_future_skew_s, maxPayloadBytes: config.broker.limits.max_payload_bytes });
+    const ingest = new DeviceIngest(ctx, { minValidTime: config.ingest.min_valid_time, maxFutureSkewS: config.ingest.max_future_skew_s, maxPayloadBytes: config.broker.limits.max_payload_bytes, homeAssistantMaxDevices: config.ingest.homeassistant_max_devices });
     await sup.add({ name: "ingest", start: (s) => ingest.start(s), stop: () => ingest.stop(), health: () => ingest.health(), status: () => ingest.status() });
     if (config.broker.enabled) {
       const broker = new EmbeddedBroker({ config: config.broker, log: log.child("broker"), metrics, verifyPassword, sink: ingest });

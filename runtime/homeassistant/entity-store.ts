@@ -49,10 +49,13 @@ export class EntityStore {
   /** entities whose hostname-id discovery topic was cleared in this process */
   private readonly replacedCleared = new Set<string>();
   publishes = 0;
+  private readonly nodes = new Set<string>();
 
   constructor(private readonly o: StoreOptions) {}
 
   get size(): number { return this.entities.size; }
+  /** devices with at least one entity */
+  get devices(): number { return this.nodes.size; }
   has(key: string): boolean { return this.entities.has(key); }
   get(key: string): Entity | undefined { return this.entities.get(key); }
 
@@ -69,6 +72,7 @@ export class EntityStore {
       const { topics } = this.o.ctx;
       e = { key, spec, onCommand, deviceAvailability, stateTopic: topics.state(node, object), commandTopic: topics.command(node, object), raw: undefined, pending: false, sent: undefined, sentAtMs: 0 };
       this.entities.set(key, e);
+      this.nodes.add(node);
     }
     if (onCommand) this.byCommandTopic.set(e.commandTopic, e);
     else this.byCommandTopic.delete(e.commandTopic);

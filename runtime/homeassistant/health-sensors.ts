@@ -7,9 +7,9 @@ import { haId } from "./topics.ts";
 /**
  * gridbox's own health as Home Assistant sensors on the gridbox device: the overall state, one
  * enum sensor per registered health component (powerwall, influx, broker, wifi, outbox, ...; with
- * message and last error as attributes), and the Powerwall poller's background task, consecutive
- * failures, last poll and last success. Read from the HealthRegistry/StatusRegistry on a timer,
- * so they keep coming while the Powerwall or InfluxDB is down.
+ * message and last error as attributes). Read from the HealthRegistry on the poll loop, so they keep
+ * coming while the Powerwall or InfluxDB is down. (The Powerwall poller's diagnostics are the
+ * Powerwall source's own entities.)
  */
 const STATES = ["ok", "starting", "degraded", "down", "disabled"];
 

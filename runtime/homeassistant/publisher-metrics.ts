@@ -10,17 +10,15 @@ export interface PublisherCounts {
   announces: number;
   commands: number;
   healthPublishes: number;
-  refusedDevices: number;
 }
 
 export function registerPublisherMetrics(m: Metrics, read: () => PublisherCounts): void {
   gauge(m, "gridbox_homeassistant_connected", "1 while the publisher is connected to its MQTT broker", [], function () { this.set(read().connected ? 1 : 0); });
   gauge(m, "gridbox_homeassistant_entities", "entities announced to Home Assistant", [], function () { this.set(read().entities); });
-  gauge(m, "gridbox_homeassistant_devices", "devices (Powerwall sites, ESP32 monitors, ...) announced from readings", [], function () { this.set(read().devices); });
+  gauge(m, "gridbox_homeassistant_devices", "devices announced (gridbox, Powerwall sites, Hoymiles DTUs and inverters, ESP32 monitors, the charger)", [], function () { this.set(read().devices); });
   totalCounter(m, "gridbox_homeassistant_connects_total", "connections to the MQTT broker made", () => read().connects);
   totalCounter(m, "gridbox_homeassistant_state_publishes_total", "entity states published (after throttling)", () => read().statePublishes);
   totalCounter(m, "gridbox_homeassistant_announces_total", "times every discovery config was (re)published: connects and Home Assistant restarts", () => read().announces);
   totalCounter(m, "gridbox_homeassistant_commands_total", "commands received from Home Assistant", () => read().commands);
   totalCounter(m, "gridbox_homeassistant_health_publishes_total", "rounds of health sensor publishes", () => read().healthPublishes);
-  totalCounter(m, "gridbox_homeassistant_refused_devices_total", "readings from devices beyond homeassistant.max_devices, not announced", () => read().refusedDevices);
 }

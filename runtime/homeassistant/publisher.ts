@@ -1,12 +1,10 @@
 import type { Config } from "../config/schema.ts";
-import type { Bus } from "../core/bus.ts";
 import type { Clock, TimerHandle } from "../core/clock.ts";
 import type { Component } from "../core/component.ts";
 import { errorMessage } from "../core/errors.ts";
 import { PollLoop } from "../core/poll-loop.ts";
 import type { ComponentHealth, HealthRegistry } from "../core/health.ts";
 import type { HaDevice, HaEntityHandle, HaEntitySpec, HomeAssistantBridge } from "../core/home-assistant.ts";
-import type { LatestValues } from "../core/latest-values.ts";
 import type { Logger } from "../core/log.ts";
 import type { Metrics } from "../core/metrics.ts";
 import type { StatusRegistry } from "../core/status.ts";
@@ -16,7 +14,6 @@ import { EntityStore, type Sender } from "./entity-store.ts";
 import { HealthSensors } from "./health-sensors.ts";
 import { MqttConnection, type Publish } from "./mqtt-connection.ts";
 import { registerPublisherMetrics } from "./publisher-metrics.ts";
-import { ReadingEntities } from "./reading-entities.ts";
 import { resolveNodeIdentity } from "./node-id.ts";
 import { OFFLINE, ONLINE, Topics } from "./topics.ts";
 import { stateFile } from "../config/paths.ts";
@@ -29,8 +26,6 @@ import { stateFile } from "../config/paths.ts";
 export interface PublisherDeps {
   readonly log: Logger;
   readonly clock: Clock;
-  readonly bus: Bus;
-  readonly latest: LatestValues;
   readonly health: HealthRegistry;
   readonly status: StatusRegistry;
   readonly config: Readonly<Config>;
@@ -50,7 +45,6 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
   private readonly topics: Topics;
   readonly gridbox: HaDevice;
   private readonly store: EntityStore;
-  private readonly readings: ReadingEntities;
   private readonly sensors: HealthSensors;
   private conn: MqttConnection | undefined;
   private configProblem: string | undefined;
@@ -58,7 +52,6 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
   private readonly timers = new Set<TimerHandle>();
   /** the health sensors, on the shared poll loop (core/poll-loop.ts) */
   private readonly healthLoop: PollLoop<void>;
-  private unsubscribe: Array<() => void> = [];
   private stopped = false;
   private announcePending = false;
   private commands = 0;
@@ -80,10 +73,6 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
     };
     const ctx: DiscoveryContext = { topics: this.topics, gridboxNodeId: nodeId, origin: { name: "gridbox", sw_version: d.version }, ...(identity.replaces ? { replacesNodeId: identity.replaces } : {}) };
     this.store = new EntityStore({ sender, ctx, clock: d.clock, log: this.log, intervalMs: this.cfg.state_interval_ms });
-    this.readings = new ReadingEntities({
-      store: this.store, gridbox: this.gridbox, log: this.log, maxDevices: this.cfg.max_devices,
-      setDeviceAvailability: (node, online) => this.setAvailability(node, online),
-    });
     this.sensors = new HealthSensors({ store: this.store, sender, device: this.gridbox, health: d.health, status: d.status, attributesTopic: (o) => this.topics.attributes(nodeId, o),
       expireAfterS: Math.max(1, Math.ceil((3 * this.cfg.health_interval_ms) / 1000)) });
     this.healthLoop = new PollLoop({ clock: d.clock, intervalMs: this.cfg.health_interval_ms, initialDelayMs: this.cfg.health_interval_ms, timeoutMs: 0, poll: () => this.publishHealth() });
@@ -92,14 +81,10 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
   get gridboxDeviceId(): string { return this.gridbox.id; }
 
   private registerMetrics(m: Metrics): void {
-    registerPublisherMetrics(m, () => {
-      const r = this.readings.stats();
-      return {
-        connected: this.conn?.connected === true, connects: this.conn?.connects ?? 0, entities: this.store.size, devices: r.devices ?? 0,
-        statePublishes: this.store.publishes, announces: this.announces, commands: this.commands, healthPublishes: this.sensors.published,
-        refusedDevices: r.refused_devices ?? 0,
-      };
-    });
+    registerPublisherMetrics(m, () => ({
+      connected: this.conn?.connected === true, connects: this.conn?.connects ?? 0, entities: this.store.size, devices: this.store.devices,
+      statePublishes: this.store.publishes, announces: this.announces, commands: this.commands, healthPublishes: this.sensors.published,
+    }));
   }
 
   declare(spec: HaEntitySpec, onCommand?: (payload: string) => void): HaEntityHandle {
@@ -113,7 +98,6 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
 
   async start(signal: AbortSignal): Promise<void> {
     if (this.d.metrics) this.registerMetrics(this.d.metrics);
-    this.unsubscribe = this.readings.attach(this.d.bus, this.d.latest);
     this.healthLoop.start();
     let resolved;
     try {
@@ -191,12 +175,11 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
   }
 
   stats(): Record<string, unknown> {
-    return { connected: this.conn?.connected === true, entities: this.store.size, state_publishes: this.store.publishes, announces: this.announces, commands: this.commands, health_publishes: this.sensors.published, health_loop: this.healthLoop.stats(), ...this.readings.stats() };
+    return { connected: this.conn?.connected === true, entities: this.store.size, state_publishes: this.store.publishes, announces: this.announces, commands: this.commands, health_publishes: this.sensors.published, health_loop: this.healthLoop.stats(), devices: this.store.devices };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const u of this.unsubscribe) u();
     await this.healthLoop.stop();
     for (const h of this.timers) this.d.clock.clearTimeout(h);
     this.store.stop();

@@ -6,6 +6,8 @@ import { RateLimitedLog } from "../core/log.ts";
 import { ESP32_GRID_METER_PREFIX } from "../core/site-model.ts";
 import type { Point } from "../core/point.ts";
 import type { PublishedMessageSink } from "../core/published-messages.ts";
+import { totalCounter } from "../core/metrics.ts";
+import { GridMonitorEntities } from "./ha-entities.ts";
 import { IngestStats } from "./ingest-stats.ts";
 import { PointFactory } from "./message-points.ts";
 import { TimePolicy } from "./time-policy.ts";
@@ -15,12 +17,15 @@ import { TimePolicy } from "./time-policy.ts";
  * tolerant reader and becomes points (ctx.points), or is dropped and counted by reason with a
  * rate-limited log line. Synchronous and allocation-lean: it runs inside the broker's publish path.
  * Birth and last-will messages also become bus events `device.online` / `device.offline`.
+ * With Home Assistant on, the monitors show there as devices of their own (ha-entities.ts).
  */
 export interface IngestOptions {
   readonly minValidTime: string;
   readonly maxFutureSkewS: number;
   /** the broker's limit; larger payloads are counted as `oversized` */
   readonly maxPayloadBytes: number;
+  /** at most this many monitors are announced to Home Assistant */
+  readonly homeAssistantMaxDevices: number;
 }
 
 const PREFIX = `${TOPIC_ROOT}/`;
@@ -32,16 +37,22 @@ export class DeviceIngest implements Component, PublishedMessageSink {
   private readonly log;
   private readonly limited;
   private points: PointFactory | undefined;
+  /** the monitors in Home Assistant; undefined while it is off */
+  private readonly ha: GridMonitorEntities | undefined;
   private running = false;
 
   constructor(private readonly ctx: Context, private readonly opts: IngestOptions) {
     this.log = ctx.log.child("ingest");
     this.limited = new RateLimitedLog(this.log);
+    const gridboxDeviceId = ctx.ha.gridboxDeviceId;
+    if (gridboxDeviceId !== undefined) this.ha = new GridMonitorEntities({ ha: ctx.ha, gridboxDeviceId, log: this.log, maxDevices: opts.homeAssistantMaxDevices });
   }
 
   async start(_signal: AbortSignal): Promise<void> {
     this.points = new PointFactory(this.ctx.host, new TimePolicy({ minValidTime: this.opts.minValidTime, maxFutureSkewS: this.opts.maxFutureSkewS }));
     this.stats.register(this.ctx.metrics);
+    const ha = this.ha;
+    if (ha) totalCounter(this.ctx.metrics, "gridbox_homeassistant_refused_devices_total", "ESP32 monitors beyond ingest.homeassistant_max_devices whose readings were not announced (per reading)", () => ha.refusedDevices);
     this.running = true;
   }
 
@@ -52,7 +63,7 @@ export class DeviceIngest implements Component, PublishedMessageSink {
     return { state: "ok", message: `${this.stats.accepted} messages accepted, ${this.stats.rejectedTotal} rejected`, details: { devices: this.stats.devices.size } };
   }
 
-  status(): Record<string, unknown> { return this.stats.snapshot(); }
+  status(): Record<string, unknown> { return this.ha ? { ...this.stats.snapshot(), homeassistant: this.ha.stats() } : this.stats.snapshot(); }
 
   private topic(topic: string): ParsedTopic | Fault {
     let t = this.topics.get(topic);
@@ -88,6 +99,7 @@ export class DeviceIngest implements Component, PublishedMessageSink {
     else if (msg.type === "logs") this.stats.points.device_logs += out.length;
     else this.stats.points.device_status += out.length;
     if (!this.ctx.points.write(out)) this.stats.outboxBackpressure++;
+    this.ha?.onPoints(t.deviceId, out);
     if (msg.type === "measurement") this.reportGridPower(t.deviceId, out);
 
     if (msg.type === "status" && msg.kind !== "telemetry") this.presence(t.deviceId, msg.kind === "birth", msg.status);
@@ -100,6 +112,7 @@ export class DeviceIngest implements Component, PublishedMessageSink {
     if (d && d.online === false) return;
     if (d) d.online = false;
     this.log.info(`device ${deviceId} disconnected: offline`);
+    this.ha?.presence(deviceId, false);
     this.ctx.bus.emit("device.offline", deviceId);
   }
 
@@ -123,6 +136,7 @@ export class DeviceIngest implements Component, PublishedMessageSink {
       }
     }
     this.log.info(`device ${deviceId} is ${online ? "online" : "offline"}`);
+    this.ha?.presence(deviceId, online);
     this.ctx.bus.emit(online ? "device.online" : "device.offline", deviceId);
   }
 

@@ -22,7 +22,7 @@ async function inProcess(): Promise<void> {
   let written = 0;
   const ctx = { log: memoryLogger("error"), clock: systemClock, bus: new Bus(), metrics: createMetrics(), host: "bench", ha: noHomeAssistant, site: new SiteModel(systemClock, { gridMeter: "" }),
     latest: new InMemoryLatestValues(systemClock), points: { write: (b: readonly unknown[]) => { written += b.length; return true; } } };
-  const ingest = new DeviceIngest(ctx, { minValidTime: "2020-01-01T00:00:00Z", maxFutureSkewS: 300, maxPayloadBytes: 65536 });
+  const ingest = new DeviceIngest(ctx, { minValidTime: "2020-01-01T00:00:00Z", maxFutureSkewS: 300, maxPayloadBytes: 65536, homeAssistantMaxDevices: 64 });
   await ingest.start(new AbortController().signal);
   const t = Date.now() * 1000;
   const one = Buffer.from(JSON.stringify({ timestamp: t, frequency: 50.012, voltage: 231.4, current: 3.21, power: 702.5 }));

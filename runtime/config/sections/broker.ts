@@ -52,4 +52,5 @@ export const broker = section({
 export const ingest = section({
   min_valid_time: isoDate("2020-01-01T00:00:00Z", "an ISO date such as 2020-01-01T00:00:00Z; device timestamps before this mean an unsynced clock: receive time is used and the point flagged"),
   max_future_skew_s: Type.Integer({ minimum: 0, default: 300, description: "device timestamps further ahead than this are replaced by receive time" }),
+  homeassistant_max_devices: Type.Integer({ minimum: 1, default: 64, description: "with Home Assistant on, at most this many ESP32 monitors are announced there (bounds memory against a device id flood)" }),
 }, "ESP32 message ingest");

@@ -35,5 +35,4 @@ export const homeassistant = section({
   state_interval_ms: durationMs(5_000, "at most one state publish per entity in this time (readings arrive up to 50 times a second)"),
   health_interval_ms: durationMs(30_000, "how often the health sensors are published, whatever the sources do", { minimum: 100 }),
   announce_delay_max_ms: durationMs(2_000, "after Home Assistant comes online, re-announce after a random delay up to this"),
-  max_devices: Type.Integer({ minimum: 1, default: 64, description: "at most this many ESP32 monitors are announced (bounds memory against a device id flood)" }),
 }, "Home Assistant MQTT discovery");

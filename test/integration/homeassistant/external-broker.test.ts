@@ -1,6 +1,8 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, test } from "node:test";
+import { memoryLogger } from "../../../runtime/core/log.ts";
 import { int, msToNs, type Point } from "../../../runtime/core/point.ts";
+import { GridMonitorEntities } from "../../../runtime/ingest/ha-entities.ts";
 import { PowerwallEntities } from "../../../runtime/sources/powerwall/ha-entities.ts";
 import { startTestGridbox, type TestGridbox } from "../../support/gridbox.ts";
 import { expand, sensorProblems } from "./ha-expectations.ts";
@@ -15,6 +17,10 @@ const NODE = "gridbox_testhost";
 const pwPoint = (fields: Point["fields"], timeMs = Date.now()): Point => ({ measurement: "powerwall", tags: { site: "home", host: "testhost" }, fields, timeNs: msToNs(timeMs) });
 /** The Powerwall source's Home Assistant presentation, fed directly (these tests have no gateway). */
 const powerwallEntities = (gb: TestGridbox, staleAfterMs = 60_000): PowerwallEntities => new PowerwallEntities({ ha: gb.ctx.ha, clock: gb.ctx.clock, site: "home", staleAfterMs });
+/** The ESP32 side's Home Assistant presentation of its monitors, fed directly (as ingest does for every device message). */
+let monitors: GridMonitorEntities | undefined;
+const esp32Entities = (gb: TestGridbox): GridMonitorEntities =>
+  (monitors ??= new GridMonitorEntities({ ha: gb.ctx.ha, gridboxDeviceId: gb.ctx.ha.gridboxDeviceId as string, log: memoryLogger("error"), maxDevices: 64 }));
 const gridPoint = (deviceId: string, fields: Point["fields"], timeMs = Date.now()): Point => ({ measurement: "grid_data", tags: { device_id: deviceId, host: "testhost" }, fields, timeNs: msToNs(timeMs) });
 
 function haConfig(port: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -91,7 +97,7 @@ describe("Home Assistant publisher on an external broker", () => {
   test("an ESP32 monitor becomes a device; 50 Hz readings are throttled; the newest value wins", async () => {
     const start = ha.messages.length;
     const t0 = Date.now();
-    for (let i = 0; i < 100; i++) gb.ctx.points.write([gridPoint("esp-01", { frequency: 49.9 + i / 1000, voltage: 230.1, current: 1.5, power: 345 }, t0 + i * 20)]);
+    for (let i = 0; i < 100; i++) esp32Entities(gb).onPoints("esp-01", [gridPoint("esp-01", { frequency: 49.9 + i / 1000, voltage: 230.1, current: 1.5, power: 345 }, t0 + i * 20)]);
     const node = `${NODE}_esp32_esp-01`;
     const cfg = expand((await ha.waitFor((m) => m.topic === `homeassistant/sensor/${node}/frequency/config`, 3000, "frequency config", start)).payload);
     assert.deepEqual(sensorProblems(cfg), []);
@@ -105,13 +111,13 @@ describe("Home Assistant publisher on an external broker", () => {
     await ha.waitFor((m) => m.topic === `gridbox/${node}/availability` && m.payload === "online", 3000, "esp availability online", start);
   });
 
-  test("device.offline / device.online from the bus drive the ESP32's availability", async () => {
+  test("the ESP32's last will and birth drive its availability", async () => {
     const node = `${NODE}_esp32_esp-01`;
     const start = ha.messages.length;
-    gb.ctx.bus.emit("device.offline", "esp-01");
+    esp32Entities(gb).presence("esp-01", false);
     const off = await ha.waitFor((m) => m.topic === `gridbox/${node}/availability`, 3000, "offline", start);
     assert.equal(off.payload, "offline");
-    gb.ctx.bus.emit("device.online", "esp-01");
+    esp32Entities(gb).presence("esp-01", true);
     const on = await ha.waitFor((m) => m.topic === `gridbox/${node}/availability`, 3000, "online", ha.messages.indexOf(off) + 1);
     assert.equal(on.payload, "online");
   });

@@ -41,7 +41,7 @@ test("sunny day on Hoymiles PV + an ESP32 grid meter, no Powerwall: solar mode f
   const sim = await startDtuSimulator({ clock });
   sim.plant.irradiance = 0;
   const source = new HoymilesSource(t.ctx, Value.Default(hoymilesSection, { enabled: true, host: sim.address.host, port: sim.address.port }) as HoymilesConfig);
-  const ingest = new DeviceIngest(t.ctx, { minValidTime: "2020-01-01T00:00:00Z", maxFutureSkewS: 300, maxPayloadBytes: 4096 });
+  const ingest = new DeviceIngest(t.ctx, { minValidTime: "2020-01-01T00:00:00Z", maxFutureSkewS: 300, maxPayloadBytes: 4096, homeAssistantMaxDevices: 64 });
   const charger = new FakeCharger(clock);
   const config = wallboxConfig({ mode: "solar", phases: 1, control_interval_ms: 10_000, enable_delay_ms: 60_000, disable_delay_ms: 180_000, guard_ms: 120_000, stale_after_ms: 30_000 });
   const controller = new WallboxController({ ctx: t.ctx, config, charger, audit: new AuditLog(t.ctx.log, () => clock.nowMs()) });

@@ -24,7 +24,7 @@ async function setup(opts: { backpressure?: boolean } = {}) {
     log, clock, bus, metrics: createMetrics(), host: "pi", ha: noHomeAssistant, site: new SiteModel(clock, { gridMeter: "esp32:grid-meter-1" }), latest: new InMemoryLatestValues(clock),
     points: { write: (b) => { written.push([...b]); return !opts.backpressure; } },
   };
-  const ingest = new DeviceIngest(ctx, { minValidTime: "2020-01-01T00:00:00Z", maxFutureSkewS: 300, maxPayloadBytes: 4096 });
+  const ingest = new DeviceIngest(ctx, { minValidTime: "2020-01-01T00:00:00Z", maxFutureSkewS: 300, maxPayloadBytes: 4096, homeAssistantMaxDevices: 64 });
   await ingest.start(new AbortController().signal);
   return { ingest, written, log, bus, ctx };
 }
