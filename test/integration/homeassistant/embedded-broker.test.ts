@@ -32,7 +32,7 @@ describe("Home Assistant on the embedded broker, with the Powerwall and InfluxDB
         },
       },
       influx: { url: `http://127.0.0.1:${closed}`, timeout_ms: 500 },
-      powerwall: { enabled: true, mode: "proxy", proxy_url: `http://127.0.0.1:${closed}`, interval_ms: 500, timeout_ms: 300 },
+      powerwall: { enabled: true, mode: "proxy", proxy_url: `http://127.0.0.1:${closed}`, interval_ms: 500, timeout_ms: 300, max_backoff_ms: 500 }, // no backoff: the test watches failures rise
       homeassistant: { enabled: true, state_interval_ms: 300, health_interval_ms: 200, announce_delay_max_ms: 20, mqtt: { username: "gridbox-homeassistant", password: "publisher-pw-1" } },
     });
     assert.ok(gb.addresses.mqtt, "the embedded broker listens");
