@@ -47,4 +47,11 @@ export interface PhaseSwitcher { setPhases(phases: 1 | 3, signal: AbortSignal): 
 export const hasCurrentLimiter = (c: object): c is CurrentLimiter => "setCurrentA" in c;
 export const hasChargePowerMeter = (c: object): c is ChargePowerMeter => "chargePowerW" in c;
 export const hasSessionEnergyMeter = (c: object): c is SessionEnergyMeter => "sessionEnergyWh" in c;
+/**
+ * Chargers that keep a command they cannot deliver yet and apply it when the charger is there (an
+ * OCPP box connects to gridbox: until it has booted, commands are saved, not failed).
+ */
+export interface CommandKeeper { readonly commandsPending: boolean }
+
 export const hasPhaseSwitcher = (c: object): c is PhaseSwitcher => "setPhases" in c;
+export const hasCommandKeeper = (c: object): c is CommandKeeper => "commandsPending" in c;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { CommandRefused, errorMessage } from "../core/errors.ts";
 import type { AuditLog } from "./audit-log.ts";
 import { describeCommand, parseCommandBody, type WallboxCommand } from "./command.ts";
-import type { WallboxController } from "./controller.ts";
+import { commandOutcome, type WallboxController } from "./controller.ts";
 
 /**
  * The wallbox API: GET /api/wallbox (state), GET /api/wallbox/events (audit log, newest first),
@@ -40,7 +40,7 @@ export function apiRoutes(deps: ApiDeps) {
     }
     const snap = await controller.command(cmd, "api");
     const failed = snap.last_error;
-    audit.record({ source: "api", client: req.ip, action: describeCommand(cmd), result: failed ? "failed" : "applied", ...(failed ? { detail: failed } : {}) });
+    audit.record({ source: "api", client: req.ip, action: describeCommand(cmd), ...commandOutcome(snap) });
     if (failed) return fail(reply, 502, "GRIDBOX_CHARGER_FAILED", `charger did not take the command: ${failed}`);
     return reply.send(snap);
   }

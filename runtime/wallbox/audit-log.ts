@@ -16,7 +16,7 @@ export interface AuditEvent {
   fingerprint?: string;
   /** the mapped or requested action, e.g. "set-mode,solar" */
   action?: string;
-  /** accepted | applied | refused | failed | ignored | duplicate | unauthorized | rate-limited | bad-request */
+  /** accepted | applied | saved (kept by the driver until the charger is there) | refused | failed | ignored | duplicate | unauthorized | rate-limited | bad-request */
   result: string;
   detail?: string;
 }

@@ -1,5 +1,5 @@
 import type { Charger, ChargerState } from "../core/charger.ts";
-import { hasChargePowerMeter, hasCurrentLimiter, hasPhaseSwitcher, hasSessionEnergyMeter } from "../core/charger.ts";
+import { hasChargePowerMeter, hasCommandKeeper, hasCurrentLimiter, hasPhaseSwitcher, hasSessionEnergyMeter } from "../core/charger.ts";
 import type { TimerHandle } from "../core/clock.ts";
 import type { Component, Context } from "../core/component.ts";
 import { CommandRefused, errorMessage } from "../core/errors.ts";
@@ -19,7 +19,8 @@ export interface ControllerDeps {
   audit: AuditLog;
 }
 
-export interface LastCommand { action: string; source: string; result: "applied" | "refused" | "failed"; error?: string; atMs: number }
+/** saved: the driver keeps it and applies it when the charger is there (an OCPP box not connected yet) */
+export interface LastCommand { action: string; source: string; result: "applied" | "saved" | "refused" | "failed"; error?: string; atMs: number }
 
 export interface WallboxSnapshot {
   mode: ChargeMode;
@@ -37,6 +38,13 @@ export interface WallboxSnapshot {
   charger: { kind: string; online: boolean; status: string; offered_current_a: number; detail?: string };
   last_command: LastCommand | null;
   last_error: string | null;
+}
+
+/** How a finished command goes into the audit log: failed (with the charger's error), saved for later (with why), or applied. */
+export function commandOutcome(s: WallboxSnapshot): { result: "applied" | "saved" | "failed"; detail?: string } {
+  if (s.last_error) return { result: "failed", detail: s.last_error };
+  if (s.last_command?.result === "saved") return { result: "saved", ...(s.charger.detail ? { detail: s.charger.detail } : {}) };
+  return { result: "applied" };
 }
 
 /**
@@ -100,7 +108,9 @@ export class WallboxController implements Component {
     if (cmd.action !== "set-current") this.memory = { lastSwitchMs: this.memory.lastSwitchMs };
     await this.tick();
     const failed = this.lastError;
-    this.lastCommand = { action, source, result: failed ? "failed" : "applied", ...(failed ? { error: failed } : {}), atMs: this.deps.ctx.clock.nowMs() };
+    const charger = this.deps.charger;
+    const saved = !failed && charger !== undefined && hasCommandKeeper(charger) && charger.commandsPending;
+    this.lastCommand = { action, source, result: failed ? "failed" : saved ? "saved" : "applied", ...(failed ? { error: failed } : {}), atMs: this.deps.ctx.clock.nowMs() };
     return this.snapshot();
   }
 

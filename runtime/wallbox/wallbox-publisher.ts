@@ -6,7 +6,7 @@ import { int, msToNs, type FieldValue } from "../core/point.ts";
 import type { AuditLog } from "./audit-log.ts";
 import { CHARGE_MODES, isChargeMode } from "./charge-policy.ts";
 import { describeCommand, type WallboxCommand } from "./command.ts";
-import type { WallboxController, WallboxSnapshot } from "./controller.ts";
+import { commandOutcome, type WallboxController, type WallboxSnapshot } from "./controller.ts";
 
 /**
  * Shows the controller's state as `wallbox` points (InfluxDB) and in Home Assistant (sensors, a
@@ -54,7 +54,7 @@ export class WallboxPublisher {
       return;
     }
     this.controller.command(cmd, "homeassistant").then(
-      (s) => this.audit.record({ source: "homeassistant", action: describeCommand(cmd), result: s.last_error ? "failed" : "applied", ...(s.last_error ? { detail: s.last_error } : {}) }),
+      (s) => this.audit.record({ source: "homeassistant", action: describeCommand(cmd), ...commandOutcome(s) }),
       (err: unknown) => this.audit.record({ source: "homeassistant", action: describeCommand(cmd), result: "refused", detail: errorMessage(err) }),
     );
   }

@@ -5,7 +5,7 @@ import type { Logger } from "../core/log.ts";
 import { AlertMapping } from "./alert-mapping.ts";
 import type { AuditLog } from "./audit-log.ts";
 import { describeCommand, parseCommandBody, type CommandSource, type WallboxCommand } from "./command.ts";
-import type { WallboxConfig, WallboxController } from "./controller.ts";
+import { commandOutcome, type WallboxConfig, type WallboxController } from "./controller.ts";
 import { parseGrafanaPayload, PayloadError } from "./grafana-payload.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { RepeatFilter } from "./repeat-filter.ts";
@@ -84,7 +84,7 @@ export function webhookRoutes(deps: WebhookDeps) {
     const base = { source, client, action, ...(alert ? { alert: alert.name, status: alert.status, fingerprint: alert.fingerprint } : {}) };
     setImmediate(() => {
       deps.controller.command(cmd, source).then(
-        (snap) => audit.record({ ...base, result: snap.last_error ? "failed" : "applied", ...(snap.last_error ? { detail: snap.last_error } : {}) }),
+        (snap) => audit.record({ ...base, ...commandOutcome(snap) }),
         (err: unknown) => audit.record({ ...base, result: err instanceof CommandRefused ? "refused" : "failed", detail: errorMessage(err) }),
       );
     });

@@ -164,11 +164,17 @@ test("through gridbox's API: a command while no charge point is connected answer
     const full = await post("/api/wallbox/mode", { mode: "full" });
     for (const res of [current, full]) {
       assert.equal(res.status, 200, await res.clone().text());
-      const snap = (await res.json()) as { charger: { online: boolean; detail?: string }; last_error: string | null };
+      const snap = (await res.json()) as { charger: { online: boolean; detail?: string }; last_error: string | null; last_command: { result: string } | null };
       assert.equal(snap.charger.online, false);
       assert.match(snap.charger.detail ?? "", /saved and applied when the charger connects/);
       assert.equal(snap.last_error, null);
+      assert.equal(snap.last_command?.result, "saved", "kept for the charger, not applied to it");
     }
+    const get = async (path: string): Promise<unknown> => (await fetch(`${gb.addresses.http}${path}`, { signal: AbortSignal.timeout(5000) })).json();
+    const events = (await get("/api/wallbox/events")) as { events: Array<{ source: string; action?: string; result: string; detail?: string }> };
+    const api = events.events.filter((e) => e.source === "api");
+    assert.deepEqual(api.map((e) => e.result), ["saved", "saved"], JSON.stringify(api));
+    assert.match(api[0]?.detail ?? "", /saved and applied when the charger connects/);
     const sim = chargePoint(gb.addresses.ocpp as string);
     await sim.start();
     await until("the saved limit arrives", () => sim.limitA !== undefined && sim.limitA > 0, 10_000);
@@ -176,5 +182,10 @@ test("through gridbox's API: a command while no charge point is connected answer
     const profiles = callsTo(sim).filter((c) => c.startsWith("SetChargingProfile"));
     assert.equal(new Set(profiles).size, profiles.length, `each limit once: ${profiles.join(", ")}`);
     assert.deepEqual(callsTo(sim).slice(0, SETUP.length), SETUP);
+    // with the box there, a command is applied
+    await until("the box booted and took the saved state", async () => ((await get("/api/wallbox")) as { charger: { online: boolean; detail?: string } }).charger.detail === undefined, 10_000);
+    const stop = await post("/api/wallbox/stop", {});
+    assert.equal(stop.status, 200, await stop.clone().text());
+    assert.equal(((await stop.json()) as { last_command: { result: string } }).last_command.result, "applied");
   } finally { await gb.stop(); }
 });

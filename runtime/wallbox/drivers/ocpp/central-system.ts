@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { RPCServer, createRPCError } from "ocpp-rpc";
-import type { Charger, ChargerState, ChargePowerMeter, CurrentLimiter, SessionEnergyMeter } from "../../../core/charger.ts";
+import type { Charger, ChargerState, ChargePowerMeter, CommandKeeper, CurrentLimiter, SessionEnergyMeter } from "../../../core/charger.ts";
 import type { Clock, TimerHandle } from "../../../core/clock.ts";
 import { GridboxError, errorMessage } from "../../../core/errors.ts";
 import type { Logger } from "../../../core/log.ts";
@@ -45,7 +45,7 @@ const SAVED = "the command is saved and applied when the charger connects";
 
 interface Transaction { id: number; idTag: string; meterStartWh: number; startedMs: number }
 
-export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMeter, SessionEnergyMeter {
+export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMeter, SessionEnergyMeter, CommandKeeper {
   readonly kind = "ocpp";
   private server: RPCServer | undefined;
   private client: RpcClient | undefined;
@@ -116,6 +116,8 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
   }
 
   onChange(fn: () => void): void { this.listeners.push(fn); }
+  /** Commands are kept until the charge point is connected and has booted (core CommandKeeper). */
+  get commandsPending(): boolean { return !this.ready; }
   private changed(): void { for (const fn of this.listeners) fn(); }
 
   state(): ChargerState {
