@@ -31,5 +31,5 @@ export async function openModeServer(sup: Supervisor, listen: { host: string; po
   await app.register(staticUi);
   await app.register(provisioningRoutes({ ...deps, sup }));
   const address = await app.listen({ host: listen.host, port: listen.port });
-  return { address, close: () => app.close() };
+  return { address, server: app.server, close: () => app.close() };
 }

@@ -1,4 +1,5 @@
 import { readFileSync, rmSync } from "node:fs";
+import type { Server as NetServer } from "node:net";
 import type { FastifyPluginAsync } from "fastify";
 import { writeFileAtomic } from "../config/atomic-write.ts";
 import { loadConfigFile, loadConfigText, type LoadedConfig } from "../config/load.ts";
@@ -43,7 +44,7 @@ export interface SupervisorState {
 }
 
 /** The setup/failure page server (provisioning/); closed when gridbox starts. */
-export interface ModeServer { readonly address: string; close(): Promise<void> }
+export interface ModeServer { readonly address: string; readonly server?: NetServer; close(): Promise<void> }
 
 export interface SupervisorDeps {
   configPath: string;
@@ -85,6 +86,8 @@ export class Supervisor {
   get env(): NodeJS.ProcessEnv { return this.deps.env; }
   get running(): Gridbox | undefined { return this.gridbox; }
   get address(): string | undefined { return this.gridbox?.addresses.http ?? this.modeServer?.address; }
+  /** the HTTP server that answers now (the running gridbox's, or the setup/failure page's) */
+  get httpServer(): NetServer | undefined { return this.gridbox?.http?.server ?? this.modeServer?.server; }
 
   state(): SupervisorState {
     return { mode: this.mode, problems: [...this.problems], generation: this.generation, busy: this.pending > 0, lastApply: this.lastApply, configPath: this.deps.configPath };

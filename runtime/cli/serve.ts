@@ -3,10 +3,11 @@ import { Draft } from "../../provisioning/draft.ts";
 import { provisioningRoutes } from "../../provisioning/routes.ts";
 import { openModeServer } from "../../provisioning/server.ts";
 import { staticUi } from "../../provisioning/static-ui.ts";
-import { hotspotSettingsFor, setupButtonSettingsFor } from "../boot/listen-address.ts";
+import { hotspotSettingsFor, listenAddressFor, setupButtonSettingsFor } from "../boot/listen-address.ts";
 import { Supervisor } from "../boot/supervisor.ts";
 import { registerCaptivePortal } from "../network/captive-portal.ts";
 import type { HotspotSupervisor } from "../network/hotspot-supervisor.ts";
+import type { PortalListener } from "../network/portal-listener.ts";
 import type { SetupButton } from "../network/setup-button.ts";
 import { stateFile } from "../config/paths.ts";
 import { systemClock } from "../core/clock.ts";
@@ -32,6 +33,7 @@ export const serve: Command = {
     const buttonSettings = setupButtonSettingsFor(configPath, process.env);
     let hotspot: HotspotSupervisor | undefined;
     let button: SetupButton | undefined;
+    let portal: PortalListener | undefined;
     const common = { auth, draft, checks: SETUP_CHECKS, log: log.child("setup") };
     const sup = new Supervisor({
       configPath, env: process.env, log,
@@ -66,7 +68,7 @@ export const serve: Command = {
         process.off("SIGINT", onSignal);
         process.off("SIGHUP", onHup);
         systemd.stopping();
-        void Promise.all([button?.stop(), hotspot?.stop(), sup.stop()]).then(() => systemd.stop()).then(resolve);
+        void Promise.all([button?.stop(), hotspot?.stop(), portal?.stop(), sup.stop()]).then(() => systemd.stop()).then(resolve);
       };
       process.on("SIGTERM", onSignal);
       process.on("SIGINT", onSignal);
@@ -74,8 +76,11 @@ export const serve: Command = {
     });
     await sup.boot();
     if (hotspotSettings.enabled && !stopping) {
-      const { startSetupHotspot } = await import("../network/start-hotspot.ts");
-      hotspot = startSetupHotspot(hotspotSettings, { clock: systemClock, log, setupFinished: () => sup.state().mode === "running" });
+      const { startPortalListener, startSetupHotspot } = await import("../network/start-hotspot.ts");
+      hotspot = startSetupHotspot(hotspotSettings, { clock: systemClock, log, setupFinished: () => sup.state().mode === "running", applying: () => sup.state().busy });
+      // phones on the hotspot come to port 80; the page listens on http.port
+      portal = await startPortalListener(hotspotSettings, { httpPort: listenAddressFor(configPath, process.env).port, target: () => sup.httpServer, log });
+      if (stopping) await portal?.stop();
     }
     // the appliance's setup button (GPIO, held setup_button.hold_s) opens the setup hotspot, in every phase, whatever the wallbox driver
     if (buttonSettings.enabled && !stopping) {

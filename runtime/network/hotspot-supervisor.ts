@@ -15,6 +15,11 @@ export interface HotspotSupervisorOptions {
   clock: Clock;
   log: Logger;
   setupFinished(): boolean;
+  /**
+   * true while a new config is being applied: its components may be taking the radio (a home Wi-Fi
+   * join replaces the hotspot on it), so the hotspot is left as it is until the outcome is known
+   */
+  applying?(): boolean;
   /** connections that are not the home network (the Powerwall's AP) */
   excludeConnections?: readonly string[];
   checkIntervalMs?: number;
@@ -64,6 +69,7 @@ export class HotspotSupervisor {
     const { hotspot, clock } = this.o;
     const signal = this.abort.signal;
     try {
+      if (this.o.applying?.()) return;
       const homeConnected = await hotspot.homeConnected(this.o.excludeConnections ?? [], signal);
       const nowMs = clock.nowMs();
       if (homeConnected) this.homeLastSeenMs = nowMs;

@@ -75,13 +75,15 @@ export class SetupHotspot {
 
   /**
    * Whether any other Ethernet or Wi-Fi connection is up (the home network), from NM's device list.
-   * The same list says whether the hotspot is still up: with one radio, joining the home Wi-Fi on
-   * its interface takes the hotspot down without gridbox taking it down, and a failed join must
-   * find it down so that it comes back.
+   * The same list says whether the hotspot is still up: NM drops it without asking gridbox when
+   * another connection is activated on its radio (joining the home Wi-Fi with one radio), the radio
+   * disappears or NM restarts; a failed join must find it down so that it comes back. Up means the
+   * profile holds the interface in any state: right after activation an AP reads "connecting
+   * (checking IP connectivity)" for a while (seen on mac80211_hwsim).
    */
   async homeConnected(exclude: readonly string[], signal?: AbortSignal): Promise<boolean> {
     const devices = await deviceStatus({ timeoutMs: this.o.timeoutMs ?? 40_000, ...(signal ? { signal } : {}) });
-    if (this.isUp && !devices.some((d) => d.connection === HOTSPOT_PROFILE && d.state === "connected")) {
+    if (this.isUp && !devices.some((d) => d.device === this.o.interface && d.connection === HOTSPOT_PROFILE)) {
       this.isUp = false;
       this.o.log.info(`setup hotspot ${this.o.identity.ssid} is no longer up on ${this.o.interface} (the radio was taken for another connection)`);
     }

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { section } from "../schema-helpers.ts";
+import { port, section } from "../schema-helpers.ts";
 
 /**
  * The setup hotspot (runtime/network/setup-hotspot.ts): a NetworkManager access point `gridbox-XXXX`
@@ -11,6 +11,7 @@ export const hotspot = section({
   enabled: Type.Boolean({ default: false, description: "open the setup hotspot when setup is not finished, when the home network is lost, or on the setup button" }),
   interface: Type.String({ default: "wlan0", pattern: "^[A-Za-z0-9_.:-]{1,15}$", description: "the Wi-Fi interface that serves the hotspot (one radio cannot also be on the home Wi-Fi or the Powerwall's AP meanwhile)" }),
   address: Type.String({ default: "10.42.0.1/24", pattern: "^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$", description: "the Pi's address on the hotspot, with prefix; image/networkmanager/gridbox-captive.conf names the same address" }),
+  portal_port: port(80, "phones on the hotspot open http://10.42.0.1/ (port 80): gridbox accepts there and hands each connection to its HTTP server on http.port; 0 = off"),
   offline_minutes: Type.Number({ default: 10, minimum: 1, description: "after setup: open the hotspot when the home network has been unreachable this long" }),
   button_window_minutes: Type.Number({ default: 30, minimum: 1, description: "how long the hotspot stays open after the setup button was held" }),
 }, "Setup hotspot and captive portal");

@@ -25,15 +25,17 @@ function get(port: number, path: string, host: string): Promise<{ status: number
 test("the hotspot section comes from the file, else from GRIDBOX_HOTSPOT__* and defaults (setup mode has no file); off by default", () => {
   assert.equal(hotspotSettingsFor("/nonexistent/gridbox.yaml", {}).enabled, false);
   const s = hotspotSettingsFor("/nonexistent/gridbox.yaml", { GRIDBOX_HOTSPOT__ENABLED: "true", GRIDBOX_HOTSPOT__INTERFACE: "wlan1" });
-  assert.deepEqual(s, { enabled: true, interface: "wlan1", address: "10.42.0.1/24", offline_minutes: 10, button_window_minutes: 30 });
+  assert.deepEqual(s, { enabled: true, interface: "wlan1", address: "10.42.0.1/24", portal_port: 80, offline_minutes: 10, button_window_minutes: 30 });
 });
 
 test("serve without a config: the setup hotspot comes up through nmcli and every probe opens the setup page", { timeout: 60_000 }, async () => {
   const nm = installFakeNmcli({ devices: [{ device: "wlan0", type: "wifi", state: "disconnected", connection: "" }], networks: [] });
   const dir = mkdtempSync(join(tmpdir(), "gridbox-setup-"));
   const port = await freePort();
+  const portalPort = await freePort(); // 80 on the Pi
   const proc = spawn(process.execPath, [join(REPO_ROOT, "runtime/cli/bin.js"), "serve", "--config", join(dir, "missing.yaml")], {
-    env: { ...process.env, GRIDBOX_HTTP__HOST: "127.0.0.1", GRIDBOX_HTTP__PORT: String(port), GRIDBOX_HOTSPOT__ENABLED: "true" }, stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, GRIDBOX_HTTP__HOST: "127.0.0.1", GRIDBOX_HTTP__PORT: String(port), GRIDBOX_HOTSPOT__ENABLED: "true", GRIDBOX_HOTSPOT__PORTAL_PORT: String(portalPort) },
+    stdio: ["ignore", "ignore", "pipe"],
   });
   let err = "";
   proc.stderr?.on("data", (d: Buffer) => { err += d.toString(); });
@@ -58,6 +60,17 @@ test("serve without a config: the setup hotspot comes up through nmcli and every
     assert.equal((JSON.parse(api.body) as { captive: boolean }).captive, true);
     const health = await get(port, "/health", "127.0.0.1");
     assert.equal((JSON.parse(health.body) as { mode: string }).mode, "setup");
+
+    // the hotspot's port (80 on the Pi: http://10.42.0.1/ in DHCP option 114 and on the card) is the
+    // same server, and the portal URLs it gives name that port
+    const viaPortal = await get(portalPort, "/generate_204", "connectivitycheck.gstatic.com");
+    assert.equal(viaPortal.status, 302);
+    assert.equal(viaPortal.location, `http://127.0.0.1:${portalPort}/setup/`);
+    const apiViaPortal = await get(portalPort, "/captive-portal/api", "10.42.0.1");
+    assert.deepEqual(JSON.parse(apiViaPortal.body), { captive: true, "user-portal-url": `http://127.0.0.1:${portalPort}/setup/` });
+    const pageViaPortal = await get(portalPort, "/setup/", "127.0.0.1");
+    assert.equal(pageViaPortal.status, 200);
+    assert.match(pageViaPortal.type ?? "", /^text\/html/);
     await new Promise<void>((r) => { proc.once("exit", () => r()); proc.kill("SIGTERM"); });
     assert.equal(nm.calls().at(-1)?.argv.includes("delete"), true, "stopping serve took the hotspot down and removed its profile");
     assert.equal(nm.read().devices[0]?.state, "disconnected");

@@ -17,12 +17,12 @@ const scenario = (): Scenario => ({
   networks: [],
 });
 
-function setup(setupFinished: { value: boolean }) {
+function setup(setupFinished: { value: boolean }, applying = { value: false }) {
   const nm = installFakeNmcli(scenario());
   const clock = new FakeClock();
   const log = memoryLogger("debug");
   const hotspot = new SetupHotspot({ interface: "wlan0", address: "10.42.0.1/24", identity, clock, log, retryDelayMs: 10_000, timeoutMs: 10_000 });
-  const sup = new HotspotSupervisor({ hotspot, clock, log, setupFinished: () => setupFinished.value, checkIntervalMs: 15_000, offlineAfterMs: 10 * MIN });
+  const sup = new HotspotSupervisor({ hotspot, clock, log, setupFinished: () => setupFinished.value, applying: () => applying.value, checkIntervalMs: 15_000, offlineAfterMs: 10 * MIN });
   const verbs = (): string[] => nm.calls().map((c) => { const k = c.argv.findIndex((a) => a === "device" || a === "connection"); return c.argv.slice(k, k + 2).join(" "); });
   return { nm, clock, log, hotspot, sup, verbs };
 }
@@ -97,6 +97,50 @@ test("a first activation that fails (supplicant too slow) is retried after the r
     assert.equal(t.hotspot.active, true);
     assert.equal(t.verbs().filter((v) => v === "connection up").length, 2);
     assert.match(t.log.lines.join("\n"), /did not come up \(attempt 1 of 3\).*802\.1X supplicant took too long/);
+    await t.sup.stop();
+  } finally { t.nm.cleanup(); }
+});
+
+test("NetworkManager dropped the hotspot (another connection took the radio): while it is wanted, the next check brings it back", async () => {
+  const t = setup({ value: false });
+  try {
+    t.sup.start();
+    await t.sup.check();
+    assert.equal(t.hotspot.active, true);
+    // right after activation an AP on a real radio reads "connecting (checking IP connectivity)": still up
+    t.nm.update((s) => { s.devices[1]!.state = "connecting (checking IP connectivity)"; });
+    await t.clock.advance(15_000); await t.sup.check();
+    assert.equal(t.verbs().filter((v) => v === "connection up").length, 1, "not re-activated while NM still holds it");
+    // e.g. a home Wi-Fi join on wlan0 that then failed, or the radio gone and back: NM forgot the AP
+    t.nm.update((s) => { const w = s.devices[1]!; w.state = "disconnected"; w.connection = ""; });
+    await t.clock.advance(15_000); await t.sup.check();
+    assert.match(t.log.lines.join("\n"), /no longer up on wlan0/);
+    assert.equal(t.hotspot.active, true, "up again");
+    assert.equal(t.nm.read().devices[1]?.connection, HOTSPOT_PROFILE);
+    assert.equal(t.verbs().filter((v) => v === "connection up").length, 2);
+    await t.sup.stop();
+  } finally { t.nm.cleanup(); }
+});
+
+test("while a new config is being applied the radio is left to it: no nmcli call until the outcome is known", async () => {
+  const applying = { value: false };
+  const t = setup({ value: false }, applying);
+  try {
+    t.sup.start();
+    await t.sup.check();
+    const calls = t.nm.calls().length;
+    applying.value = true;
+    t.nm.update((s) => { const w = s.devices[1]!; w.state = "connected"; w.connection = "HomeNet"; }); // the join took wlan0
+    await t.clock.advance(15_000); await t.sup.check();
+    await t.clock.advance(15_000); await t.sup.check();
+    assert.equal(t.nm.calls().length, calls, "the hotspot supervisor kept its hands off");
+    assert.equal(t.nm.read().devices[1]?.connection, "HomeNet");
+    // the join failed and the config was rolled back: still setup, so the hotspot comes back
+    applying.value = false;
+    t.nm.update((s) => { const w = s.devices[1]!; w.state = "disconnected"; w.connection = ""; });
+    await t.clock.advance(15_000); await t.sup.check();
+    assert.equal(t.nm.read().devices[1]?.connection, HOTSPOT_PROFILE);
+    assert.equal(t.hotspot.active, true);
     await t.sup.stop();
   } finally { t.nm.cleanup(); }
 });

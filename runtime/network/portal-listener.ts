@@ -1,0 +1,55 @@
+import { createServer, type Server, type Socket } from "node:net";
+import type { Logger } from "../core/log.ts";
+
+/**
+ * Port 80 for the setup hotspot. Phones on the hotspot reach gridbox as http://10.42.0.1/ (the
+ * captive DNS answer, DHCP option 114's API URL, gridbox-setup.txt), while gridbox's HTTP server
+ * listens on http.port (8080 unless configured). This listener accepts on the portal port and hands
+ * every connection to whichever HTTP server runs now (the setup/failure page's or the running
+ * gridbox's, which changes as the config is applied) through Node's documented
+ * `server.emit("connection", socket)`. The server then sees the socket's real local address and
+ * port, so the portal URLs it builds say http://10.42.0.1/ and req.ip is the phone.
+ * Needs CAP_NET_BIND_SERVICE for port 80 (the unit grants only that capability).
+ */
+export interface PortalListenerOptions {
+  port: number;
+  host?: string;
+  /** the HTTP server connections go to now; undefined while none runs (between modes): refused */
+  target(): Server | undefined;
+  log: Logger;
+}
+
+export class PortalListener {
+  private server: Server | undefined;
+
+  constructor(private readonly o: PortalListenerOptions) {}
+
+  /** Listens; resolves with the bound address (host:port). */
+  async start(): Promise<string> {
+    const server = createServer((socket) => this.handOver(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host: this.o.host ?? "0.0.0.0", port: this.o.port }, () => { server.off("error", reject); resolve(); });
+    });
+    server.on("error", (err) => this.o.log.warn(`captive portal port ${this.o.port}: ${err.message}`));
+    const a = server.address();
+    return typeof a === "object" && a ? `${a.address}:${a.port}` : String(a);
+  }
+
+  private handOver(socket: Socket): void {
+    const target = this.o.target();
+    if (!target || !target.listening) { socket.destroy(); return; }
+    // the HTTP server takes it from here (its timeouts, keep-alive, close() and closeAllConnections());
+    // synchronously, before the socket's first data event
+    target.emit("connection", socket);
+  }
+
+  /** Stops accepting; connections already handed over belong to their HTTP server. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server?.listening) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,61 @@
+import { strict as assert } from "node:assert";
+import { createServer, request, type Server } from "node:http";
+import { connect, type AddressInfo } from "node:net";
+import { test } from "node:test";
+import { memoryLogger } from "../../../runtime/core/log.ts";
+import { PortalListener } from "../../../runtime/network/portal-listener.ts";
+
+/** The hotspot's port 80 in front of whichever HTTP server runs now (setup page, then gridbox). */
+function httpServer(name: string): Promise<Server> {
+  const s = createServer((req, res) => res.end(JSON.stringify({ name, local: `${req.socket.localAddress}:${req.socket.localPort}`, remote: req.socket.remoteAddress })));
+  return new Promise((resolve) => s.listen(0, "127.0.0.1", () => resolve(s)));
+}
+function get(port: number): Promise<{ name: string; local: string; remote: string }> {
+  return new Promise((resolve, reject) => {
+    request({ host: "127.0.0.1", port, path: "/", agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => { body += c; });
+      res.on("end", () => resolve(JSON.parse(body)));
+    }).on("error", reject).end();
+  });
+}
+const closed = (port: number): Promise<boolean> => new Promise((resolve) => {
+  const s = connect(port, "127.0.0.1");
+  s.on("error", () => resolve(true));
+  s.on("close", () => resolve(true));
+  s.on("data", () => resolve(false));
+  s.write("GET / HTTP/1.0\r\n\r\n");
+});
+
+test("connections on the portal port go to the HTTP server that runs now, which sees the portal port as its local port", async () => {
+  const setupPage = await httpServer("setup");
+  const gridbox = await httpServer("gridbox");
+  let current: Server | undefined = setupPage;
+  const portal = new PortalListener({ port: 0, host: "127.0.0.1", target: () => current, log: memoryLogger("error") });
+  const port = Number((await portal.start()).split(":").pop());
+  try {
+    const a = await get(port);
+    assert.equal(a.name, "setup");
+    assert.equal(a.local, `127.0.0.1:${port}`, "portal URLs are built from the port the phone used");
+    assert.equal(a.remote, "127.0.0.1");
+    current = gridbox; // the config was applied: gridbox's own server answers from now on
+    assert.equal((await get(port)).name, "gridbox");
+    current = undefined; // between modes: refused, not hung
+    assert.equal(await closed(port), true);
+  } finally {
+    await portal.stop();
+    await new Promise((r) => setupPage.close(r));
+    await new Promise((r) => gridbox.close(r));
+  }
+  await assert.rejects(get(port), /ECONNREFUSED/, "stop() closed the port");
+});
+
+test("a port that cannot be bound is an error at start, and stop() after it resolves", async () => {
+  const taken = await httpServer("other");
+  const port = (taken.address() as AddressInfo).port;
+  const portal = new PortalListener({ port, host: "127.0.0.1", target: () => undefined, log: memoryLogger("error") });
+  await assert.rejects(portal.start(), /EADDRINUSE/);
+  await portal.stop();
+  await new Promise((r) => taken.close(r));
+});
