@@ -87,8 +87,8 @@ export type SourceEntry<S extends TObject> = RegistryEntry<S, SourceFactory<Stat
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type SourceRegistry = Readonly<Record<string, SourceEntry<any>>>;
 
-export function source<S extends TObject>(section: S, title: string, load: () => Promise<SourceFactory<Static<S>>>, check?: (config: Static<S>, path: string) => string[]): SourceEntry<S> {
-  return { section, title, load, ...(check ? { check } : {}) };
+export function source<S extends TObject>(section: S, title: string, load: () => Promise<SourceFactory<Static<S>>>, check?: (config: Static<S>, path: string) => string[], setupTest?: SetupTestEntry): SourceEntry<S> {
+  return { section, title, load, ...(check ? { check } : {}), ...(setupTest ? { setupTest } : {}) };
 }
 
 // ---- sinks ------------------------------------------------------------------------------------
