@@ -20,3 +20,9 @@ export function authProblem(config: OcppConfig, identity: string, password: Buff
   }
   return undefined;
 }
+
+/** Whether an id tag may charge: any without `id_tags`, our own remote-start tag, else the listed ones. */
+export function idTagStatus(config: OcppConfig, idTag: string): "Accepted" | "Invalid" {
+  if (config.id_tags.length === 0 || idTag === config.remote_id_tag) return "Accepted";
+  return config.id_tags.includes(idTag) ? "Accepted" : "Invalid";
+}

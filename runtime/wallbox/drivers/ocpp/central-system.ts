@@ -4,7 +4,7 @@ import type { Charger, ChargerState, ChargePowerMeter, CommandKeeper, CurrentLim
 import type { Clock, TimerHandle } from "../../../core/clock.ts";
 import { GridboxError, errorMessage } from "../../../core/errors.ts";
 import type { Logger } from "../../../core/log.ts";
-import { authProblem, printable } from "./auth.ts";
+import { authProblem, idTagStatus, printable } from "./auth.ts";
 import type { ChargerFactory } from "../../../core/registry.ts";
 import type { OcppConfig } from "./config.ts";
 import { readSampledValues, txDefaultProfile, vehicleStatus, type SampledValue } from "./messages.ts";
@@ -255,10 +255,10 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
       }
       return {};
     });
-    c.handle("Authorize", ({ params }: Call) => { this.heard(c, "Authorize"); return { idTagInfo: { status: this.tagStatus(String(params.idTag)) } }; });
+    c.handle("Authorize", ({ params }: Call) => { this.heard(c, "Authorize"); return { idTagInfo: { status: idTagStatus(this.opts.config, String(params.idTag)) } }; });
     c.handle("StartTransaction", ({ params }: Call) => {
       this.heard(c, "StartTransaction");
-      const status = this.tagStatus(String(params.idTag));
+      const status = idTagStatus(this.opts.config, String(params.idTag));
       const id = ++this.nextTxId;
       if (status === "Accepted") {
         this.tx = { id, idTag: String(params.idTag), meterStartWh: Number(params.meterStart), startedMs: clock.nowMs() };
@@ -386,12 +386,6 @@ export class OcppCentralSystem implements Charger, CurrentLimiter, ChargePowerMe
       if (this.client !== c || !this.wanted.enabled || this.tx || this.connectorStatus !== "Preparing") return;
       this.remoteStart(AbortSignal.timeout(this.opts.config.call_timeout_ms)).catch((err: unknown) => this.opts.log.warn(`remote start after plug-in failed: ${errorMessage(err)}`));
     }, this.opts.config.remote_start_grace_ms);
-  }
-
-  private tagStatus(idTag: string): "Accepted" | "Invalid" {
-    const tags = this.opts.config.id_tags;
-    if (tags.length === 0 || idTag === this.opts.config.remote_id_tag) return "Accepted";
-    return tags.includes(idTag) ? "Accepted" : "Invalid";
   }
 }
 
