@@ -2,7 +2,7 @@
 // descriptions, defaults as placeholders, secrets as password fields that say "set"/"not set").
 // A section the schema gains (a new adapter) appears here without edits to this file.
 
-const MAIN = ["site", "admin", "home_wifi", "system", "sink", "sources", "wifi", "broker", "homeassistant", "wallbox", "hotspot", "http"];
+const MAIN = ["site", "admin", "home_wifi", "system", "sink", "sources", "wifi", "broker", "homeassistant", "wallbox", "hotspot", "setup_button", "http"];
 const ADVANCED = ["log", "ingest", "outbox"];
 const OPEN_IN_SETUP = new Set(["admin", "sink"]);
 const SECRET_SET = "***";
