@@ -10,6 +10,11 @@ export class StatusRegistry {
     this.sections.set(name, read);
   }
 
+  /** One section now (undefined when nothing registered it or it threw). */
+  read(name: string): unknown {
+    try { return this.sections.get(name)?.(); } catch { return undefined; }
+  }
+
   snapshot(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [name, read] of this.sections) {

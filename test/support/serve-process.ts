@@ -49,6 +49,22 @@ export class ServeProcess {
     throw new Error(`not in mode ${mode} after ${timeoutMs} ms: ${JSON.stringify(last)}\n${this.output}`);
   }
 
+  /**
+   * Waits until the setup API says `mode` and the boot supervisor is no longer busy: /health answers
+   * while it still settles, when the page (and /api/setup/*) still says "setup".
+   */
+  async waitForSettled(mode: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      last = await fetch(`${this.url}/api/setup/state`, { signal: AbortSignal.timeout(2000) }).then((r) => r.json(), (e: unknown) => String(e));
+      const st = last as { mode?: string; busy?: boolean };
+      if (st.mode === mode && !st.busy) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`not settled in mode ${mode} after ${timeoutMs} ms: ${JSON.stringify(last)}\n${this.output}`);
+  }
+
   signal(sig: NodeJS.Signals): void { this.proc?.kill(sig); }
 
   async stop(): Promise<void> {

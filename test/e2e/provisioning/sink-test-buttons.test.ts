@@ -26,7 +26,7 @@ async function press(page: Page, type: string): Promise<string> {
   await box.locator("details.more").evaluateAll((els) => els.forEach((e) => { (e as unknown as { open: boolean }).open = true; }));
   const out = box.locator(".result");
   await box.locator("button.test").click();
-  await page.waitForFunction((sel) => { const e = document.querySelector(sel); return !!e && !e.hidden && e.textContent !== "Testing…"; }, `#section-sink-${type} .result`);
+  await page.waitForFunction(`(() => { const e = document.querySelector("#section-sink-${type} .result"); return !!e && !e.hidden && e.textContent !== "Testing…"; })()`);
   return `${(await out.getAttribute("class")) ?? ""}|${await out.innerText()}`;
 }
 

@@ -37,15 +37,9 @@ test("an admin session survives a restart of gridbox serve; the stolen file alon
     });
     return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown>, setCookie: res.headers.get("set-cookie") };
   };
-  /** /health answers while the boot supervisor still settles: wait until its state is running too */
   const started = async (): Promise<void> => {
     assert.equal((await serve.start()).mode, "running", serve.output);
-    for (let i = 0; i < 200; i++) {
-      const st = (await call("/api/setup/state")).json as { mode?: string; busy?: boolean };
-      if (st.mode === "running" && !st.busy) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.fail(`not running: ${serve.output}`);
+    await serve.waitForSettled("running");
   };
   try {
     await started();
