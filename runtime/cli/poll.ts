@@ -1,13 +1,11 @@
-import { hostname } from "node:os";
 import { loadConfigFile } from "../config/load.ts";
 import { ConfigError, errorMessage } from "../core/errors.ts";
 import { encodeLine, gzipLines } from "../outbox/line-batch.ts";
 import { systemClock } from "../core/clock.ts";
 import { createLogger } from "../core/log.ts";
 import { createSink } from "../compose/sink.ts";
-import { readingToJson, readingToPoint } from "../sources/powerwall/points.ts";
 import type { Command } from "./command.ts";
-import { pollPowerwallOnce } from "./powerwall-once.ts";
+import { readPowerwallOnce } from "./read-once.ts";
 
 /**
  * `gridbox poll [--pretty] [--no-push]`: one Powerwall poll with the config, printed as JSON (the
@@ -22,12 +20,12 @@ export const poll: Command = {
     const loaded = loadConfigFile(configPath);
     const { config } = loaded;
     let reading;
-    try { reading = await pollPowerwallOnce(loaded); } catch (err) {
+    try { reading = await readPowerwallOnce(loaded); } catch (err) {
       if (err instanceof ConfigError) throw err; // main prints every problem and exits 2
       process.stderr.write(`gridbox poll: Powerwall poll failed: ${errorMessage(err)}\n`);
       return 1;
     }
-    process.stdout.write(JSON.stringify(readingToJson(reading), null, values.pretty ? 2 : undefined) + "\n");
+    process.stdout.write(JSON.stringify(reading.json, null, values.pretty ? 2 : undefined) + "\n");
     if (values["no-push"]) return 0;
     const log = createLogger("gridbox", { level: "warn", format: "pretty" }).redact(...loaded.secrets);
     const sink = await createSink(config, { log, clock: systemClock });
@@ -35,8 +33,7 @@ export const poll: Command = {
       process.stderr.write("gridbox poll: not pushed (sink.type is none)\n");
       return 0;
     }
-    const point = readingToPoint(reading, { site: config.site.name, host: config.site.host || hostname() });
-    const line = encodeLine(point, sink.precision);
+    const line = encodeLine(reading.point, sink.precision);
     if (!line) return 0;
     try {
       await sink.write(await gzipLines([line]), AbortSignal.timeout(sink.timeoutMs));

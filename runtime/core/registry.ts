@@ -6,6 +6,7 @@ import type { Charger } from "./charger.ts";
 import type { Clock } from "./clock.ts";
 import type { Component, Context } from "./component.ts";
 import type { Logger } from "./log.ts";
+import type { Point } from "./point.ts";
 import type { SetupTestEntry } from "./setup-check.ts";
 
 /**
@@ -81,14 +82,34 @@ export interface SourceFactory<C> {
   create(deps: SourceDeps<C>): AdapterInstance;
 }
 
+/** One PV string (input) of a reading, for `gridbox strings`. */
+export interface PvStringReading { readonly voltageV: number; readonly currentA: number; readonly powerW: number; readonly connected: boolean; readonly state: string }
+
+/** A reading taken on demand with the source's own client (no poller), for `gridbox poll` and `gridbox strings`. */
+export interface OneReading {
+  /** the point the source writes */
+  readonly point: Point;
+  /** the reading as JSON (the REST API's `data` shape) */
+  readonly json: Record<string, unknown>;
+  /** PV strings by name, when the device reports them */
+  readonly pvStrings?: Readonly<Record<string, PvStringReading | undefined>>;
+}
+
+/** Takes one reading (bounded by the source's own timeouts); throws like a failed poll. */
+export type ReadOnce<C> = (deps: { readonly config: Readonly<C>; readonly log: Logger; readonly clock: Clock; readonly tags: { site: string; host: string } }) => Promise<OneReading>;
+
 /** Every source section has `enabled`; several sources can run at once. */
-export type SourceEntry<S extends TObject> = RegistryEntry<S, SourceFactory<Static<S>>>;
+export type SourceEntry<S extends TObject> = RegistryEntry<S, SourceFactory<Static<S>>> & {
+  /** one reading on demand (`gridbox poll`, `gridbox strings`), imported when a command asks */
+  readonly readOnce?: () => Promise<ReadOnce<Static<S>>>;
+};
 // eslint-style note: `any` keeps each line's own section type while checking the whole table
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type SourceRegistry = Readonly<Record<string, SourceEntry<any>>>;
 
-export function source<S extends TObject>(section: S, title: string, load: () => Promise<SourceFactory<Static<S>>>, check?: (config: Static<S>, path: string) => string[], setupTest?: SetupTestEntry): SourceEntry<S> {
-  return { section, title, load, ...(check ? { check } : {}), ...(setupTest ? { setupTest } : {}) };
+export function source<S extends TObject>(section: S, title: string, load: () => Promise<SourceFactory<Static<S>>>, check?: (config: Static<S>, path: string) => string[],
+  more: { setupTest?: SetupTestEntry; readOnce?: () => Promise<ReadOnce<Static<S>>> } = {}): SourceEntry<S> {
+  return { section, title, load, ...(check ? { check } : {}), ...more };
 }
 
 // ---- sinks ------------------------------------------------------------------------------------

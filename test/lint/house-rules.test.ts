@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { test } from "node:test";
+import { walk } from "./source-files.ts";
 
 /**
  * House rules as a test (CONVENTIONS C14). Each failure names the file and the rule.
@@ -16,18 +17,6 @@ import { test } from "node:test";
  */
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const SOURCE_DIRS = ["runtime", "provisioning", "firmware-protocol", "test", "image"];
-
-function walk(dir: string, out: string[] = []): string[] {
-  let entries: string[];
-  try { entries = readdirSync(dir); } catch { return out; }
-  for (const name of entries) {
-    if (name === "node_modules" || name.startsWith(".")) continue;
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else if (/\.(ts|js|mjs)$/.test(name)) out.push(p);
-  }
-  return out;
-}
 
 const files = SOURCE_DIRS.flatMap((d) => walk(join(ROOT, d))).map((abs) => ({ abs, rel: relative(ROOT, abs), text: readFileSync(abs, "utf8") }));
 const runtimeFiles = files.filter((f) => f.rel.startsWith("runtime/"));

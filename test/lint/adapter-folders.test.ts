@@ -1,0 +1,84 @@
+import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { test } from "node:test";
+import { walk } from "./source-files.ts";
+
+/**
+ * "Adding a source, a sink or a charger driver touches its own folder plus one registry line"
+ * (README, CONVENTIONS C3) as a test: an adapter's folder (runtime/sources/<type>/,
+ * runtime/sinks/<type>/, runtime/wallbox/drivers/<type>/) is imported only from inside itself and
+ * from its kind's registry (the index.ts beside the folders). Everything else reaches an adapter
+ * through its registry line: its config section, its factory, its setup check, its one-shot
+ * reading. Tests may import adapters directly. Files at a kind's top level (runtime/sinks/*.ts:
+ * helpers its adapters share) are not adapter folders.
+ */
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const KINDS = ["runtime/sources", "runtime/sinks", "runtime/wallbox/drivers"];
+const CODE_DIRS = ["runtime", "provisioning", "firmware-protocol"];
+
+/** Imports across adapter folders that are allowed, each with its reason. */
+const ALLOWED: Record<string, string> = {
+  "runtime/sources/dtu-mqtt -> runtime/sources/hoymiles":
+    "OpenDTU and AhoyDTU carry the same Hoymiles inverters into the same points and Home Assistant entities (hoymiles/reading.ts, points.ts, ha-entities.ts); the two folders are one device family",
+};
+
+/** Static imports, re-exports and import() with a literal path. */
+export const specifiersOf = (text: string): string[] =>
+  [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/g)].map((m) => (m[1] ?? m[2]) as string);
+
+/** The adapter folder a repository path lies in ("runtime/sources/powerwall"), if any. */
+export function adapterFolderOf(rel: string): string | undefined {
+  for (const kind of KINDS) {
+    if (!rel.startsWith(kind + "/")) continue;
+    const rest = rel.slice(kind.length + 1).split("/");
+    if (rest.length < 2) return undefined; // the registry index.ts or a shared helper at the kind's top level
+    const folder = `${kind}/${rest[0]}`;
+    // runtime/wallbox/drivers is itself inside no adapter folder; a deeper kind wins over a shallower one
+    return KINDS.some((k) => k !== kind && k.startsWith(folder)) ? undefined : folder;
+  }
+  return undefined;
+}
+
+export function crossFolderImports(files: ReadonlyArray<{ rel: string; text: string }>): string[] {
+  const bad: string[] = [];
+  for (const f of files) {
+    const own = adapterFolderOf(f.rel);
+    for (const spec of specifiersOf(f.text)) {
+      if (!spec.startsWith(".")) continue;
+      const target = relative(ROOT, resolve(ROOT, dirname(f.rel), spec));
+      const folder = adapterFolderOf(target);
+      if (!folder || folder === own) continue;
+      if (f.rel === `${dirname(folder)}/index.ts`) continue; // its registry line
+      if (own && ALLOWED[`${own} -> ${folder}`]) continue;
+      bad.push(`${f.rel} imports ${spec}: only ${folder}/ itself and ${dirname(folder)}/index.ts may (reach the adapter through its registry line)`);
+    }
+  }
+  return bad;
+}
+
+test("an adapter's folder is imported only from itself and its registry's index.ts", () => {
+  const files = CODE_DIRS.flatMap((d) => walk(join(ROOT, d))).filter((abs) => !abs.includes(".test.")).map((abs) => ({ rel: relative(ROOT, abs), text: readFileSync(abs, "utf8") }));
+  assert.ok(files.some((f) => f.rel === "runtime/sources/index.ts"), "the walk sees the registries");
+  assert.deepEqual(crossFolderImports(files), []);
+});
+
+test("the rule itself: what it flags and what it lets through", () => {
+  const files = [
+    { rel: "runtime/cli/poll.ts", text: `import { x } from "../sources/powerwall/points.ts";` },
+    { rel: "runtime/compose/wallbox.ts", text: `const m = await import("../wallbox/drivers/goe/charger.ts");` },
+    { rel: "runtime/sources/hoymiles/source.ts", text: `import { y } from "../powerwall/reading.ts";\nimport { z } from "./points.ts";` },
+    { rel: "runtime/sources/index.ts", text: `import { s } from "./powerwall/config.ts";` },
+    { rel: "runtime/sinks/influxdb/setup-check.ts", text: `import { h } from "../setup-check-http.ts";` },
+    { rel: "runtime/wallbox/controller.ts", text: `export { d } from "./drivers/index.ts";` },
+    { rel: "runtime/sources/dtu-mqtt/plant-state.ts", text: `import type { r } from "../hoymiles/reading.ts";` },
+  ];
+  assert.deepEqual(crossFolderImports(files).map((b) => b.split(":")[0]), [
+    "runtime/cli/poll.ts imports ../sources/powerwall/points.ts",
+    "runtime/compose/wallbox.ts imports ../wallbox/drivers/goe/charger.ts",
+    "runtime/sources/hoymiles/source.ts imports ../powerwall/reading.ts",
+  ]);
+  assert.equal(adapterFolderOf("runtime/wallbox/drivers/ocpp/auth.ts"), "runtime/wallbox/drivers/ocpp");
+  assert.equal(adapterFolderOf("runtime/wallbox/controller.ts"), undefined);
+  assert.equal(adapterFolderOf("runtime/sinks/influx-request.ts"), undefined);
+});
