@@ -61,7 +61,12 @@ test("admin live status with the simulators: power chart, Grafana public dashboa
       page.evaluate(`fetch("/api/setup/live").then((r) => r.json())`) as never;
 
     await t.test("the power chart has Powerwall and Hoymiles data, the frequency chart both ESP32s", async () => {
-      await page.waitForFunction(`fetch("/api/setup/live").then((r) => r.json()).then((s) => s.power.solar_w !== null && s.power.battery_pct !== null && Object.keys(s.frequencyHz).length === 2)`, undefined, { timeout: 60_000, polling: 1000 });
+      for (let i = 0; ; i++) {
+        const s = await live();
+        if (s.power.solar_w !== null && s.power.battery_pct !== null && Object.keys(s.frequencyHz).length === 2) break;
+        assert.ok(i < 60, `no Powerwall and ESP32 data after 60 s: ${JSON.stringify(s)}`);
+        await page.waitForTimeout(1000);
+      }
       await page.waitForTimeout(12_000); // a dozen points on the charts
       const s = await live();
       assert.ok((s.power.solar_w ?? 0) > 0, `solar ${s.power.solar_w} W in a day scenario`);
@@ -86,7 +91,7 @@ test("admin live status with the simulators: power chart, Grafana public dashboa
     });
 
     await t.test("links: Grafana and Home Assistant, and every published dashboard with its public link", async () => {
-      await page.waitForFunction('document.querySelectorAll("#dashboards li").length > 0', undefined, { timeout: 30_000 });
+      await page.locator("#dashboards li").first().waitFor({ timeout: 30_000 });
       const s = await live();
       assert.ok(s.dashboards.length >= 3, `${s.dashboards.length} dashboards published`);
       assert.equal(grafana.publicDashboards.size, s.dashboards.length);

@@ -26,7 +26,8 @@ async function press(page: Page, type: string): Promise<string> {
   await box.locator("details.more").evaluateAll((els) => els.forEach((e) => { (e as unknown as { open: boolean }).open = true; }));
   const out = box.locator(".result");
   await box.locator("button.test").click();
-  await page.waitForFunction(`(() => { const e = document.querySelector("#section-sink-${type} .result"); return !!e && !e.hidden && e.textContent !== "Testing…"; })()`);
+  // the click sets "Testing…" synchronously; the answer replaces it (the page's CSP forbids string evaluation)
+  await out.filter({ hasNotText: "Testing" }).waitFor();
   return `${(await out.getAttribute("class")) ?? ""}|${await out.innerText()}`;
 }
 
