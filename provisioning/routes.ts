@@ -32,6 +32,10 @@ export interface ProvisioningDeps {
   log: Logger;
   /** on the running gridbox's server: its write guard (API token or admin session + CSRF) already checked every change */
   guarded?: boolean;
+  /** the Wi-Fi networks around, for the home Wi-Fi pick list (runtime/network/wifi-scan.ts) */
+  wifiScan?: (signal: AbortSignal) => Promise<unknown>;
+  /** what the system already has (Raspberry Pi Imager's settings), so the page can skip those steps */
+  systemInfo?: () => Promise<unknown>;
 }
 
 const HEADER = "# gridbox config, written by the setup page. It holds secrets: keep it mode 600.\n# Edit it here or on the admin page; after editing by hand, `systemctl reload gridbox` (SIGHUP) applies it.\n";
@@ -142,7 +146,7 @@ export function provisioningRoutes(deps: ProvisioningDeps): FastifyPluginAsync {
       const data = loadConfigTextLoose(built.text, sup.configPath, sup.env);
       const value = (section.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), data) ?? {}) as Record<string, unknown>;
       try {
-        return await check.run(value, AbortSignal.timeout(15_000));
+        return await check.run(value, AbortSignal.timeout(check.timeoutMs ?? 15_000));
       } catch (err) {
         return { ok: false, message: `the test itself failed: ${(err as Error).message}` };
       }
@@ -157,6 +161,18 @@ export function provisioningRoutes(deps: ProvisioningDeps): FastifyPluginAsync {
       draft.set(["broker", "devices", dev.id, "password_hash"], dev.hash);
       const { hash: _hash, ...shown } = dev;
       return shown;
+    });
+
+    // reads: the scan list and what Imager set are the box's own business, so they need the login after setup
+    app.get("/api/setup/wifi-scan", async (req, reply) => {
+      if (refuse(req, reply, "read")) return reply;
+      if (!deps.wifiScan) return fail(reply, 404, "this gridbox cannot scan for Wi-Fi networks");
+      return deps.wifiScan(AbortSignal.timeout(25_000));
+    });
+
+    app.get("/api/setup/system", async (req, reply) => {
+      if (refuse(req, reply, "read")) return reply;
+      return deps.systemInfo ? deps.systemInfo() : {};
     });
 
     app.get("/api/setup/live", async (req, reply) => {

@@ -18,6 +18,7 @@ const FILES: Record<string, { path: () => string; type: string }> = {
   "app.js": { path: () => join(UI, "app.js"), type: "text/javascript; charset=utf-8" },
   "form.js": { path: () => join(UI, "form.js"), type: "text/javascript; charset=utf-8" },
   "live.js": { path: () => join(UI, "live.js"), type: "text/javascript; charset=utf-8" },
+  "system-sections.js": { path: () => join(UI, "system-sections.js"), type: "text/javascript; charset=utf-8" },
   "style.css": { path: () => join(UI, "style.css"), type: "text/css; charset=utf-8" },
   "uplot.js": { path: () => join(uplotDir(), "uPlot.iife.min.js"), type: "text/javascript; charset=utf-8" },
   "uplot.css": { path: () => join(uplotDir(), "uPlot.min.css"), type: "text/css; charset=utf-8" },

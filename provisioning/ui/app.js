@@ -2,6 +2,7 @@
 // its field, fixable here), and the admin page (login, live status, settings). Talks to /api/setup/*.
 import { el, SettingsForm } from "./form.js";
 import { startLive } from "./live.js";
+import { enhanceSystemSections } from "./system-sections.js";
 
 const app = document.getElementById("app");
 const statusEl = document.getElementById("status");
@@ -59,7 +60,7 @@ async function load() {
     show("status");
     return;
   }
-  if (state.mode === "setup") app.append(el("div", { class: "card" }, el("h2", { text: "Welcome" }), el("p", { text: "Fill in what you have: InfluxDB, your Powerwall, ESP32 grid monitors, Home Assistant, the wallbox. Choose an admin password: after setup this page asks for it. Or import the settings of a tool you used before." })));
+  if (state.mode === "setup") app.append(el("div", { class: "card" }, el("h2", { text: "Welcome" }), el("p", { text: "Fill in what you have: your home Wi-Fi, InfluxDB, your Powerwall, ESP32 grid monitors, Home Assistant, the wallbox. Choose an admin password: after setup this page asks for it. Or import the settings of a tool you used before." })));
   const panel = el("div", {});
   app.append(panel);
   await renderSettings(panel);
@@ -108,6 +109,7 @@ async function renderSettings(panel) {
   const summary = el("div", { id: "save-problems", role: "alert" });
   panel.append(importBox(), formEl, summary);
   form = new SettingsForm(formEl, r.data.schema, r.data.values, { mode: state.mode, pending: r.data.pending, checks: state.checks, onTest: runTest, onAddDevice: addDevice });
+  enhanceSystemSections(form, api); // home Wi-Fi scan list, steps Imager already set (not awaited: the scan takes seconds)
   if (state.mode === "failed") form.showProblems(state.problems);
   const save = el("button", { type: "submit", id: "save", text: state.mode === "setup" ? "Save and start gridbox" : "Save and apply" });
   formEl.append(el("div", { class: "actions" }, save));

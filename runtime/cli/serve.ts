@@ -14,6 +14,7 @@ import { systemClock } from "../core/clock.ts";
 import { createLogger } from "../core/log.ts";
 import type { Command } from "./command.ts";
 import { SETUP_CHECKS } from "./setup-checks.ts";
+import { setupSystemTools } from "./setup-system.ts";
 import { createSystemdNotifier } from "./systemd-notify.ts";
 
 /**
@@ -34,7 +35,11 @@ export const serve: Command = {
     let hotspot: HotspotSupervisor | undefined;
     let button: SetupButton | undefined;
     let portal: PortalListener | undefined;
-    const common = { auth, draft, checks: SETUP_CHECKS, log: log.child("setup") };
+    // home Wi-Fi scan and Test, and what Raspberry Pi Imager already set (runtime/cli/setup-system.ts)
+    // GRIDBOX_IMAGER_ROOT: a fixture root the Imager detection reads instead of / (tests)
+    const system = setupSystemTools({ clock: systemClock, hotspot: hotspotSettings, ...(process.env.GRIDBOX_IMAGER_ROOT ? { root: process.env.GRIDBOX_IMAGER_ROOT } : {}) });
+    const checks = new Map([...SETUP_CHECKS, ...system.checks]);
+    const common = { auth, draft, checks, log: log.child("setup"), wifiScan: system.wifiScan, systemInfo: system.systemInfo };
     const sup = new Supervisor({
       configPath, env: process.env, log,
       openModeServer: (s, listen) => openModeServer(s, listen, common),
@@ -76,6 +81,7 @@ export const serve: Command = {
     });
     await sup.boot();
     if (hotspotSettings.enabled && !stopping) {
+      await system.prescan();
       const { startPortalListener, startSetupHotspot } = await import("../network/start-hotspot.ts");
       hotspot = startSetupHotspot(hotspotSettings, { clock: systemClock, log, setupFinished: () => sup.state().mode === "running", applying: () => sup.state().busy });
       // phones on the hotspot come to port 80; the page listens on http.port

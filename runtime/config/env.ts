@@ -6,7 +6,8 @@ import { Kind, type TSchema } from "@sinclair/typebox";
  * Only keys the schema knows are accepted; a typo is an error, not a silent no-op.
  */
 const PREFIX = "GRIDBOX_";
-const IGNORED = new Set(["GRIDBOX_CONFIG"]);
+// not config keys: where the config and the state folder are; a fixture root for the Imager detection (tests)
+const IGNORED = new Set(["GRIDBOX_CONFIG", "GRIDBOX_STATE_DIR", "GRIDBOX_IMAGER_ROOT"]);
 
 export function applyEnvOverrides(schema: TSchema, data: Record<string, unknown>, env: NodeJS.ProcessEnv, problems: string[]): Record<string, unknown> {
   const out = structuredClone(data);

@@ -16,7 +16,7 @@ export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string 
 /** Where the image keeps gridbox's state (the systemd unit's StateDirectory=gridbox). */
 export const PI_STATE_DIR = "/var/lib/gridbox";
 
-/** A file in gridbox's state folder: /var/lib/gridbox on the Pi, ./var in a checkout. */
-export function stateFile(name: string, piStateDir = PI_STATE_DIR): string {
-  return join(existsSync(piStateDir) ? piStateDir : join(REPO_ROOT, "var"), name);
+/** A file in gridbox's state folder: $GRIDBOX_STATE_DIR if set (tests), else /var/lib/gridbox on the Pi, ./var in a checkout. */
+export function stateFile(name: string, piStateDir = PI_STATE_DIR, env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.GRIDBOX_STATE_DIR || (existsSync(piStateDir) ? piStateDir : join(REPO_ROOT, "var")), name);
 }

@@ -55,7 +55,7 @@ function describe(type: ValueErrorType, schema: TSchema, value: unknown, message
       return `expected ${JSON.stringify(schema.const)}, got ${got}${help}`;
     case ValueErrorType.StringFormat: {
       const explain = formatExplanation(String(schema.format));
-      if (explain) return `${explain(String(value))}${help}`;
+      if (explain) return explain(String(value)); // says it all; the field's help is shown beside it anyway
       return `${hidden ? "the value" : got} is not ${FORMATS[String(schema.format)] ?? `in the format ${String(schema.format)}`}${help}`;
     }
     case ValueErrorType.StringPattern:

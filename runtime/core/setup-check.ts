@@ -7,7 +7,7 @@
  */
 export interface CheckResult { ok: boolean; message: string }
 export type Check = (section: Record<string, unknown>, signal: AbortSignal) => Promise<CheckResult>;
-export interface CheckEntry { label: string; run: Check }
+export interface CheckEntry { label: string; run: Check; /** the check's time limit (default 15 s; a real Wi-Fi join takes longer) */ timeoutMs?: number }
 /** How a registry line names its check: the button's label and a lazy import of the function. */
 export interface SetupTestEntry { label: string; load: () => Promise<Check> }
 

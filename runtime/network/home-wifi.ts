@@ -43,17 +43,7 @@ export class HomeWifi {
   constructor(private readonly o: HomeWifiOptions) {}
 
   /** The profile as nmcli arguments (the password is on nmcli's argv; the unit's ProtectProc=invisible hides it from other users). */
-  profileArgs(): string[] {
-    const s = this.o.settings;
-    const args = [
-      "connection", "add", "type", "wifi", "ifname", s.interface, "con-name", HOME_PROFILE,
-      "autoconnect", "yes", "connection.autoconnect-priority", "10", "connection.autoconnect-retries", "0",
-      "ssid", s.ssid, "802-11-wireless.hidden", s.hidden ? "yes" : "no",
-      "ipv4.method", "auto", "ipv6.method", "auto",
-    ];
-    if (s.password) args.push("wifi-sec.key-mgmt", "wpa-psk", "wifi-sec.psk", s.password);
-    return args;
-  }
+  profileArgs(): string[] { return clientProfileArgs(HOME_PROFILE, this.o.settings, true); }
 
   async start(signal: AbortSignal): Promise<void> {
     const s = this.o.settings;
@@ -148,6 +138,18 @@ export class HomeWifi {
   private writeState(st: State): void {
     writeFileAtomic(this.o.statePath, JSON.stringify(st) + "\n", 0o600);
   }
+}
+
+/** `nmcli connection add` arguments of a Wi-Fi client profile (the home Wi-Fi; the join test's throw-away one). */
+export function clientProfileArgs(name: string, s: Pick<HomeWifiSettings, "ssid" | "password" | "hidden" | "interface">, autoconnect: boolean): string[] {
+  const args = [
+    "connection", "add", "type", "wifi", "ifname", s.interface, "con-name", name,
+    "autoconnect", autoconnect ? "yes" : "no", ...(autoconnect ? ["connection.autoconnect-priority", "10", "connection.autoconnect-retries", "0"] : []),
+    "ssid", s.ssid, "802-11-wireless.hidden", s.hidden ? "yes" : "no",
+    "ipv4.method", "auto", "ipv6.method", "auto",
+  ];
+  if (s.password) args.push("wifi-sec.key-mgmt", "wpa-psk", "wifi-sec.psk", s.password);
+  return args;
 }
 
 /** A keyed hash of the settings: tells "these joined before" without keeping the password. */

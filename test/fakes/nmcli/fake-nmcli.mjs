@@ -24,10 +24,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 if (s.nm_running === false) fail(8, "Error: NetworkManager is not running.");
 
 // global options
-let i = 0, terse = false, fields, wait;
+let i = 0, terse = false, fields, wait, getValues = false;
 for (; i < argv.length && argv[i].startsWith("-"); i++) {
   if (argv[i] === "--terse" || argv[i] === "-t") terse = true;
   else if (argv[i] === "--fields" || argv[i] === "-f") fields = argv[++i].toLowerCase().split(",");
+  else if (argv[i] === "--get-values" || argv[i] === "-g") { terse = true; getValues = true; fields = argv[++i].toLowerCase().split(","); }
   else if (argv[i] === "-w" || argv[i] === "--wait") wait = Number(argv[++i]);
   else fail(2, `Error: Option '${argv[i]}' is unknown, try 'nmcli -help'.`);
 }
@@ -147,6 +148,14 @@ async function main() {
     if (!s.connections?.[name]) fail(10, `Error: unknown connection '${name}'.`);
     for (let k = 0; k + 1 < props.length; k += 2) s.connections[name][props[k]] = props[k + 1];
     save();
+    return;
+  }
+  if (obj === "connection" && cmd === "show" && rest[2] === "id" && getValues) {
+    // one property value per line, as `nmcli -g a,b connection show id NAME` prints them
+    const c = s.connections?.[rest[3]];
+    if (!c) fail(10, `Error: ${rest[3]} - no such connection profile.`);
+    const value = (k) => k === "802-11-wireless.ssid" ? (c[k] ?? c.ssid) : k === "802-11-wireless.mode" ? (c[k] ?? (c.type === "wifi" ? "infrastructure" : "")) : c[k];
+    for (const k of fields) out(esc(value(k)) + "\n");
     return;
   }
   if (obj === "connection" && (cmd === "show" || cmd === undefined) && rest.length <= 2) {
