@@ -18,7 +18,7 @@ export interface LiveSample {
 const httpLink = (v: unknown): v is string => typeof v === "string" && /^https?:\/\//i.test(v);
 
 /** What the Grafana publisher reports in /status (runtime/grafana/dashboard-publisher.ts), only well-formed http(s) links. */
-function publishedDashboards(status: unknown): LiveSample["dashboards"] {
+export function publishedDashboards(status: unknown): LiveSample["dashboards"] {
   const list = (status as { dashboards?: unknown } | undefined)?.dashboards;
   if (!Array.isArray(list)) return [];
   return list.flatMap((d: { title?: unknown; url?: unknown; publicUrl?: unknown }) => (httpLink(d?.url)

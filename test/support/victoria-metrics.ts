@@ -37,7 +37,8 @@ export class VictoriaMetrics {
   private stderr = "";
   port = 0;
 
-  constructor(dataDir?: string) {
+  /** `args`: more command-line flags, e.g. -httpAuth.username=… (its /health stays open) */
+  constructor(dataDir?: string, private readonly args: readonly string[] = []) {
     this.dataDir = dataDir ?? mkdtempSync(join(tmpdir(), "gridbox-vm-"));
   }
 
@@ -51,7 +52,7 @@ export class VictoriaMetrics {
     if (this.port === 0) this.port = await freePort();
     const proc = spawn("victoria-metrics", [
       `-httpListenAddr=127.0.0.1:${this.port}`, `-storageDataPath=${this.dataDir}`, "-search.latencyOffset=1s",
-      "-retentionPeriod=100y", "-loggerLevel=ERROR",
+      "-retentionPeriod=100y", "-loggerLevel=ERROR", ...this.args,
     ], { stdio: ["ignore", "ignore", "pipe"] });
     proc.stderr?.on("data", (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000); });
     this.proc = proc;

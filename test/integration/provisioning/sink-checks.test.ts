@@ -127,6 +127,19 @@ describe("victoriametrics against a real VictoriaMetrics", () => {
   });
 });
 
+describe("victoriametrics behind HTTP Basic auth (-httpAuth.*)", () => {
+  const vm = new VictoriaMetrics(undefined, ["-httpAuth.username=gridbox", "-httpAuth.password=vm-pass-1"]);
+  before(() => vm.start());
+  after(() => vm.destroy());
+
+  test("no credentials and a wrong password are explained; the right ones pass", async () => {
+    assert.equal((await run("victoriametrics", { url: vm.url })).message, "VictoriaMetrics answered 401: it wants credentials (vmauth or -httpAuth.*): enter the user name and password.");
+    const wrong = await run("victoriametrics", { url: vm.url, username: "gridbox", password: "nope-nope-1" });
+    assert.equal(wrong.message, "VictoriaMetrics answered 401: the user name and password (or bearer token) are wrong.");
+    assert.equal((await run("victoriametrics", { url: vm.url, username: "gridbox", password: "vm-pass-1" })).ok, true);
+  });
+});
+
 describe("influxdb (v2) against the InfluxDB 2 fake", () => {
   const fake = new FakeInflux();
   before(() => fake.start());
