@@ -76,7 +76,7 @@ test("sshd: keys only, no root login; journald in RAM; the Imager shim and first
   assert.match(sshd, /^PermitRootLogin no$/m);
   assert.match(sshd, /^KbdInteractiveAuthentication no$/m);
   assert.match(readFileSync(join(FILES, "etc/systemd/journald.conf.d/10-gridbox.conf"), "utf8"), /^Storage=volatile$/m);
-  for (const f of ["boot/firstrun.sh", "usr/lib/raspberrypi-sys-mods/imager_custom", "usr/lib/userconf-pi/userconf", "usr/lib/gridbox-image/firstboot"]) {
+  for (const f of ["boot/firstrun.sh", "usr/lib/raspberrypi-sys-mods/imager_custom", "usr/lib/userconf-pi/userconf", "usr/lib/gridbox-image/imager-record", "usr/lib/gridbox-image/firstboot"]) {
     assert.ok(statSync(join(FILES, f)).mode & 0o111, `${f} is executable`);
   }
   const base = readFileSync(join(IMAGE, "steps/10-base/packages"), "utf8");
