@@ -13,11 +13,14 @@ mkdir -p "$OUTDIR"
 BASE=$("$IMAGE_DIR/build/base.sh")
 binfmt_aarch64
 DEB=$("$IMAGE_DIR/build/deb.sh" arm64 "$OUTDIR")
-WORK="$CACHE/work"
+# a scratch folder of this run's own: two checkouts may build at once (they share the cache)
+mkdir -p "$CACHE"
+WORK=$(mktemp -d "$CACHE/work.XXXXXX")
+cleanup() { umount "$WORK/rootfs/proc" 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
 
 step "extract the base layer"
-if mountpoint -q "$WORK/rootfs/proc"; then umount -R "$WORK/rootfs/proc"; fi
-rm -rf "$WORK"; mkdir -p "$WORK/rootfs"
+mkdir -p "$WORK/rootfs"
 tar -C "$WORK/rootfs" --numeric-owner --xattrs --xattrs-include='*' -xpf "$BASE/rootfs.tar"
 R="$WORK/rootfs"
 
@@ -27,7 +30,6 @@ cp -r --no-preserve=ownership --preserve=mode "$IMAGE_DIR/steps/20-gridbox/files
 cp "$DEB" "$R/tmp/gridbox.deb"
 cp "$IMAGE_DIR/steps/20-gridbox/run-chroot.sh" "$R/tmp/run-chroot.sh"
 mount -t proc proc "$R/proc"
-trap 'umount "$R/proc" 2>/dev/null || true' EXIT
 chroot "$R" /bin/sh /tmp/run-chroot.sh /tmp/gridbox.deb >&2
 
 step "check: trixie's node loads the arm64 better-sqlite3 and runs gridbox"
@@ -40,7 +42,7 @@ chroot "$R" /usr/bin/node -e '
   console.error(`node ${process.version} ${process.arch}: better-sqlite3 ok, SQLite ${row.v}`);
 ' >&2
 chroot "$R" /usr/bin/gridbox --version >&2
-umount "$R/proc"; trap - EXIT
+umount "$R/proc"
 rm -f "$R/tmp/gridbox.deb" "$R/tmp/run-chroot.sh"
 chroot "$R" dpkg-query -W -f='${Package} ${Version}\n' >"$OUTDIR/$NAME.manifest" 2>/dev/null || cp "$BASE/manifest" "$OUTDIR/$NAME.manifest"
 
@@ -73,11 +75,22 @@ cp "$BASE"/bootfw/vmlinuz-* "$OUTDIR/$NAME.qemu/vmlinuz"
 cp "$BASE"/bootfw/initrd.img-* "$OUTDIR/$NAME.qemu/initrd.img"
 
 if [ "${GRIDBOX_IMAGE_XZ:-1}" != 0 ]; then
-  step "xz"
-  nice -n 10 xz -T2 -3 -k -f "$IMG"
+  # -6 (xz's default: 8 MiB dictionary, ~100 MB per thread) with one thread per core; blocks
+  # let it run in parallel and let Imager stream it
+  step "xz -6 -T$(nproc) ($(( $(stat -c %s "$IMG") / 1048576 )) MiB)"
+  nice -n 10 xz -6 -T"$(nproc)" -k -f "$IMG"
   (cd "$OUTDIR" && sha256sum "$NAME.img.xz" >"$NAME.img.xz.sha256")
   step "Raspberry Pi Imager repository entry"
   "$IMAGE_DIR/build/imager-json.sh" "$IMG" "$IMG.xz" >"$OUTDIR/$NAME.imager.json"
+  step "check the entry against the files (xz's own size, a sha256 of the decompressed stream)"
+  field() { node -p "require('$OUTDIR/$NAME.imager.json').os_list[0].$1"; }
+  same() { [ "$(field "$1")" = "$2" ] || { echo "imager entry: $1 is $(field "$1"), the file says $2" >&2; exit 1; }; }
+  same extract_size "$(xz --robot -l "$IMG.xz" | awk '$1 == "totals" { print $5 }')"
+  same extract_sha256 "$(xz -dc "$IMG.xz" | sha256sum | cut -d' ' -f1)"
+  same image_download_size "$(stat -c %s "$IMG.xz")"
+  (cd "$OUTDIR" && sha256sum -c --quiet "$NAME.img.xz.sha256")
+  same image_download_sha256 "$(cut -d' ' -f1 "$IMG.xz.sha256")"
+  echo "    $NAME.img.xz: $(stat -c %s "$IMG.xz") bytes from $(stat -c %s "$IMG"); the entry matches" >&2
 fi
 total_time
 ls -l "$OUTDIR/$NAME".* >&2

@@ -16,9 +16,10 @@ step() { # step "name": prints progress and how long the previous step took
   _step_name=$1; _step_start=$(date +%s)
   printf '==> [%s] %s\n' "$(date +%H:%M:%S)" "$1" >&2
 }
-step_done() {
+step_done() { # STEP_LOG=FILE also collects "seconds<TAB>step" lines (the tests print them as a table)
   if [ "$_step_start" != 0 ]; then
     printf '    done in %ss: %s\n' "$(( $(date +%s) - _step_start ))" "$_step_name" >&2
+    [ -z "${STEP_LOG:-}" ] || printf '%s\t%s\n' "$(( $(date +%s) - _step_start ))" "$_step_name" >>"$STEP_LOG"
     _step_start=0
   fi
 }
