@@ -59,8 +59,8 @@ if wait_ssh "Imager boot 2 ($I_USER with Imager's key)" "$(date +%s)"; then
   check "imager.json records the steps, SSID, hostname and time zone" node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")), [host, ssid, tz, user] = process.argv.slice(2);
     const want = ["set_hostname", "enable_ssh", "userconf", "set_wlan", "set_timezone"];
-    const ok = r.version === 1 && want.every((s) => r.steps.includes(s)) && r.hostname === host && r.wlan_ssid === ssid
-      && r.timezone === tz && r.user === user && r.ssh_keys === 1 && r.wlan_country === "DE" && r.wlan_hidden === false;
+    const ok = r.version === 1 && want.every((s) => r.steps.includes(s)) && r.hostname === host && r.wifi_ssid === ssid
+      && r.timezone === tz && r.user === user && r.ssh_keys === 1 && r.wifi_country === "DE" && r.wifi_hidden === false;
     process.exit(ok ? 0 : 1);' "$IT/imager.json" "$I_HOST" "$I_SSID" "$I_TZ" "$I_USER"
   check "imager.json holds no secret (PSK, password hash) and is 0644" bash -c "! grep -Eq '$psk|\\\$5\\\$|correct horse' '$IT/imager.json' && [ \"\$(\"\${@}\" stat -c %a /var/lib/gridbox-image/imager.json)\" = 644 ]" _ "${SSH[@]}"
   # setup mode listens on the box itself (and the setup hotspot), not on the LAN: ask from inside
