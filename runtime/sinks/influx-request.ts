@@ -1,7 +1,9 @@
 import { HttpError, InfluxDB, RequestTimedOutError, type SendOptions, type Transport } from "@influxdata/influxdb-client";
+import { createConnection, isIP, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import { systemClock } from "../core/clock.ts";
 import { errorMessage, SinkError } from "../core/errors.ts";
 import { classifyResponse } from "./influx-response.ts";
-import { systemClock } from "../core/clock.ts";
 
 /**
  * One gzip'd line-protocol POST to an InfluxDB-compatible write endpoint, shared by every write API
@@ -9,6 +11,11 @@ import { systemClock } from "../core/clock.ts";
  * @influxdata/influxdb-client's transport (its write path without the WriteApi): the WriteApi
  * buffers and retries on its own, which would hide failures from the outbox, and it gzips strings
  * itself, while our stored batches are already gzip'd and must be replayed byte for byte.
+ *
+ * Each request has its own connection (no keep-alive pool: a flush a second does not need one) and
+ * settles only once that socket is closed, also when it was aborted: when the outbox's stop() has
+ * awaited its write, no socket of it is left (an aborted request's socket used to close ~20 ms
+ * after stop() had resolved, and pooled sockets idled on for seconds).
  */
 export interface InfluxRequestOptions {
   /** base URL without a trailing slash */
@@ -25,13 +32,10 @@ export interface InfluxRequestOptions {
 
 export class InfluxRequest {
   private readonly headers: Record<string, string>;
-  private readonly transport: Transport;
   private readonly nowMs: () => number;
 
   constructor(private readonly o: InfluxRequestOptions) {
     this.headers = { "content-type": "text/plain; charset=utf-8", "content-encoding": "gzip", accept: "application/json", ...o.headers };
-    // the client adds `Authorization: Token ...`; its socket timeout backs up our own AbortSignal
-    this.transport = new InfluxDB({ url: o.base, timeout: o.timeoutMs, ...(o.token ? { token: o.token } : {}) }).transport;
     this.nowMs = o.nowMs ?? systemClock.nowMs;
   }
 
@@ -48,8 +52,9 @@ export class InfluxRequest {
     const onAbort = (): void => request.abort();
     if (signal.aborted) request.abort();
     else signal.addEventListener("abort", onAbort, { once: true });
+    const connection = oneConnection(this.o);
     try {
-      await send(this.transport, path, gzipBody, { method: "POST", headers: this.headers, signal: request.signal });
+      await send(connection.transport, path, gzipBody, { method: "POST", headers: this.headers, signal: request.signal });
     } catch (err) {
       if (err instanceof HttpError) {
         const retryAfter = headerValue(err.headers?.["retry-after"]);
@@ -63,6 +68,7 @@ export class InfluxRequest {
     } finally {
       systemClock.clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
+      await connection.closed();
     }
   }
 }
@@ -74,16 +80,45 @@ export async function ping(o: InfluxRequestOptions, signal: AbortSignal): Promis
   const onAbort = (): void => request.abort();
   if (signal.aborted) request.abort();
   else signal.addEventListener("abort", onAbort, { once: true });
+  const connection = oneConnection(o);
   try {
-    const res = await fetch(`${o.base}/ping`, { signal: request.signal });
-    await res.body?.cancel();
+    await send(connection.transport, "/ping", undefined, { method: "GET", headers: {}, signal: request.signal });
   } catch (err) {
+    if (err instanceof HttpError) return;
     const why = request.signal.aborted && !signal.aborted ? `no answer within ${o.timeoutMs} ms` : errorMessage(causeOf(err));
     throw new SinkError("GRIDBOX_SINK_UNAVAILABLE", `${o.target} not reachable: ${why}`, { cause: err, retryable: true });
   } finally {
     systemClock.clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);
+    await connection.closed();
   }
+}
+
+/**
+ * A transport (the client adds `Authorization: Token ...`; its socket timeout backs up our own
+ * AbortSignal) whose one request gets a connection of its own, not a pooled one, and `closed()`:
+ * ends that socket if the request left it open and resolves once it is closed.
+ */
+function oneConnection(o: InfluxRequestOptions): { transport: Transport; closed(): Promise<void> } {
+  const tls = o.base.startsWith("https:");
+  let closed: Promise<void> = Promise.resolve();
+  let socket: Socket | undefined;
+  // with createConnection and no agent, node:http uses this socket for the request (Connection: close)
+  const open = (opts: { host?: string; port?: number | string }): Socket => {
+    const host = opts.host ?? "localhost";
+    const s = tls ? tlsConnect({ ...opts, port: Number(opts.port), ...(isIP(host) ? {} : { servername: host }) }) : createConnection(opts as { host: string; port: number });
+    socket = s;
+    closed = new Promise((resolve) => s.once("close", () => resolve()));
+    return s;
+  };
+  const transport = new InfluxDB({ url: o.base, timeout: o.timeoutMs, ...(o.token ? { token: o.token } : {}), transportOptions: { createConnection: open } }).transport;
+  return {
+    transport,
+    closed: () => {
+      if (socket && !socket.destroyed) socket.destroy();
+      return closed;
+    },
+  };
 }
 
 /**
@@ -91,8 +126,8 @@ export async function ping(o: InfluxRequestOptions, signal: AbortSignal): Promis
  * Node transport sends a Buffer as it is (Buffer.from copies it); request() would JSON-encode it.
  * No gzipThreshold: the client must not compress the already gzip'd batch again.
  */
-function send(transport: Transport, path: string, body: Uint8Array, options: SendOptions): Promise<void> {
-  const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+function send(transport: Transport, path: string, body: Uint8Array | undefined, options: SendOptions): Promise<void> {
+  const buffer = body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : "";
   return new Promise((resolve, reject) => {
     transport.send(path, buffer as unknown as string, options, { error: reject, complete: () => resolve() });
   });
