@@ -1,18 +1,21 @@
 import type { Config } from "../config/schema.ts";
-import type { Clock, TimerHandle } from "../core/clock.ts";
+import { Backoff } from "../core/backoff.ts";
+import type { Clock } from "../core/clock.ts";
 import type { Component } from "../core/component.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { ComponentHealth, HealthState } from "../core/health.ts";
 import type { Logger } from "../core/log.ts";
+import { PollLoop } from "../core/poll-loop.ts";
 import { deviceStatus, NmcliError, runNmcli, type DeviceStatus, type NmcliFailure, type RunOptions } from "./nmcli.ts";
 import { nmcliWifiClient, type CurrentConnection, type WifiClient } from "./wifi-client.ts";
 
 /**
- * Keeps one interface joined to the Powerwall gateway's access point. Every check_interval it asks
- * NetworkManager (a local call, no radio traffic) whether the interface is on the AP; if not, it
- * joins, at most once per rejoin_interval, doubling the wait after each failure up to max_backoff.
- * A missing interface or NetworkManager problem is retried with the same doubling from
- * check_interval. Only the configured interface is ever named: the home connection on the other
+ * Keeps one interface joined to the Powerwall gateway's access point. Every check_interval (on the
+ * shared PollLoop) it asks NetworkManager (a local call, no radio traffic) whether the interface is
+ * on the AP; if not, it joins, at most once per rejoin_interval, the wait doubling after each
+ * failure up to max_backoff (core Backoff; the loop's next check comes when a join is due). A
+ * missing interface or NetworkManager problem fails the check, and the loop backs off from
+ * check_interval with the same doubling. No jitter: one device re-joining its own AP has no herd. Only the configured interface is ever named: the home connection on the other
  * interface is never touched, and the AP profile gets `never-default` so it cannot take the
  * default route from it. Nothing here throws out of start(); state and errors go to health().
  * stop() aborts the nmcli call in flight and resolves once that child has exited and the check
@@ -38,16 +41,15 @@ export class WifiAssociation implements Component {
   private readonly client: WifiClient;
   private phase: Phase = "starting";
   private stopped = false;
-  private timer: TimerHandle | undefined;
   private readonly abort = new AbortController();
-  /** the check running now (with its nmcli children), awaited by stop() */
-  private ticking: Promise<void> | undefined;
+  /** the checks; stop() awaits the one running now (with its nmcli children) */
+  private readonly loop: PollLoop<void>;
+  /** waits between join attempts after failures */
+  private readonly joinBackoff: Backoff;
   private unlink: (() => void) | undefined;
   private lastError: string | undefined;
   private lastFailure: NmcliFailure | undefined;
   private configProblem: string | undefined;
-  private joinFailures = 0;
-  private deviceFailures = 0;
   private lastAttemptMs: number | undefined;
   private nextAttemptMs = 0;
   private associatedSinceMs: number | undefined;
@@ -63,6 +65,16 @@ export class WifiAssociation implements Component {
     this.cfg = d.config;
     this.log = d.log.redact(d.config.password);
     this.client = d.client ?? nmcliWifiClient(d.config.interface);
+    const noJitter = (): number => 1;
+    this.joinBackoff = new Backoff(this.cfg.rejoin_interval_ms, Math.max(this.cfg.rejoin_interval_ms, this.cfg.max_backoff_ms), noJitter);
+    this.loop = new PollLoop({
+      clock: d.clock, intervalMs: this.cfg.check_interval_ms, maxBackoffMs: this.cfg.max_backoff_ms, random: noJitter,
+      // every nmcli call is bounded by command_timeout_ms; a check has no bound of its own
+      timeoutMs: 0,
+      poll: () => this.tick(),
+      // waiting for the next join attempt: check again when it is due, if that is sooner
+      nextPollAt: (due) => (this.phase === "waiting" && this.nextAttemptMs > this.d.clock.nowMs() ? Math.min(due, this.nextAttemptMs) : due),
+    });
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -72,19 +84,7 @@ export class WifiAssociation implements Component {
     const onAbort = (): void => this.abort.abort();
     signal.addEventListener("abort", onAbort, { once: true });
     this.unlink = () => signal.removeEventListener("abort", onAbort);
-    this.schedule(0);
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = this.d.clock.setTimeout(() => {
-      this.timer = undefined;
-      const ticking = this.tick().then((next) => this.schedule(next), (err) => {
-        if (!this.stopped) this.log.error(`Wi-Fi check failed unexpectedly: ${errorMessage(err)}`);
-        this.schedule(this.cfg.check_interval_ms);
-      });
-      this.ticking = ticking.finally(() => { if (this.ticking === ticking) this.ticking = undefined; });
-    }, ms);
+    this.loop.start();
   }
 
   /** Bounds of every nmcli call: the command timeout, and stop(). */
@@ -96,8 +96,8 @@ export class WifiAssociation implements Component {
     return runNmcli(args, this.nmcli());
   }
 
-  /** One check; returns the delay until the next. */
-  private async tick(): Promise<number> {
+  /** One check; throws when NetworkManager or the interface is not there (the loop backs off). */
+  private async tick(): Promise<void> {
     const iface = this.cfg.interface;
     this.checks++;
     let devices: DeviceStatus[];
@@ -107,11 +107,10 @@ export class WifiAssociation implements Component {
       if (!dev) throw new NmcliError("device_not_found", `no interface ${iface}; NetworkManager knows ${devices.map((x) => x.device).join(", ") || "none"}`);
       if (dev.type !== "wifi") throw new NmcliError("not_wifi", `${iface} is ${dev.type}`);
     } catch (err) {
-      if (this.stopped) return this.cfg.check_interval_ms;
-      return this.deviceFailed(err);
+      if (!this.stopped) this.deviceFailed(err);
+      throw err;
     }
-    this.deviceFailures = 0;
-    if (this.stopped) return this.cfg.check_interval_ms;
+    if (this.stopped) return;
     const dev = devices.find((x) => x.device === iface) as DeviceStatus;
     this.homeInterfaces = devices.filter((x) => x.device !== iface && x.state.startsWith("connected") && (x.type === "ethernet" || x.type === "wifi")).map((x) => x.device);
     const onAp = dev.state === "connected" && (dev.connection === this.cfg.ssid || dev.connection.startsWith(`${this.cfg.ssid} `));
@@ -128,7 +127,7 @@ export class WifiAssociation implements Component {
       // also when NetworkManager re-joined by itself, or the last attempt to set it failed
       if (this.cfg.never_default && !this.routeKept) await this.keepDefaultRouteAtHome();
       if (this.checks % SIGNAL_EVERY_CHECKS === 1) await this.readSignal();
-      return this.cfg.check_interval_ms;
+      return;
     }
 
     this.routeKept = false;
@@ -140,13 +139,12 @@ export class WifiAssociation implements Component {
     }
     if (now < this.nextAttemptMs) {
       this.phase = "waiting";
-      return Math.min(this.cfg.check_interval_ms, this.nextAttemptMs - now);
+      return;
     }
     if (dev.state === "connected" && dev.connection && this.homeInterfaces.length === 0) {
       this.log.warn(`${iface} is on "${dev.connection}" and is the only connected interface: joining the Powerwall AP drops that connection`);
     }
     await this.join(now);
-    return this.phase === "associated" ? this.cfg.check_interval_ms : Math.min(this.cfg.check_interval_ms, Math.max(this.nextAttemptMs - this.d.clock.nowMs(), 1));
   }
 
   private async join(now: number): Promise<void> {
@@ -158,18 +156,17 @@ export class WifiAssociation implements Component {
       await this.client.connect(ssid, this.cfg.password as string, this.nmcli());
     } catch (err) {
       if (this.stopped) return;
-      this.joinFailures++;
-      const wait = Math.min(this.cfg.rejoin_interval_ms * 2 ** Math.min(this.joinFailures - 1, 20), this.cfg.max_backoff_ms);
+      const wait = this.joinBackoff.next();
       this.nextAttemptMs = now + wait;
       this.phase = "waiting";
       this.lastFailure = err instanceof NmcliError ? err.failure : "unknown";
       this.lastError = `joining "${ssid}" on ${iface} failed: ${errorMessage(err)}`;
-      this.log.warn(`${this.lastError}; next attempt in ${Math.round(wait / 1000)} s (failure ${this.joinFailures})`);
+      this.log.warn(`${this.lastError}; next attempt in ${Math.round(wait / 1000)} s (failure ${this.joinBackoff.attempts})`);
       return;
     }
     if (this.stopped) return;
     this.joins++;
-    this.joinFailures = 0;
+    this.joinBackoff.reset();
     this.phase = "associated";
     this.associatedSinceMs = this.d.clock.nowMs();
     this.lastError = undefined;
@@ -202,8 +199,7 @@ export class WifiAssociation implements Component {
     }
   }
 
-  private deviceFailed(err: unknown): number {
-    this.deviceFailures++;
+  private deviceFailed(err: unknown): void {
     const wasOn = this.phase === "associated";
     this.phase = "failed";
     this.associatedSinceMs = undefined;
@@ -212,14 +208,13 @@ export class WifiAssociation implements Component {
     const msg = `${errorMessage(err)}`;
     if (msg !== this.lastError) this.log.warn(`Wi-Fi: ${msg}`);
     this.lastError = msg;
-    return Math.min(this.cfg.check_interval_ms * 2 ** Math.min(this.deviceFailures - 1, 20), this.cfg.max_backoff_ms);
   }
 
   health(): ComponentHealth {
     const { ssid, interface: iface } = this.cfg;
     if (this.configProblem) return { state: "down", message: "not configured completely", lastError: this.configProblem };
     const details: Record<string, unknown> = {
-      ssid, interface: iface, phase: this.phase, joins: this.joins, drops: this.drops, join_failures: this.joinFailures,
+      ssid, interface: iface, phase: this.phase, joins: this.joins, drops: this.drops, join_failures: this.joinBackoff.attempts,
       home_interfaces: this.homeInterfaces,
       ...(this.lastAttemptMs !== undefined ? { last_attempt: new Date(this.lastAttemptMs).toISOString() } : {}),
       ...(this.phase !== "associated" && this.nextAttemptMs > 0 ? { next_attempt: new Date(this.nextAttemptMs).toISOString() } : {}),
@@ -248,9 +243,8 @@ export class WifiAssociation implements Component {
   async stop(): Promise<void> {
     this.stopped = true;
     this.phase = "stopped";
-    if (this.timer) { this.d.clock.clearTimeout(this.timer); this.timer = undefined; }
     this.unlink?.();
     this.abort.abort(); // kills the nmcli child in flight, if any
-    await this.ticking;
+    await this.loop.stop();
   }
 }
