@@ -25,7 +25,8 @@ export function dtuMqttSection(firmware: DtuFirmware) {
       default: {}, description: "inverter key in the topics -> serial for the serial_number tag (AhoyDTU publishes names; unmapped keys are used as they are)",
     }),
     settle_ms: durationMs(1_000, "a burst of topics is one reading once no topic came for this long", { minimum: 50 }),
-    reconnect_ms: durationMs(5_000, "pause before reconnecting to the broker", { minimum: 100 }),
+    reconnect_ms: durationMs(5_000, "wait before the first reconnect to the broker; it doubles with each failed attempt", { minimum: 100 }),
+    max_backoff_ms: durationMs(300_000, "longest wait between reconnects to a broker that stays away", { minimum: 100 }),
   }, firmware === "opendtu" ? "OpenDTU over MQTT" : "AhoyDTU over MQTT");
 }
 

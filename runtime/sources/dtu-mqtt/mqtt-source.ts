@@ -1,4 +1,5 @@
 import { connect, type MqttClient } from "mqtt";
+import { Backoff } from "../../core/backoff.ts";
 import type { TimerHandle } from "../../core/clock.ts";
 import type { Component, Context } from "../../core/component.ts";
 import { errorMessage } from "../../core/errors.ts";
@@ -19,7 +20,14 @@ import type { ParseResult } from "./topic-update.ts";
  * a reading is written once a burst of topics has settled (`settle_ms` of quiet on the clock), and
  * its AC power goes to the site model as PV (`opendtu:<name>` / `ahoydtu:<name>`).
  * Payloads that are not what their topic carries are counted and dropped, one log line per 100.
+ * A lost or refused broker connection is retried with core backoff on the clock (from
+ * `reconnect_ms`, doubling up to `max_backoff_ms`, jittered), not mqtt.js's fixed reconnectPeriod.
  */
+export interface DtuMqttSourceOptions {
+  /** jitter source of the reconnect backoff (tests pass `() => 1`: none) */
+  readonly random?: () => number;
+}
+
 export class DtuMqttSource implements Component {
   readonly state: PlantState;
   private readonly base: string;
@@ -29,15 +37,19 @@ export class DtuMqttSource implements Component {
   private readonly listeners: ((name: string, r: DtuReading, points: readonly Point[]) => void)[] = [];
   private client: MqttClient | undefined;
   private timer: TimerHandle | undefined;
+  private reconnectTimer: TimerHandle | undefined;
+  private stopping = false;
+  private readonly backoff: Backoff;
   private lastError: string | undefined;
-  readonly stats = { messages: 0, invalid: 0, readings: 0 };
+  readonly stats = { messages: 0, invalid: 0, readings: 0, connects: 0, reconnect_attempts: 0 };
 
-  constructor(private readonly ctx: Context, private readonly config: DtuMqttConfig, private readonly firmware: DtuFirmware) {
+  constructor(private readonly ctx: Context, private readonly config: DtuMqttConfig, private readonly firmware: DtuFirmware, opts: DtuMqttSourceOptions = {}) {
     this.base = config.base_topic;
     this.parse = firmware === "opendtu" ? parseOpenDtu : parseAhoyDtu;
     this.state = new PlantState(config.serials);
     this.log = ctx.log;
     this.entities = new HoymilesEntities(ctx.ha, firmware === "opendtu" ? "OpenDTU" : "AhoyDTU");
+    this.backoff = new Backoff(config.reconnect_ms, Math.max(config.reconnect_ms, config.max_backoff_ms), opts.random);
   }
 
   onReadings(fn: (name: string, r: DtuReading, points: readonly Point[]) => void): void { this.listeners.push(fn); }
@@ -46,11 +58,13 @@ export class DtuMqttSource implements Component {
     signal.addEventListener("abort", () => { void this.stop(); }, { once: true });
     const c = this.config;
     const client = connect(c.url, {
-      clientId: `gridbox-${this.ctx.host}-${this.firmware}`.slice(0, 64), clean: true, protocolVersion: 4, reconnectPeriod: c.reconnect_ms, connectTimeout: 10_000,
+      clientId: `gridbox-${this.ctx.host}-${this.firmware}`.slice(0, 64), clean: true, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000,
       ...(c.username ? { username: c.username } : {}), ...(c.password ? { password: c.password } : {}),
     });
     this.client = client;
     client.on("connect", () => {
+      this.stats.connects++;
+      this.backoff.reset();
       this.lastError = undefined;
       this.log.info(`reading ${this.base}/# from ${c.url}`);
       client.subscribe(`${this.base}/#`, { qos: 0 }, (err, granted) => {
@@ -60,12 +74,29 @@ export class DtuMqttSource implements Component {
       });
     });
     client.on("error", (err) => { this.lastError = errorMessage(err); });
+    client.on("close", () => this.reconnectLater(client));
     client.on("message", (topic, payload) => this.onMessage(topic, payload.toString("utf8")));
   }
 
+  /** After a lost, refused or timed-out connection: one reconnect, a backoff later (mqtt.js reconnects on its own never). */
+  private reconnectLater(client: MqttClient): void {
+    if (this.stopping || this.reconnectTimer || this.client !== client) return;
+    const wait = this.backoff.next();
+    if (this.backoff.attempts === 1 || this.backoff.attempts % 10 === 0) this.log.warn(`not connected to ${this.config.url} (${this.lastError ?? "connection closed"}); reconnecting in ${Math.round(wait / 100) / 10} s`);
+    this.reconnectTimer = this.ctx.clock.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.stopping || this.client !== client) return;
+      this.stats.reconnect_attempts++;
+      client.reconnect();
+    }, wait);
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) this.ctx.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.reconnectTimer) this.ctx.clock.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
     const client = this.client;
     this.client = undefined;
     if (client) await client.endAsync(true);
