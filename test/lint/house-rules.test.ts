@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { test } from "node:test";
+import { repeatingTimers } from "./repeating-timers.ts";
 import { walk } from "./source-files.ts";
 
 /**
@@ -14,6 +15,7 @@ import { walk } from "./source-files.ts";
  * - every fetch() passes a signal
  * - time goes through the Clock (runtime/core/clock.ts): no Date.now, new Date(), setTimeout or
  *   setInterval elsewhere in runtime/ and provisioning/, so a fake clock can drive any of it
+ * - adapters (sources, sinks, charger drivers) poll through core/poll-loop.ts, never a timer loop of their own
  */
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const SOURCE_DIRS = ["runtime", "provisioning", "firmware-protocol", "test", "image"];
@@ -115,5 +117,22 @@ test("every runtime area has a README.md saying what it owns, what it may import
     try { text = readFileSync(join(ROOT, "runtime", area, "README.md"), "utf8"); } catch { bad.push(`runtime/${area}/README.md is missing`); continue; }
     for (const part of ["**Owns**", "**May import**", "**Tests**"]) if (!text.includes(part)) bad.push(`runtime/${area}/README.md: no ${part}`);
   }
+  assert.deepEqual(bad, []);
+});
+
+/** Adapters allowed a timer loop of their own, each with the reason (none today: go-e moved onto PollLoop). */
+const POLL_LOOP_EXCEPTIONS: Record<string, string> = {};
+
+test("adapters poll through the shared PollLoop: no timer loop of their own under sources/, sinks/, wallbox/drivers/", () => {
+  // the detector finds the hand-written loops the adapters had before PollLoop
+  assert.deepEqual(repeatingTimers(`class P {\n  private schedule(ms: number): void { this.timer = this.ctx.clock.setTimeout(() => { void this.pollNow("all").finally(() => this.schedule(1)); }, ms); } }`),
+    [{ method: "schedule", why: "re-arms its own timer" }]);
+  assert.deepEqual(repeatingTimers(`class W {\n  schedule(ms) { this.timer = clock.setTimeout(() => this.tick(), ms); }\n  async tick() { await x(); this.schedule(5); } }`),
+    [{ method: "schedule", why: "re-armed through tick()" }]);
+  assert.deepEqual(repeatingTimers(`const t = setInterval(() => poll(), 1000);`), [{ method: "(file)", why: "setInterval" }]);
+  assert.deepEqual(repeatingTimers(`class S {\n  arm() { this.timer = clock.setTimeout(() => { this.timer = undefined; this.emit(); }, 10); }\n  emit() { write(); } }`), [], "a one-shot timer is fine");
+  const bad = runtimeFiles
+    .filter((f) => /^runtime\/(sources|sinks|wallbox\/drivers)\//.test(f.rel) && !POLL_LOOP_EXCEPTIONS[f.rel])
+    .flatMap((f) => repeatingTimers(f.text).map((t) => `${f.rel}: ${t.method}: ${t.why} (poll through core/poll-loop.ts: interval, timeout, join, backoff and stop in one place)`));
   assert.deepEqual(bad, []);
 });
