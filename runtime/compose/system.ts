@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { homeWifiProblems } from "../config/component-checks.ts";
 import { stateFile } from "../config/paths.ts";
+import { ConfigError } from "../core/errors.ts";
 import type { Config } from "../config/schema.ts";
 import type { Context } from "../core/component.ts";
 import type { Supervisor } from "../core/supervisor.ts";
@@ -18,7 +20,9 @@ export async function startSystemSettings({ config, ctx, sup, stateDir }: { conf
   if (config.home_wifi.ssid !== "" || existsSync(statePath)) {
     const { HomeWifi } = await import("../network/home-wifi.ts");
     const wifi = new HomeWifi({ settings: config.home_wifi, statePath, log: ctx.log.child("home_wifi") });
-    await sup.add({ name: "home_wifi", start: (s) => wifi.start(s), stop: () => wifi.stop(), health: () => wifi.health(), status: () => wifi.status() }, { required: true });
+    const conflict = homeWifiProblems(config);
+    const start = (s: AbortSignal): Promise<void> => (conflict.length > 0 ? Promise.reject(new ConfigError("the home Wi-Fi and the Powerwall's AP share one radio", conflict)) : wifi.start(s));
+    await sup.add({ name: "home_wifi", start, stop: () => wifi.stop(), health: () => wifi.health(), status: () => wifi.status() }, { required: true });
   } else {
     sup.addDisabled("home_wifi", "no home Wi-Fi configured (home_wifi.ssid is empty)");
   }

@@ -15,6 +15,7 @@ export async function componentProblems(config: Readonly<Config>): Promise<strin
     ...(await homeAssistantProblems(config)),
     ...wallboxProblems(config),
     ...wifiProblems(config),
+    ...homeWifiProblems(config),
   ];
 }
 
@@ -67,4 +68,11 @@ export function wifiProblems(config: Readonly<Config>): string[] {
   if (!w.ssid) out.push("/wifi/ssid: required when wifi is enabled (hint: the gateway AP's name, e.g. TeslaPW_123456)");
   if (!w.password) out.push("/wifi/password: required when wifi is enabled (hint: the full gateway password from the label)");
   return out;
+}
+
+/** One radio cannot be on the home Wi-Fi and on the Powerwall's AP at once (the issue's layouts that work). */
+export function homeWifiProblems(config: Readonly<Config>): string[] {
+  const h = config.home_wifi;
+  if (!h.ssid || !config.wifi.enabled || config.wifi.interface !== h.interface) return [];
+  return [`/home_wifi/interface: ${h.interface} also joins the Powerwall's access point (wifi.interface); one radio cannot be on both networks (hint: home over Ethernet with Wi-Fi to the Powerwall, a USB Wi-Fi adapter for one of them, or the Powerwall on your home network)`];
 }

@@ -34,7 +34,7 @@ defineFormat("timezone-or-empty", (v) => v === "" || isTimeZone(v), (v) =>
 defineFormat("ssh-public-key", (v) => parseSshPublicKey(v).ok, (v) => { const r = parseSshPublicKey(v); return r.ok ? "" : r.why; });
 
 export const system = section({
-  hostname: Type.String({ default: "", format: "hostname-label-or-empty", title: "Host name", description: "the Pi's name on your network (gridbox-kitchen is reached as gridbox-kitchen.local); empty: keep the current one" }),
+  hostname: Type.String({ default: "", format: "hostname-label-or-empty", title: "Host name", description: "the Pi's name on your network (gridbox-kitchen is reached as gridbox-kitchen.local); empty: keep the current one. Set site.host too if your readings' host tag must stay as it is" }),
   timezone: Type.String({ default: "", format: "timezone-or-empty", title: "Time zone", description: "e.g. Europe/Berlin; empty: keep the current one. Readings are stored in UTC either way; this is for logs and schedules" }),
   ssh_authorized_keys: Type.Array(Type.String({ format: "ssh-public-key", description: "one OpenSSH public key line" }), {
     default: [], maxItems: 32, title: "SSH public keys",

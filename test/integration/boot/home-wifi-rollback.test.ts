@@ -72,3 +72,15 @@ test("running: a new network that is not in range is rolled back to the previous
     assert.equal(t.nm.read().devices[1]?.connection, HOME_PROFILE);
   } finally { await t.sup.stop(); t.cleanup(); }
 });
+
+test("one radio for the home Wi-Fi and the Powerwall's AP: refused in words before any nmcli call", async () => {
+  const t = setup();
+  try {
+    await t.sup.boot();
+    const both = await t.sup.apply(stringify(base({ home_wifi: { ssid: "MyHome", password: PASSWORD }, wifi: { enabled: true, ssid: "TeslaPW_1A2B3C", password: "GW-PASSWORD-1" } })));
+    assert.equal(both.ok, false);
+    assert.match(both.message, /wlan0 also joins the Powerwall's access point.*one radio cannot be on both networks/);
+    assert.equal(t.sup.state().mode, "setup");
+    assert.ok(!t.nm.calls().some((c) => c.argv.includes("add")), "no profile written");
+  } finally { await t.sup.stop(); t.cleanup(); }
+});
