@@ -39,7 +39,7 @@ export function classifyNmcli(exitCode: number | string | null | undefined, text
   if (exitCode === 8 || /NetworkManager is not running/i.test(text)) return "nm_not_running";
   if (/Secrets were required|802-1X supplicant|wrong password|psk.*invalid/i.test(text)) return "wrong_password";
   if (/No network with SSID|Wi-Fi network could not be found|no compatible access point|SSID .*not found/i.test(text)) return "ssid_not_found";
-  if (/Device '[^']*' not found|unknown device/i.test(text)) return "device_not_found";
+  if (/Device '[^']*' not found|unknown device|mismatching interface name/i.test(text)) return "device_not_found";
   if (/not a Wi-Fi device/i.test(text)) return "not_wifi";
   if (/busy/i.test(text)) return "device_busy";
   if (/No suitable device|device is not available|unavailable/i.test(text)) return "device_unavailable";
