@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { readFileSync } from "node:fs";
 import { applyEnvOverrides } from "../config/env.ts";
 import { ConfigSchema } from "../config/schema.ts";
+import { admin } from "../config/sections/admin.ts";
 import { http } from "../config/sections/core.ts";
 import { hotspot, type HotspotSettings } from "../config/sections/hotspot.ts";
 import { setupButton, type SetupButtonSettings } from "../config/sections/setup-button.ts";
@@ -15,7 +16,7 @@ import { applyDefaults } from "../config/validate.ts";
  * the owner expects it), with GRIDBOX_<SECTION>__* from the environment applied, else the defaults
  * with the environment.
  */
-export function bootSection<T>(key: "http" | "hotspot" | "setup_button", schema: TObject, configPath: string, env: NodeJS.ProcessEnv): T | undefined {
+export function bootSection<T>(key: "http" | "hotspot" | "setup_button" | "admin", schema: TObject, configPath: string, env: NodeJS.ProcessEnv): T | undefined {
   let fromFile: unknown = {};
   try {
     const doc = parse(readFileSync(configPath, "utf8"), { customTags: [{ tag: "!secret", resolve: () => "" }] }) as Record<string, unknown> | null;
@@ -44,4 +45,9 @@ export function hotspotSettingsFor(configPath: string, env: NodeJS.ProcessEnv): 
 /** The setup button's settings (setup_button section), off when unusable. */
 export function setupButtonSettingsFor(configPath: string, env: NodeJS.ProcessEnv): SetupButtonSettings {
   return bootSection<SetupButtonSettings>("setup_button", setupButton, configPath, env) ?? { enabled: false, pin: 22, hold_s: 10, chip: "gpiochip0", tools_dir: "" };
+}
+
+/** Where the admin sessions are kept (admin.session_file), for the failure page too; "" when the section is unusable. */
+export function adminSessionFileFor(configPath: string, env: NodeJS.ProcessEnv): string {
+  return bootSection<{ session_file: string }>("admin", admin, configPath, env)?.session_file ?? "";
 }

@@ -1,9 +1,11 @@
+import { readFileSync } from "node:fs";
 import { AdminAuth } from "../../provisioning/admin-auth.ts";
+import { adminHashIn } from "../../provisioning/form-data.ts";
 import { Draft } from "../../provisioning/draft.ts";
 import { provisioningRoutes } from "../../provisioning/routes.ts";
 import { openModeServer } from "../../provisioning/server.ts";
 import { staticUi } from "../../provisioning/static-ui.ts";
-import { hotspotSettingsFor, listenAddressFor, setupButtonSettingsFor } from "../boot/listen-address.ts";
+import { adminSessionFileFor, hotspotSettingsFor, listenAddressFor, setupButtonSettingsFor } from "../boot/listen-address.ts";
 import { Supervisor } from "../boot/supervisor.ts";
 import { registerCaptivePortal } from "../network/captive-portal.ts";
 import type { HotspotSupervisor } from "../network/hotspot-supervisor.ts";
@@ -25,6 +27,10 @@ import { createSystemdNotifier } from "./systemd-notify.ts";
  * hotspot runs beside all three phases: up until setup is finished, and again when the home network
  * is lost or the setup button is held; the pages answer phones' captive-portal probes.
  */
+/** admin.session_file, else admin-sessions.json in the state folder */
+const sessionFile = (configured: string): string => configured || stateFile("admin-sessions.json");
+const readText = (path: string): string | undefined => { try { return readFileSync(path, "utf8"); } catch { return undefined; } };
+
 export const serve: Command = {
   async run({ configPath }) {
     const log = createLogger("gridbox");
@@ -42,14 +48,19 @@ export const serve: Command = {
     const common = { auth, draft, checks, log: log.child("setup"), wifiScan: system.wifiScan, systemInfo: system.systemInfo };
     const sup = new Supervisor({
       configPath, env: process.env, log,
-      openModeServer: (s, listen) => openModeServer(s, listen, common),
+      openModeServer: (s, listen) => {
+        // the failure page asks for the login when the broken file has an admin password: logins from before a restart still count
+        const hash = s.state().mode === "failed" ? adminHashIn(readText(configPath)) : undefined;
+        if (hash) auth.persistTo(sessionFile(adminSessionFileFor(configPath, process.env)), hash);
+        return openModeServer(s, listen, common);
+      },
       // the admin session opens every write endpoint of the API, as the API token does
       runningVerifiers: (_s, loaded) => [auth.writeVerifier(() => Boolean(loaded.config.admin.password_hash))],
       runningRoutes: (s, loaded) => {
         const a = loaded.config.admin;
         auth.settings = { ttlMs: a.session_ttl_ms, maxFailures: a.max_failures, lockoutMs: a.lockout_ms };
         // logins survive a restart (hashes only); a new admin password ends them
-        auth.persistTo(a.session_file || stateFile("admin-sessions.json"), a.password_hash);
+        auth.persistTo(sessionFile(a.session_file), a.password_hash);
         const routes = provisioningRoutes({ ...common, sup: s, guarded: true });
         return async (app) => {
           // the hotspot can come back while running (home network lost): phones on it find the page

@@ -44,6 +44,7 @@ test("first boot from no config to a running gridbox, admin login, rollback, fai
   const env = {
     GRIDBOX_HTTP__HOST: "127.0.0.1", GRIDBOX_HTTP__PORT: String(httpPort),
     GRIDBOX_BROKER__TCP__HOST: "127.0.0.1", GRIDBOX_BROKER__TCP__PORT: String(mqttPort),
+    GRIDBOX_ADMIN__SESSION_FILE: join(dir, "admin-sessions.json"),
   };
   const serve = new ServeProcess(configPath, env, httpPort);
   const browser = await launchChromium();
@@ -255,6 +256,12 @@ test("first boot from no config to a running gridbox, admin login, rollback, fai
       await serve.stop();
       writeFileSync(configPath, editYaml(readFileSync(configPath, "utf8"), [{ path: ["wallbox", "max_current_a"], value: 99 }, { path: ["site", "name"], value: "" }, { path: ["sinkk"], value: { url: "http://typo" } }]), { mode: 0o600 });
       assert.equal((await serve.start()).mode, "failed");
+      await serve.waitForSettled("failed");
+      // the login from before the restart still counts (sessions are kept, as hashes, across restarts)...
+      await page.goto(`${serve.url}/`);
+      await page.waitForSelector("#problem-list");
+      // ...and without it the failure page asks for the login first
+      await page.context().clearCookies();
       await page.goto(`${serve.url}/`);
       await page.waitForSelector("#login-form");
       await page.fill("#login-password", ADMIN_PASSWORD);

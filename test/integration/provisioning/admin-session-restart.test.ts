@@ -67,6 +67,17 @@ test("an admin session survives a restart of gridbox serve; the stolen file alon
       assert.equal((await call("/api/setup/form", { cookie: guess })).status, 401, "a hash from the file is not a cookie");
     }
 
+    // restarted with a broken file (a mistyped key): the failure page wants the login, and the old one still counts
+    await serve.stop();
+    writeFileSync(configPath, `${readFileSync(configPath, "utf8")}sinkk: {}\n`, { mode: 0o600 });
+    assert.equal((await serve.start()).mode, "failed");
+    await serve.waitForSettled("failed");
+    assert.equal((await call("/api/setup/form")).status, 401, "the failure page needs the login");
+    assert.equal((await call("/api/setup/form", { cookie })).status, 200, "the session from before still works on the failure page");
+    writeFileSync(configPath, readFileSync(configPath, "utf8").replace("sinkk: {}\n", ""), { mode: 0o600 });
+    await serve.stop();
+    await started();
+
     assert.equal((await call("/api/setup/logout", { method: "POST", cookie })).status, 200);
     await serve.stop();
     await started();
