@@ -2,7 +2,7 @@
 // its field, fixable here), and the admin page (login, live status, settings). Talks to /api/setup/*.
 import { el, SettingsForm } from "./form.js";
 import { startLive } from "./live.js";
-import { enhanceSystemSections } from "./system-sections.js";
+import { enhanceSystemSections, joinNotice } from "./system-sections.js";
 
 const app = document.getElementById("app");
 const statusEl = document.getElementById("status");
@@ -138,6 +138,7 @@ async function saveSettings(btn, summary) {
   }
   if (r.status !== 202) { btn.disabled = false; say(r.data.error ?? `saving failed (${r.status})`); return; }
   say("Saved. gridbox is restarting with the new settings…");
+  joinNotice(app, changes, state.mode); // a new home Wi-Fi: what happens to this phone's connection now
   await waitForGeneration(r.data.generation);
   await load();
 }

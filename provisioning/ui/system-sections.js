@@ -15,6 +15,24 @@ export async function enhanceSystemSections(form, api) {
   if (r?.status === 200 && r.data?.imager) skipImagerSteps(form, r.data.imager);
 }
 
+/**
+ * Shown once a new home Wi-Fi was saved: with one radio this phone loses the setup hotspot while
+ * gridbox joins, so the page may never see the outcome; it says now where to go in both cases.
+ */
+export function joinNotice(app, changes, mode) {
+  const at = (path) => changes.find((c) => c.path.join(".") === path);
+  const ssid = at("home_wifi.ssid")?.value;
+  if (!ssid && !at("home_wifi.password") && !at("home_wifi.interface")) return;
+  const host = at("system.hostname")?.value;
+  const name = ssid || "the home Wi-Fi";
+  const where = host ? `http://${host}.local/ (or the address your router lists for ${host})` : "the address your router lists for gridbox";
+  const text = mode === "setup"
+    ? `gridbox is joining ${name}. This phone may lose the setup Wi-Fi now. If the join works, connect this phone to ${name} and open ${where}. If it does not, the setup Wi-Fi comes back within about a minute: connect to it again and this page says why.`
+    : `gridbox is joining ${name}. If this page stops answering, open ${where} from ${name}. If the join fails, the previous Wi-Fi settings come back and this page says why.`;
+  app.prepend(el("div", { class: "banner note", role: "status", id: "join-notice" }, el("strong", { text: "Joining your Wi-Fi. " }), text));
+  app.scrollIntoView({ block: "start" });
+}
+
 function fieldOf(form, path) { return form.fields.get(JSON.stringify(path)); }
 
 function homeWifi(form, api) {

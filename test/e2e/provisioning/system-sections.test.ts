@@ -151,13 +151,19 @@ test("home Wi-Fi, host name, time zone and SSH keys on the setup page: pick list
       await page.fill("#f-system__hostname", "gridbox-kitchen");
       await page.fill("#f-system__timezone", "Europe/Berlin");
       await page.fill("#f-system__ssh_authorized_keys", ed.pub);
+      nm.update((sc) => { sc.faults = { join_delay_ms: 4000 }; }); // a join takes a while: the page says meanwhile where to go
       await page.locator("#save").click();
+      await page.locator("#join-notice").waitFor({ timeout: 30_000 });
+      assert.match(await page.locator("#join-notice").innerText(), /gridbox is joining MyHome\. This phone may lose the setup Wi-Fi now\. If the join works, connect this phone to MyHome and open http:\/\/gridbox-kitchen\.local\/ .*setup Wi-Fi comes back within about a minute/);
+      await screenshots(page, art, "04a-joining", "#join-notice");
       await Promise.race([page.locator("#last-apply").waitFor({ timeout: 120_000 }), page.locator("#save-problems .banner").waitFor({ timeout: 120_000 })]);
       assert.equal(await page.locator("#save-problems").innerText(), "", "the server took the settings");
       assert.match(await page.locator("#last-apply").innerText(), /Not applied\..*previous one is back.*wrong password for MyHome/s);
       assert.equal((await serve.health()).mode, "setup");
       assert.equal(existsSync(serve.configPath), false, "the file is gone again");
       assert.equal(nm.read().connections?.[HOME_PROFILE], undefined);
+      assert.equal(await page.locator("#join-notice").count(), 0, "the page reloaded with the outcome");
+      nm.update((sc) => { sc.faults = {}; });
       await screenshots(page, art, "04-rollback", "#last-apply");
     });
 
