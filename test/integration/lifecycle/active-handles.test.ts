@@ -16,7 +16,8 @@ import { startTestGridbox } from "../../support/gridbox.ts";
  * started, the moment stop() resolves (no grace period). Each is stopped mid-request:
  * - the outbox writing to an InfluxDB that accepts and never answers (the write aborted by stop);
  * - the Powerwall poller against the simulator (local mode) hanging on /api/;
- * - the Hoymiles DTU poller against the DTU simulator, between two requests of a poll (spacing);
+ * - the Hoymiles source: one DTU poller that read the DTU simulator, one waiting on a DTU that
+ *   accepted the connection and never answers;
  * - the OpenDTU MQTT source connecting to a broker that never sends CONNACK, the AhoyDTU one
  *   subscribed on a real mosquitto;
  * - the Wi-Fi check with a hung `nmcli connect` (the fake nmcli on PATH): its child must be gone;
@@ -90,8 +91,8 @@ test("after stop() no timer, socket, request or child process of gridbox is left
       sink: { type: "influxdb", influxdb: { url: `http://127.0.0.1:${silent.port}`, timeout_ms: 5000 } },
       outbox: { flush_interval_ms: 100, store: { path: join(dir, "outbox.db") } },
       sources: {
-        powerwall: { enabled: true, mode: "local", host: pwUrl.hostname, port: Number(pwUrl.port), password: pw.info.customer_password, interval_ms: 500, timeout_ms: 5000 },
-        hoymiles: { enabled: true, host: dtuUrl.hostname, port: Number(dtuUrl.port), request_spacing_ms: 1000, timeout_ms: 5000 },
+        powerwall: { enabled: true, mode: "local", host: pwUrl.hostname, port: Number(pwUrl.port), password: pw.info.customer_password, interval_ms: 500, timeout_ms: 30_000 },
+        hoymiles: { enabled: true, host: dtuUrl.hostname, port: Number(dtuUrl.port), request_spacing_ms: 1000, timeout_ms: 60_000, dtus: [{ name: "silent", host: "127.0.0.1", port: silent.port }] },
         opendtu: { enabled: true, url: `mqtt://127.0.0.1:${silent.port}`, username: "opendtu-reader", password: "pw" },
         ahoydtu: { enabled: true, url: `mqtt://127.0.0.1:${broker.port}`, username: "ahoy-reader", password: "pw" },
       },
@@ -113,7 +114,11 @@ test("after stop() no timer, socket, request or child process of gridbox is left
       assert.ok((running.get("TCPSocketWrap") ?? 0) > (before.get("TCPSocketWrap") ?? 0), "gridbox holds sockets while running");
       assert.ok((running.get("ProcessWrap") ?? 0) > (before.get("ProcessWrap") ?? 0), "a hung nmcli child runs");
       assert.ok(alive().length > 0, "the nmcli connect hangs");
-      assert.ok(JSON.stringify(status).includes('"connected":true'), `the AhoyDTU source is connected to mosquitto: ${JSON.stringify(status).slice(0, 600)}`);
+      const at = (path: string): unknown => path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], status);
+      assert.equal(at("ahoydtu.connected"), true, "the AhoyDTU source is subscribed on mosquitto");
+      assert.ok((at("hoymiles.DTU.successes") as number) >= 1, "the DTU simulator was read");
+      assert.deepEqual([at("powerwall.polls"), at("powerwall.successes"), at("powerwall.failures")], [1, 0, 0], "a Powerwall poll hangs in flight");
+      assert.deepEqual([at("hoymiles.silent.polls"), at("hoymiles.silent.successes"), at("hoymiles.silent.failures")], [1, 0, 0], "a DTU request is in flight");
     } finally {
       await gb.stop();
     }
