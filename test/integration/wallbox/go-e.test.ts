@@ -173,3 +173,19 @@ test("go-e: failed polls back off on the core poll loop (doubling up to max_back
     await sim.stop();
   }
 });
+
+test("go-e: a start signal aborted (startup gave up) ends the loop; nothing is blamed on the charger", async () => {
+  const sim = new SimulatedGoe({ car: new Car({ pluggedIn: false, phases: 3 }), applyDelayMs: 100 });
+  const url = await sim.start();
+  const clock = new FakeClock();
+  const log = memoryLogger("debug");
+  const driver = new GoeCharger({ config: wallboxConfig({ goe: { url } }).goe, log, clock });
+  const abort = new AbortController();
+  abort.abort();
+  try {
+    await driver.start(abort.signal);
+    assert.equal(driver.stats.running, false, "the loop is not running");
+    assert.equal(clock.pending, 0, "no timer armed");
+    assert.ok(!log.lines.some((l) => l.includes("poll failed")), log.lines.join("\n"));
+  } finally { await driver.stop(); await sim.stop(); }
+});

@@ -178,7 +178,7 @@ export class GoeCharger implements Charger, CurrentLimiter, ChargePowerMeter, Se
       this.lastError = undefined;
       await this.reassert(signal);
     } catch (err) {
-      if (signal.aborted && !this.loop.isRunning) throw err; // stop() ended it: not the charger's fault
+      if (this.life.signal.aborted || (signal.aborted && !this.loop.isRunning)) throw err; // stop() or the start signal ended it: not the charger's fault
       if (this.lastError !== errorMessage(err)) this.opts.log.warn(`go-e poll failed: ${errorMessage(err)}`);
       this.lastError = errorMessage(err);
       throw err;
