@@ -58,8 +58,6 @@ export interface SupervisorDeps {
   runningVerifiers?: (sup: Supervisor, loaded: LoadedConfig) => NonNullable<StartOptions["writeVerifiers"]>;
   start?: (loaded: LoadedConfig, opts: StartOptions) => Promise<Gridbox>;
   startOptions?: StartOptions;
-  /** called with each gridbox that came up (serve connects the setup button to the hotspot) */
-  onRunning?: (gb: Gridbox) => void;
   /** how long a new config's components get to come up before a critical one that is down means rollback */
   settleMs?: number;
 }
@@ -226,7 +224,6 @@ export class Supervisor {
     this.mode = "running";
     this.problems = [];
     this.generation++;
-    this.deps.onRunning?.(gb);
     return { ok: true };
   }
 

@@ -7,7 +7,7 @@ import type { SetupHotspot } from "./setup-hotspot.ts";
 /**
  * Applies the hotspot policy: every `checkIntervalMs` it asks NetworkManager whether the home
  * network is up and brings the setup hotspot up or down as decideHotspot() says. The setup button
- * (held 10 s, from the GPIO driver) calls buttonHeld(). One check at a time; stop() waits for the
+ * (setup-button.ts, held setup_button.hold_s) calls buttonHeld(). One check at a time; stop() waits for the
  * check in flight, cancels the timer, and takes the hotspot down.
  */
 export interface HotspotSupervisorOptions {
