@@ -31,12 +31,15 @@ export interface GridMonitorEntitiesOptions {
   readonly maxDevices: number;
 }
 
+/** a monitor's entity per field of one measurement; null = a field that is not announced */
+type Slots = Map<string, { meta: HaSensorKind; handle: HaEntityHandle } | null>;
+
 interface Monitor {
   readonly device: HaDevice;
   /** undefined until its availability was first said */
   online: boolean | undefined;
-  /** entity per `<measurement>.<field>`; null = a field that is not announced */
-  readonly fields: Map<string, { meta: HaSensorKind; handle: HaEntityHandle } | null>;
+  /** per measurement (two levels: no key string is built per reading) */
+  readonly fields: Map<string, Slots>;
 }
 
 export class GridMonitorEntities {
@@ -58,7 +61,9 @@ export class GridMonitorEntities {
       if (!m) continue;
       // a status point says it outright (its last will says online=false); any other fresh data means it is there
       this.setOnline(m, p.measurement === "device_status" && typeof p.fields.online === "boolean" ? p.fields.online : true);
-      for (const field in p.fields) this.setField(m, p.measurement, field, p.fields[field] as FieldValue);
+      let slots = m.fields.get(p.measurement);
+      if (!slots) m.fields.set(p.measurement, (slots = new Map()));
+      for (const field in p.fields) this.setField(m, slots, p.measurement, field, p.fields[field] as FieldValue);
     }
   }
 
@@ -76,13 +81,12 @@ export class GridMonitorEntities {
     this.o.ha.setDeviceAvailable(m.device, online);
   }
 
-  private setField(m: Monitor, measurement: string, field: string, value: FieldValue): void {
-    const key = `${measurement}.${field}`;
-    let slot = m.fields.get(key);
+  private setField(m: Monitor, slots: Slots, measurement: string, field: string, value: FieldValue): void {
+    let slot = slots.get(field);
     if (slot === undefined) {
-      const meta = GRID_MONITOR_FIELDS[key];
+      const meta = GRID_MONITOR_FIELDS[`${measurement}.${field}`];
       slot = meta ? { meta, handle: this.o.ha.declare({ component: meta.component, device: m.device, objectId: field, name: meta.name, discovery: meta.discovery, followsDevice: true }) } : null;
-      m.fields.set(key, slot);
+      slots.set(field, slot);
       if (slot) this.entityCount++;
     }
     if (slot === null) return;
