@@ -4,6 +4,7 @@ import { errorMessage, GridboxError } from "./errors.ts";
 import type { ComponentHealth, HealthRegistry } from "./health.ts";
 import type { Logger } from "./log.ts";
 import type { StatusRegistry } from "./status.ts";
+import { handlesReleased } from "./handles-released.ts";
 
 /**
  * The one lifecycle policy of the composition root (CONVENTIONS C8, C16): every component and
@@ -14,7 +15,8 @@ import type { StatusRegistry } from "./status.ts";
  *   A ConfigError is not retried: only a new config helps.
  * - A `required` unit (the outbox, the HTTP server) that fails to start aborts the whole start:
  *   `abortStart()` then stops everything already started, so nothing is left running.
- * - `stop()` cancels retries, aborts starts in flight, and resolves when every unit has stopped.
+ * - `stop()` cancels retries, aborts starts in flight, and resolves when every unit has stopped and
+ *   the handles they closed are released (core/handles-released.ts).
  */
 export interface Unit {
   readonly name: string;
@@ -97,6 +99,8 @@ export class Supervisor {
         slot.phase = "stopped";
         try { await slot.unit.stop(); } catch (err) { this.d.log.error(`stopping ${slot.unit.name} failed: ${errorMessage(err)}`); }
       }
+      // a server, socket or child process a unit closed last is released a loop phase after its event
+      await handlesReleased();
     })();
     return this.stopping;
   }
