@@ -80,7 +80,7 @@ export class HotspotSupervisor {
       if (d.reason !== this.last?.reason) this.o.log.info(`setup hotspot ${d.on ? "wanted" : "not wanted"}: ${d.reason}`);
       this.last = d;
       if (d.on && !hotspot.active) await hotspot.up(signal);
-      else if (!d.on && hotspot.active) await hotspot.down(signal);
+      else if (!d.on && (hotspot.active || hotspot.leftover)) await hotspot.down(signal);
       this.lastError = undefined;
     } catch (err) {
       if (signal.aborted) return;

@@ -26,9 +26,13 @@ export interface SetupHotspotOptions {
 
 export class SetupHotspot {
   private isUp = false;
+  /** NM dropped the hotspot (below): its profile, with the password, is still stored */
+  private dropped = false;
   constructor(private readonly o: SetupHotspotOptions) {}
 
   get active(): boolean { return this.isUp; }
+  /** the profile outlived the hotspot (NM dropped it): down() removes it */
+  get leftover(): boolean { return this.dropped; }
 
   /** The nmcli argv that creates the profile (the password is on it: nmcli has no other way without D-Bus). */
   profileArgs(): string[] {
@@ -52,6 +56,7 @@ export class SetupHotspot {
       try {
         await run(["-w", "30", "connection", "up", "id", HOTSPOT_PROFILE]);
         this.isUp = true;
+        this.dropped = false;
         this.o.log.info(`setup hotspot ${this.o.identity.ssid} is up on ${this.o.interface} (${this.o.address})`);
         return;
       } catch (err) {
@@ -71,6 +76,7 @@ export class SetupHotspot {
     await this.removeProfile(signal);
     if (this.isUp) this.o.log.info(`setup hotspot ${this.o.identity.ssid} is down`);
     this.isUp = false;
+    this.dropped = false;
   }
 
   /**
@@ -85,6 +91,7 @@ export class SetupHotspot {
     const devices = await deviceStatus({ timeoutMs: this.o.timeoutMs ?? 40_000, ...(signal ? { signal } : {}) });
     if (this.isUp && !devices.some((d) => d.device === this.o.interface && d.connection === HOTSPOT_PROFILE)) {
       this.isUp = false;
+      this.dropped = true;
       this.o.log.info(`setup hotspot ${this.o.identity.ssid} is no longer up on ${this.o.interface} (the radio was taken for another connection)`);
     }
     return devices.some((d) => (d.type === "ethernet" || d.type === "wifi") && d.state === "connected" && d.connection !== HOTSPOT_PROFILE && !exclude.includes(d.connection));

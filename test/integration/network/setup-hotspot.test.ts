@@ -144,3 +144,22 @@ test("while a new config is being applied the radio is left to it: no nmcli call
     await t.sup.stop();
   } finally { t.nm.cleanup(); }
 });
+
+test("the home Wi-Fi took the radio and setup is finished: the hotspot stays down and its leftover profile (with its password) is removed", async () => {
+  const finished = { value: false };
+  const t = setup(finished);
+  try {
+    t.sup.start();
+    await t.sup.check();
+    assert.ok(t.nm.read().connections?.[HOTSPOT_PROFILE], "profile stored while up");
+    // the config with home Wi-Fi ran: NM activated gridbox-home on wlan0 in place of the AP
+    t.nm.update((s) => { const w = s.devices[1]!; w.state = "connected"; w.connection = "gridbox-home"; });
+    finished.value = true;
+    await t.clock.advance(15_000); await t.sup.check();
+    assert.equal(t.hotspot.active, false);
+    assert.equal(t.nm.read().connections?.[HOTSPOT_PROFILE], undefined, "no stale hotspot profile left behind");
+    assert.equal(t.nm.read().devices[1]?.connection, "gridbox-home", "and the home Wi-Fi is untouched");
+    assert.equal(t.verbs().filter((v) => v === "connection up").length, 1);
+    await t.sup.stop();
+  } finally { t.nm.cleanup(); }
+});
