@@ -10,10 +10,15 @@ import type { Logger } from "../core/log.ts";
  * `server.emit("connection", socket)`. The server then sees the socket's real local address and
  * port, so the portal URLs it builds say http://10.42.0.1/ and req.ip is the phone.
  * Needs CAP_NET_BIND_SERVICE for port 80 (the unit grants only that capability).
+ * It opens nothing the HTTP server would not: a connection is handed over only when it arrived on
+ * the hotspot's address, or on an address the server itself listens on (all of them for 0.0.0.0).
+ * With http.host 127.0.0.1 the LAN gets no API through port 80; phones on the hotspot get the page.
  */
 export interface PortalListenerOptions {
   port: number;
   host?: string;
+  /** the Pi's address on the hotspot (10.42.0.1): connections to it always reach the page */
+  hotspotAddress: string;
   /** the HTTP server connections go to now; undefined while none runs (between modes): refused */
   target(): Server | undefined;
   log: Logger;
@@ -39,10 +44,18 @@ export class PortalListener {
 
   private handOver(socket: Socket): void {
     const target = this.o.target();
-    if (!target || !target.listening) { socket.destroy(); return; }
+    if (!target || !target.listening || !this.serverWouldAccept(target, socket)) { socket.destroy(); return; }
     // the HTTP server takes it from here (its timeouts, keep-alive, close() and closeAllConnections());
     // synchronously, before the socket's first data event
     target.emit("connection", socket);
+  }
+
+  private serverWouldAccept(target: Server, socket: Socket): boolean {
+    const local = (socket.localAddress ?? "").replace(/^::ffff:/, "");
+    if (local === this.o.hotspotAddress) return true;
+    const bound = target.address();
+    const host = typeof bound === "object" && bound ? bound.address.replace(/^::ffff:/, "") : "";
+    return host === "0.0.0.0" || host === "::" || host === local;
   }
 
   /** Stops accepting; connections already handed over belong to their HTTP server. */

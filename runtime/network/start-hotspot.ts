@@ -28,7 +28,7 @@ export function startSetupHotspot(s: HotspotSettings, o: { clock: Clock; log: Lo
 export async function startPortalListener(s: HotspotSettings, o: { httpPort: number; target: PortalListenerOptions["target"]; log: Logger }): Promise<PortalListener | undefined> {
   if (s.portal_port === 0 || s.portal_port === o.httpPort) return undefined;
   const log = o.log.child("hotspot");
-  const portal = new PortalListener({ port: s.portal_port, target: o.target, log });
+  const portal = new PortalListener({ port: s.portal_port, hotspotAddress: s.address.split("/")[0] as string, target: o.target, log });
   try {
     log.info(`captive portal on ${await portal.start()}, handed to the HTTP server on port ${o.httpPort}`);
     return portal;
