@@ -21,7 +21,7 @@ TEST_BINS += ssh-keygen sshd
 BUNDLE := dist/runtime/gridbox.mjs
 RUNTIME_SOURCES = $(shell find runtime firmware-protocol provisioning -name '*.ts' -o -name '*.proto' -o -path 'provisioning/ui/*') package.json
 
-.PHONY: help run test test-deps deps typecheck lint bench demo build clean dashboards deb deb-arm64 deb-amd64 image image-test
+.PHONY: help run test test-deps deps typecheck lint bench demo build clean dashboards deb deb-arm64 deb-amd64 image image-test image-test-hotspot
 
 help:
 	@echo "make run    install what is missing and start gridbox on $(CONFIG) (no hardware, no InfluxDB needed)"
@@ -33,6 +33,7 @@ help:
 	@echo "make deb    out/gridbox_VERSION_{arm64,amd64}.deb (bundle, production node_modules, units, update)"
 	@echo "make image  out/gridbox-VERSION-arm64.img.xz + sha256 + Imager JSON (Debian trixie, mmdebstrap; root, slow once)"
 	@echo "make image-test  boot the image under qemu-system-aarch64 -M virt and check it (never in CI)"
+	@echo "make image-test-hotspot  its setup-hotspot part on mac80211_hwsim radios, against a booted VM"
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -101,6 +102,10 @@ image: $(BUNDLE)
 
 image-test:
 	image/test/image-test.sh
+
+# the hwsim part of image-test alone, against a VM image-test booted (GRIDBOX_TEST_SSH_PORT/_KEY)
+image-test-hotspot:
+	image/test/hotspot-test.sh
 
 clean:
 	rm -rf node_modules var dist out

@@ -51,6 +51,9 @@ check "password login refused, publickey the only method" grep -q 'Permission de
 timeout 30 ssh -i "$T/id_ed25519" -p "$SSH_PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile="$T/known_hosts" -o BatchMode=yes root@127.0.0.1 true >"$T/ssh-root.txt" 2>&1 || true
 check "root login refused" grep -q 'Permission denied' "$T/ssh-root.txt"
 
+# the setup hotspot on mac80211_hwsim radios while the card is still in setup mode (GRIDBOX_IMAGE_TEST_HOTSPOT=0 skips it)
+[ "${GRIDBOX_IMAGE_TEST_HOTSPOT:-1}" = 0 ] || GRIDBOX_TEST_SSH_PORT=$SSH_PORT GRIDBOX_TEST_SSH_KEY="$T/id_ed25519" GRIDBOX_TEST_KNOWN_HOSTS="$T/known_hosts" GRIDBOX_HOTSPOT_OUT="$T/hotspot" "$(dirname "$0")/hotspot-test.sh" || fail "setup hotspot on hwsim radios ($T/hotspot)"
+
 step "gridbox with a test config"
 HASH=$(printf 'image-test-password\n' | node "$REPO_DIR/runtime/cli/bin.js" passwd)
 cat >"$T/gridbox.yaml" <<YAML
