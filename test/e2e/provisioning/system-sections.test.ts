@@ -163,6 +163,9 @@ test("home Wi-Fi, host name, time zone and SSH keys on the setup page: pick list
       assert.equal(existsSync(serve.configPath), false, "the file is gone again");
       assert.equal(nm.read().connections?.[HOME_PROFILE], undefined);
       assert.equal(await page.locator("#join-notice").count(), 0, "the page reloaded with the outcome");
+      // the join took the one radio from the setup hotspot: the hotspot supervisor's next check brings it back
+      for (let i = 0; i < 200 && nm.read().devices[0]?.connection !== "gridbox-setup"; i++) await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(nm.read().devices[0], { device: "wlan0", type: "wifi", state: "connected", connection: "gridbox-setup" }, "the setup hotspot is back");
       nm.update((sc) => { sc.faults = {}; });
       await screenshots(page, art, "04-rollback", "#last-apply");
     });
