@@ -78,19 +78,25 @@ function skipImagerSteps(form, im) {
   const v = (path) => path.reduce((o, k) => (o && typeof o === "object" ? o[k] : undefined), form.values);
   const empty = (path) => { const x = v(path); return x === undefined || x === "" || (Array.isArray(x) && x.length === 0); };
   const who = "Raspberry Pi Imager";
-  const fold = (paths, text, changeLabel) => {
+  const fold = (paths, text, changeLabel, current) => {
     const wraps = paths.map((p) => fieldOf(form, p)?.wrap).filter(Boolean);
     const first = wraps[0];
     if (!first) return;
     const extra = paths[0][0] === "home_wifi" ? [...first.parentElement.querySelectorAll(".pick, #wifi-radio-note, .actions, .result")] : [];
     const hidden = [...wraps, ...extra];
     for (const w of hidden) w.hidden = true;
-    const btn = el("button", { type: "button", class: "secondary change", text: changeLabel, onclick: () => { for (const w of hidden) w.hidden = false; box.remove(); first.querySelector("input, textarea, select")?.focus(); } });
+    const btn = el("button", { type: "button", class: "secondary change", text: changeLabel, onclick: () => {
+      for (const w of hidden) w.hidden = false;
+      box.remove();
+      const input = first.querySelector("input, textarea, select");
+      if (input && current) input.placeholder = `now: ${current}`; // the value Imager set, as the starting point
+      input?.focus();
+    } });
     const box = el("div", { class: "imager-set", "data-imager": paths[0].join(".") }, el("p", {}, el("strong", { text: `Set by ${who}: ` }), text), btn);
     first.before(box);
   };
-  if (im.hostname && empty(["system", "hostname"])) fold([["system", "hostname"]], `host name ${im.hostname}.`, "Change the host name");
-  if (im.timezone && empty(["system", "timezone"])) fold([["system", "timezone"]], `time zone ${im.timezone}.`, "Change the time zone");
+  if (im.hostname && empty(["system", "hostname"])) fold([["system", "hostname"]], `host name ${im.hostname}.`, "Change the host name", im.hostname);
+  if (im.timezone && empty(["system", "timezone"])) fold([["system", "timezone"]], `time zone ${im.timezone}.`, "Change the time zone", im.timezone);
   if (im.sshKeys && empty(["system", "ssh_authorized_keys"])) fold([["system", "ssh_authorized_keys"]], `${im.sshKeys} SSH key${im.sshKeys === 1 ? "" : "s"} for the admin user. Keys added here work beside ${im.sshKeys === 1 ? "it" : "them"}.`, "Add SSH keys here");
   const wifi = (im.wifi ?? [])[0];
   const wifiSsid = wifi?.ssid || im.wifiSsid;

@@ -234,6 +234,7 @@ test("steps Raspberry Pi Imager already set are folded away, each with a button 
     await screenshots(page, art, "06-imager-set", "[data-imager='system.hostname']");
     await page.locator("[data-imager='system.hostname'] button").click();
     assert.equal(await page.locator("#f-system__hostname").isVisible(), true);
+    assert.equal(await page.getAttribute("#f-system__hostname", "placeholder"), "now: gridbox-kitchen");
     assert.equal(await page.locator("[data-imager='system.hostname']").count(), 0);
     await page.locator("[data-imager='home_wifi.ssid'] button").click();
     assert.equal(await page.locator("#f-home_wifi__ssid").isVisible(), true);
