@@ -87,6 +87,9 @@ export class WifiAssociation implements Component {
     this.loop.start();
   }
 
+  /** stop() called, or the start signal aborted (the supervisor is stopping): an nmcli call cut short is no failure */
+  private get ending(): boolean { return this.stopped || this.abort.signal.aborted; }
+
   /** Bounds of every nmcli call: the command timeout, and stop(). */
   private nmcli(): RunOptions {
     return { timeoutMs: this.cfg.command_timeout_ms, signal: this.abort.signal, secrets: [this.cfg.password ?? ""] };
@@ -107,10 +110,10 @@ export class WifiAssociation implements Component {
       if (!dev) throw new NmcliError("device_not_found", `no interface ${iface}; NetworkManager knows ${devices.map((x) => x.device).join(", ") || "none"}`);
       if (dev.type !== "wifi") throw new NmcliError("not_wifi", `${iface} is ${dev.type}`);
     } catch (err) {
-      if (!this.stopped) this.deviceFailed(err);
+      if (!this.ending) this.deviceFailed(err);
       throw err;
     }
-    if (this.stopped) return;
+    if (this.ending) return;
     const dev = devices.find((x) => x.device === iface) as DeviceStatus;
     this.homeInterfaces = devices.filter((x) => x.device !== iface && x.state.startsWith("connected") && (x.type === "ethernet" || x.type === "wifi")).map((x) => x.device);
     const onAp = dev.state === "connected" && (dev.connection === this.cfg.ssid || dev.connection.startsWith(`${this.cfg.ssid} `));
@@ -155,7 +158,7 @@ export class WifiAssociation implements Component {
     try {
       await this.client.connect(ssid, this.cfg.password as string, this.nmcli());
     } catch (err) {
-      if (this.stopped) return;
+      if (this.ending) return;
       const wait = this.joinBackoff.next();
       this.nextAttemptMs = now + wait;
       this.phase = "waiting";
@@ -164,7 +167,7 @@ export class WifiAssociation implements Component {
       this.log.warn(`${this.lastError}; next attempt in ${Math.round(wait / 1000)} s (failure ${this.joinBackoff.attempts})`);
       return;
     }
-    if (this.stopped) return;
+    if (this.ending) return;
     this.joins++;
     this.joinBackoff.reset();
     this.phase = "associated";
@@ -187,7 +190,7 @@ export class WifiAssociation implements Component {
       this.routeKept = true;
       if (this.lastError?.startsWith("could not keep")) this.lastError = undefined;
     } catch (err) {
-      if (this.stopped) return;
+      if (this.ending) return;
       this.lastError = `could not keep the default route on the home interface: ${errorMessage(err)}`;
       this.log.warn(this.lastError);
     }

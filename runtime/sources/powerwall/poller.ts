@@ -172,6 +172,8 @@ export class PowerwallPoller implements Component {
       this.ctx.site.report("powerwall", { gridW: reading.sitePowerW, pvW: reading.solarPowerW, batteryW: reading.batteryPowerW, batterySocPct: reading.batteryPercent, homeW: reading.loadPowerW }, reading.timeMs);
       return snapshot;
     } catch (err) {
+      // cut short by stop(): not the gateway's failure, nothing for the breaker or the log
+      if (signal.aborted && !this.loop.isRunning) throw err;
       const before = this.breaker.state;
       const { reconnect } = this.breaker.onFailure(err, this.ctx.clock.nowMs());
       this.polled.inc({ result: this.breaker.state });
