@@ -213,13 +213,11 @@ export class EmbeddedBroker implements Component {
     this.retryTimer = undefined;
     await listeners?.stopAccepting();
     const timeoutMs = this.deps.stopTimeoutMs ?? 3_000;
-    let timer: TimerHandle | undefined;
-    await Promise.race([
-      new Promise<void>((resolve) => aedes.close(() => resolve())),
-      new Promise<void>((resolve) => { timer = systemClock.setTimeout(resolve, timeoutMs); timer.unref?.(); }),
-    ]);
-    if (timer) systemClock.clearTimeout(timer);
+    await atMost(new Promise<void>((resolve) => aedes.close(() => resolve())), timeoutMs);
     listeners?.destroyAll();
+    // the listening sockets close once their last connection is gone: stop() resolves after that,
+    // so nothing of the broker is left (bounded, should a connection it does not track stay open)
+    if (listeners) await atMost(listeners.closed(), timeoutMs);
     this.state = { state: "down", message: "stopped" };
   }
 
@@ -246,4 +244,11 @@ export class EmbeddedBroker implements Component {
       ...this.stats.snapshot(),
     };
   }
+}
+
+/** Waits for `done`, but no longer than `ms`. */
+async function atMost(done: Promise<void>, ms: number): Promise<void> {
+  let timer: TimerHandle | undefined;
+  await Promise.race([done, new Promise<void>((resolve) => { timer = systemClock.setTimeout(resolve, ms); timer.unref?.(); })]);
+  if (timer) systemClock.clearTimeout(timer);
 }

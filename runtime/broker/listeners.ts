@@ -123,6 +123,8 @@ export class Listeners {
     return `ws://${urlHost(host)}:${bound}`;
   }
 
+  private closing: Promise<void> = Promise.resolve();
+
   get openConnections(): number { return this.open.size; }
 
   /** Stops accepting new connections (existing ones stay until the broker closes them). */
@@ -131,11 +133,14 @@ export class Listeners {
     if (this.tcp) closing.push(closeServer(this.tcp));
     if (this.wss) { const wss = this.wss; closing.push(new Promise((resolve) => wss.close(() => resolve()))); }
     if (this.http) { const http = this.http; http.closeIdleConnections(); closing.push(closeServer(http)); }
-    // server.close() waits for open connections; do not block on it here
-    void Promise.allSettled(closing);
+    // server.close() waits for open connections; do not block on it here: closed() does, after destroyAll()
+    this.closing = Promise.allSettled(closing).then(() => undefined);
     this.tcp?.unref();
     this.http?.unref();
   }
+
+  /** Resolves once every listening server has closed (they close when their last connection ends). */
+  closed(): Promise<void> { return this.closing; }
 
   /** Destroys every connection still open. */
   destroyAll(): void {

@@ -110,13 +110,17 @@ test("allow_anonymous: clients without credentials may publish device messages (
   } finally { await gb.stop(); }
 });
 
-test("stop() closes listeners and connected clients within a bounded time", async () => {
+test("stop() closes listeners and connected clients within a bounded time, and no listening socket is left when it resolves", async () => {
+  const servers = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
+  const before = servers();
   const gb = await startTestGridbox({ broker: { devices: await deviceAccounts({ [A]: PW }) } });
   const c = await mqtt.connectAsync(gb.addresses.mqtt as string, { username: A, password: PW, reconnectPeriod: 0 });
   const raw = await openSocket(gb.addresses.ws as string); // a half-open WebSocket-port connection
   const gone = new Promise<void>((resolve) => c.once("close", () => resolve()));
   const t0 = Date.now();
   await gb.stop();
+  // a server with connections open closes only after its last one: stop() must have waited for that
+  assert.equal(servers(), before, "the MQTT, WebSocket and HTTP listeners are released when stop() resolves");
   await gone;
   await closed(raw);
   assert.ok(Date.now() - t0 < 5000, `stop took ${Date.now() - t0} ms`);
