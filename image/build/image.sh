@@ -83,7 +83,7 @@ if [ "${GRIDBOX_IMAGE_XZ:-1}" != 0 ]; then
   step "Raspberry Pi Imager repository entry"
   "$IMAGE_DIR/build/imager-json.sh" "$IMG" "$IMG.xz" >"$OUTDIR/$NAME.imager.json"
   step "check the entry against the files (xz's own size, a sha256 of the decompressed stream)"
-  field() { node -p "require('$OUTDIR/$NAME.imager.json').os_list[0].$1"; }
+  field() { node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).os_list[0][process.argv[2]]' "$OUTDIR/$NAME.imager.json" "$1"; }
   same() { [ "$(field "$1")" = "$2" ] || { echo "imager entry: $1 is $(field "$1"), the file says $2" >&2; exit 1; }; }
   same extract_size "$(xz --robot -l "$IMG.xz" | awk '$1 == "totals" { print $5 }')"
   same extract_sha256 "$(xz -dc "$IMG.xz" | sha256sum | cut -d' ' -f1)"
