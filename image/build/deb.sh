@@ -21,7 +21,7 @@ stage=$(mktemp -d); trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
 install -d "$stage/opt/gridbox" "$stage/usr/bin" "$stage/usr/lib/gridbox" "$stage/usr/lib/systemd/system" \
   "$stage/usr/lib/sysusers.d" "$stage/usr/lib/udev/rules.d" "$stage/usr/share/polkit-1/rules.d" \
-  "$stage/usr/share/doc/gridbox" "$stage/etc/NetworkManager/dnsmasq-shared.d" "$stage/usr/share/gridbox/grafana" "$stage/DEBIAN"
+  "$stage/usr/share/doc/gridbox" "$stage/etc/NetworkManager/dnsmasq-shared.d" "$stage/etc/ssh/sshd_config.d" "$stage/usr/share/gridbox/grafana" "$stage/DEBIAN"
 cp -r "$REPO_DIR/dist" "$stage/opt/gridbox/dist"
 mkdir -p "$stage/opt/gridbox/node_modules"
 read -ra externals <<<"$(sed -n 's/^BUNDLE_EXTERNAL := //p' "$REPO_DIR/Makefile")"
@@ -30,12 +30,14 @@ node "$IMAGE_DIR/build/deb-modules.mjs" "$REPO_DIR/package-lock.json" "$MODS" "$
 echo "    node_modules: $(wc -l <"$stage/modules.list") packages ($(du -sh "$stage/opt/gridbox/node_modules" | cut -f1)) for: ${externals[*]}" >&2
 rm "$stage/modules.list"
 install -m 0755 "$D/lib/gridbox" "$stage/usr/bin/gridbox"
-install -m 0755 "$D/lib/gridbox-firstboot" "$D/lib/gridbox-boot-partition" "$D/lib/gridbox-update" "$D/lib/gridbox-repack" "$stage/usr/lib/gridbox/"
+install -m 0755 "$D/lib/gridbox-firstboot" "$D/lib/gridbox-boot-partition" "$D/lib/gridbox-update" "$D/lib/gridbox-repack" "$D/lib/authorized-keys" "$stage/usr/lib/gridbox/"
 install -m 0644 "$IMAGE_DIR/systemd/gridbox.service" "$IMAGE_DIR/systemd/gridbox-firstboot.service" "$stage/usr/lib/systemd/system/"
 install -m 0644 "$D/lib/sysusers.conf" "$stage/usr/lib/sysusers.d/gridbox.conf"
 install -m 0644 "$D/lib/60-gridbox-gpio.rules" "$stage/usr/lib/udev/rules.d/"
 install -m 0644 "$D/lib/50-gridbox-networkmanager.rules" "$stage/usr/share/polkit-1/rules.d/"
 install -m 0644 "$IMAGE_DIR/networkmanager/gridbox-captive.conf" "$stage/etc/NetworkManager/dnsmasq-shared.d/"
+# sshd also asks gridbox for the admin's keys set on the setup page (AuthorizedKeysCommand, runtime/system/README.md)
+install -m 0644 "$D/lib/sshd-gridbox.conf" "$stage/etc/ssh/sshd_config.d/gridbox.conf"
 # the Grafana dashboards and provisioning files (the provider's path is /usr/share/gridbox/grafana/dashboards)
 cp -r "$REPO_DIR/runtime/grafana/dashboards" "$REPO_DIR/runtime/grafana/provisioning" "$stage/usr/share/gridbox/grafana/"
 install -m 0644 "$REPO_DIR/README.md" "$stage/usr/share/doc/gridbox/README.md"

@@ -143,6 +143,8 @@ test("make deb's recipe: an amd64 .deb with the bundle, units, scripts and maint
       ["/usr/lib/gridbox/gridbox-repack", "-rwxr-xr-x"],
       ["/usr/lib/gridbox/gridbox-firstboot", "-rwxr-xr-x"],
       ["/usr/lib/gridbox/gridbox-boot-partition", "-rwxr-xr-x"],
+      ["/usr/lib/gridbox/authorized-keys", "-rwxr-xr-x"],
+      ["/etc/ssh/sshd_config.d/gridbox.conf", "-rw-r--r--"],
       ["/usr/lib/systemd/system/gridbox.service", "-rw-r--r--"],
       ["/usr/lib/systemd/system/gridbox-firstboot.service", "-rw-r--r--"],
       ["/usr/lib/sysusers.d/gridbox.conf", "-rw-r--r--"],
