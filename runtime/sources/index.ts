@@ -1,5 +1,5 @@
 import { source, type SourceRegistry } from "../core/registry.ts";
-import { ahoydtuSection, opendtuSection } from "./dtu-mqtt/config.ts";
+import { ahoydtuSection, opendtuSection } from "./hoymiles/mqtt/config.ts";
 import { checkHoymiles, hoymilesSection } from "./hoymiles/config.ts";
 import { checkPowerwall, powerwallSection } from "./powerwall/config.ts";
 
@@ -17,6 +17,6 @@ export const SOURCES = {
   hoymiles: source(hoymilesSection, "Hoymiles DTUs (local TCP protocol, port 10081)", async () => (await import("./hoymiles/factory.ts")).hoymilesSource, checkHoymiles, {
     setupTest: { label: "Test the DTU (does it answer?)", load: async () => (await import("./hoymiles/setup-check.ts")).checkHoymilesSource },
   }),
-  opendtu: source(opendtuSection, "OpenDTU over MQTT (Hoymiles inverters by radio)", async () => (await import("./dtu-mqtt/factory.ts")).dtuMqttSource("opendtu")),
-  ahoydtu: source(ahoydtuSection, "AhoyDTU over MQTT (Hoymiles inverters by radio)", async () => (await import("./dtu-mqtt/factory.ts")).dtuMqttSource("ahoydtu")),
+  opendtu: source(opendtuSection, "OpenDTU over MQTT (Hoymiles inverters by radio)", async () => (await import("./hoymiles/mqtt/factory.ts")).dtuMqttSource("opendtu")),
+  ahoydtu: source(ahoydtuSection, "AhoyDTU over MQTT (Hoymiles inverters by radio)", async () => (await import("./hoymiles/mqtt/factory.ts")).dtuMqttSource("ahoydtu")),
 } satisfies SourceRegistry;

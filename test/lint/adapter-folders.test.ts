@@ -12,22 +12,21 @@ import { walk } from "./source-files.ts";
  * through its registry line: its config section, its factory, its setup check, its one-shot
  * reading. Tests may import adapters directly. Files at a kind's top level (runtime/sinks/*.ts:
  * helpers its adapters share) are not adapter folders.
+ *
+ * A folder is a device family: everything below it (runtime/sources/hoymiles/** holds the native
+ * DTU client and, in mqtt/, OpenDTU and AhoyDTU) is one folder, and several registry lines may
+ * point into it (hoymiles, opendtu, ahoydtu). Two adapters that share readings, points or Home
+ * Assistant entities live in one family folder instead of importing across folders.
  */
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const KINDS = ["runtime/sources", "runtime/sinks", "runtime/wallbox/drivers"];
 const CODE_DIRS = ["runtime", "provisioning", "firmware-protocol"];
 
-/** Imports across adapter folders that are allowed, each with its reason. */
-const ALLOWED: Record<string, string> = {
-  "runtime/sources/dtu-mqtt -> runtime/sources/hoymiles":
-    "OpenDTU and AhoyDTU carry the same Hoymiles inverters into the same points and Home Assistant entities (hoymiles/reading.ts, points.ts, ha-entities.ts); the two folders are one device family",
-};
-
 /** Static imports, re-exports and import() with a literal path. */
 export const specifiersOf = (text: string): string[] =>
   [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/g)].map((m) => (m[1] ?? m[2]) as string);
 
-/** The adapter folder a repository path lies in ("runtime/sources/powerwall"), if any. */
+/** The adapter (family) folder a repository path lies in, at any depth below it ("runtime/sources/hoymiles" for runtime/sources/hoymiles/mqtt/config.ts), if any. */
 export function adapterFolderOf(rel: string): string | undefined {
   for (const kind of KINDS) {
     if (!rel.startsWith(kind + "/")) continue;
@@ -50,7 +49,6 @@ export function crossFolderImports(files: ReadonlyArray<{ rel: string; text: str
       const folder = adapterFolderOf(target);
       if (!folder || folder === own) continue;
       if (f.rel === `${dirname(folder)}/index.ts`) continue; // its registry line
-      if (own && ALLOWED[`${own} -> ${folder}`]) continue;
       bad.push(`${f.rel} imports ${spec}: only ${folder}/ itself and ${dirname(folder)}/index.ts may (reach the adapter through its registry line)`);
     }
   }
@@ -71,13 +69,19 @@ test("the rule itself: what it flags and what it lets through", () => {
     { rel: "runtime/sources/index.ts", text: `import { s } from "./powerwall/config.ts";` },
     { rel: "runtime/sinks/influxdb/setup-check.ts", text: `import { h } from "../setup-check-http.ts";` },
     { rel: "runtime/wallbox/controller.ts", text: `export { d } from "./drivers/index.ts";` },
-    { rel: "runtime/sources/dtu-mqtt/plant-state.ts", text: `import type { r } from "../hoymiles/reading.ts";` },
+    { rel: "runtime/sources/hoymiles/mqtt/plant-state.ts", text: `import type { r } from "../reading.ts";` },
+    { rel: "runtime/sources/hoymiles/mqtt/mqtt-source.ts", text: `import { p } from "../../powerwall/points.ts";` },
+    { rel: "runtime/sources/index.ts", text: `const f = await import("./hoymiles/mqtt/factory.ts");` },
+    { rel: "runtime/cli/strings.ts", text: `import { m } from "../sources/hoymiles/mqtt/config.ts";` },
   ];
   assert.deepEqual(crossFolderImports(files).map((b) => b.split(":")[0]), [
     "runtime/cli/poll.ts imports ../sources/powerwall/points.ts",
     "runtime/compose/wallbox.ts imports ../wallbox/drivers/goe/charger.ts",
     "runtime/sources/hoymiles/source.ts imports ../powerwall/reading.ts",
+    "runtime/sources/hoymiles/mqtt/mqtt-source.ts imports ../../powerwall/points.ts",
+    "runtime/cli/strings.ts imports ../sources/hoymiles/mqtt/config.ts",
   ]);
+  assert.equal(adapterFolderOf("runtime/sources/hoymiles/mqtt/plant-state.ts"), "runtime/sources/hoymiles", "a family folder is one folder at any depth");
   assert.equal(adapterFolderOf("runtime/wallbox/drivers/ocpp/auth.ts"), "runtime/wallbox/drivers/ocpp");
   assert.equal(adapterFolderOf("runtime/wallbox/controller.ts"), undefined);
   assert.equal(adapterFolderOf("runtime/sinks/influx-request.ts"), undefined);

@@ -5,12 +5,12 @@ import mqtt from "mqtt";
 import { systemClock } from "../../../runtime/core/clock.ts";
 import type { HaEntitySpec, HomeAssistantBridge } from "../../../runtime/core/home-assistant.ts";
 import { hashPassword } from "../../../runtime/core/password-hash.ts";
-import { dtuMqttSection, type DtuMqttConfig } from "../../../runtime/sources/dtu-mqtt/config.ts";
-import { DtuMqttSource } from "../../../runtime/sources/dtu-mqtt/mqtt-source.ts";
+import { dtuMqttSection, type DtuMqttConfig } from "../../../runtime/sources/hoymiles/mqtt/config.ts";
+import { DtuMqttSource } from "../../../runtime/sources/hoymiles/mqtt/mqtt-source.ts";
 import { startTestGridbox, type TestGridbox } from "../../support/gridbox.ts";
 import { waitFor } from "../broker/mqtt-test-kit.ts";
 import { testContext } from "../powerwall/support.ts";
-import { fixtureMessages } from "../../unit/sources/dtu-mqtt/fixture-messages.ts";
+import { fixtureMessages } from "../../unit/sources/hoymiles/mqtt/fixture-messages.ts";
 
 /**
  * An OpenDTU and an AhoyDTU publish (retained, as they do) into gridbox's embedded broker with

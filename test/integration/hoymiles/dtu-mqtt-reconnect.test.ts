@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import { Value } from "@sinclair/typebox/value";
-import { dtuMqttSection, type DtuMqttConfig } from "../../../runtime/sources/dtu-mqtt/config.ts";
-import { DtuMqttSource } from "../../../runtime/sources/dtu-mqtt/mqtt-source.ts";
+import { dtuMqttSection, type DtuMqttConfig } from "../../../runtime/sources/hoymiles/mqtt/config.ts";
+import { DtuMqttSource } from "../../../runtime/sources/hoymiles/mqtt/mqtt-source.ts";
 import { FakeClock } from "../../fakes/fake-clock.ts";
 import { freePort, startMosquitto } from "../homeassistant/mqtt-peers.ts";
 import { testContext } from "../powerwall/support.ts";

@@ -6,8 +6,8 @@ import { Value } from "@sinclair/typebox/value";
 import { systemClock } from "../../../runtime/core/clock.ts";
 import { hoymilesSection, type HoymilesConfig } from "../../../runtime/sources/hoymiles/config.ts";
 import { HoymilesSource } from "../../../runtime/sources/hoymiles/source.ts";
-import { dtuMqttSection, type DtuMqttConfig } from "../../../runtime/sources/dtu-mqtt/config.ts";
-import { DtuMqttSource } from "../../../runtime/sources/dtu-mqtt/mqtt-source.ts";
+import { dtuMqttSection, type DtuMqttConfig } from "../../../runtime/sources/hoymiles/mqtt/config.ts";
+import { DtuMqttSource } from "../../../runtime/sources/hoymiles/mqtt/mqtt-source.ts";
 import { startDtuSimulator } from "../../sim/hoymiles/dtu-simulator.ts";
 import { testContext } from "../powerwall/support.ts";
 

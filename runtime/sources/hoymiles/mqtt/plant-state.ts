@@ -1,4 +1,4 @@
-import type { DtuReading, InverterReading, PortReading } from "../hoymiles/reading.ts";
+import type { DtuReading, InverterReading, PortReading } from "../reading.ts";
 import type { TopicUpdate } from "./topic-update.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { durationMs, section, secret } from "../../config/schema-helpers.ts";
+import { durationMs, section, secret } from "../../../config/schema-helpers.ts";
 
 /**
  * Hoymiles inverters through an OpenDTU or AhoyDTU the owner already runs: gridbox subscribes to

@@ -1,4 +1,4 @@
-import type { AdapterInstance, SourceFactory } from "../../core/registry.ts";
+import type { AdapterInstance, SourceFactory } from "../../../core/registry.ts";
 import type { DtuFirmware, DtuMqttConfig } from "./config.ts";
 import { DtuMqttSource } from "./mqtt-source.ts";
 

@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { parseAhoyDtu } from "../../../../runtime/sources/dtu-mqtt/ahoydtu-topics.ts";
-import { parseOpenDtu } from "../../../../runtime/sources/dtu-mqtt/opendtu-topics.ts";
-import { PlantState } from "../../../../runtime/sources/dtu-mqtt/plant-state.ts";
-import type { ParseResult } from "../../../../runtime/sources/dtu-mqtt/topic-update.ts";
-import { readingToPoints } from "../../../../runtime/sources/hoymiles/points.ts";
+import { parseAhoyDtu } from "../../../../../runtime/sources/hoymiles/mqtt/ahoydtu-topics.ts";
+import { parseOpenDtu } from "../../../../../runtime/sources/hoymiles/mqtt/opendtu-topics.ts";
+import { PlantState } from "../../../../../runtime/sources/hoymiles/mqtt/plant-state.ts";
+import type { ParseResult } from "../../../../../runtime/sources/hoymiles/mqtt/topic-update.ts";
+import { readingToPoints } from "../../../../../runtime/sources/hoymiles/points.ts";
 import { fixtureMessages } from "./fixture-messages.ts";
 
 /** OpenDTU and AhoyDTU fixtures of one plant at one moment become the same dtu/inverter/port points. */
