@@ -109,8 +109,6 @@ sleep 3
 check "port 12345 answers inside the box" "${SSH[@]}" "node -e 'fetch(\"http://127.0.0.1:12345\").then(r => r.text()).then(t => process.exit(t === \"open\" ? 0 : 1), () => process.exit(1))'"
 check "port 12345 refused from outside (nftables)" bash -c "! curl -sS -m 8 http://127.0.0.1:$OPEN_PORT/"
 
-# (the setup hotspot over mac80211_hwsim radios runs here, on this booted card: hotspot-test.sh)
-
 step "gridbox update: a broken version is rolled back, a good one stays"
 DEB=$(ls "$REPO_DIR"/out/gridbox_"$VERSION"_arm64.deb)
 variant() { # variant NAME: the .deb again as version V+NAME (broken: its bundle exits at once)
