@@ -47,6 +47,8 @@ export interface StartOptions {
   httpRoutes?: readonly FastifyPluginAsync[];
   /** more ways to authenticate HTTP writes beside http.api_token (the admin session) */
   writeVerifiers?: readonly WriteVerifier[];
+  /** more GET /status sections from outside the running components (the setup hotspot, which runs beside every boot phase) */
+  statusSections?: Readonly<Record<string, () => unknown>>;
   /** gridbox's state folder (default: /var/lib/gridbox on the Pi, ./var in a checkout); tests use their own */
   stateDir?: string;
 }
@@ -81,6 +83,7 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   const metrics = createMetrics({ version: VERSION });
   const health = new HealthRegistry();
   const status = new StatusRegistry();
+  for (const [name, read] of Object.entries(opts.statusSections ?? {})) status.register(name, read);
   const latest = new InMemoryLatestValues(clock);
   const site = new SiteModel(clock, { gridMeter: config.site.grid_meter });
   const host = config.site.host || hostname();

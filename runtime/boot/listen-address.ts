@@ -39,7 +39,7 @@ export function listenAddressFor(configPath: string, env: NodeJS.ProcessEnv): { 
 
 /** The setup hotspot's settings (hotspot section), off when unusable. */
 export function hotspotSettingsFor(configPath: string, env: NodeJS.ProcessEnv): HotspotSettings {
-  return bootSection<HotspotSettings>("hotspot", hotspot, configPath, env) ?? { enabled: false, interface: "wlan0", address: "10.42.0.1/24", portal_port: 80, offline_minutes: 10, button_window_minutes: 30 };
+  return bootSection<HotspotSettings>("hotspot", hotspot, configPath, env) ?? { enabled: false, interface: "wlan0", address: "10.42.0.1/24", portal_port: 80, offline_minutes: 10, home_retry_minutes: 5, button_window_minutes: 30 };
 }
 
 /** The setup button's settings (setup_button section), off when unusable. */

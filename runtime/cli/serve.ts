@@ -48,6 +48,8 @@ export const serve: Command = {
     const common = { auth, draft, checks, log: log.child("setup"), wifiScan: system.wifiScan, systemInfo: system.systemInfo };
     const sup = new Supervisor({
       configPath, env: process.env, log,
+      // GET /status says whether the hotspot is up, why, and when the home Wi-Fi gets its next try
+      startOptions: { statusSections: { hotspot: () => hotspot?.status() ?? { state: "off", reason: hotspotSettings.enabled ? "starting" : "hotspot.enabled is false" } } },
       openModeServer: (s, listen) => {
         // the failure page asks for the login when the broken file has an admin password: logins from before a restart still count
         const hash = s.state().mode === "failed" ? adminHashIn(readText(configPath)) : undefined;

@@ -31,6 +31,8 @@ export class SetupHotspot {
   constructor(private readonly o: SetupHotspotOptions) {}
 
   get active(): boolean { return this.isUp; }
+  /** the Wi-Fi interface it serves on */
+  get interfaceName(): string { return this.o.interface; }
   /** the profile outlived the hotspot (NM dropped it): down() removes it */
   get leftover(): boolean { return this.dropped; }
 

@@ -14,7 +14,7 @@ export function startSetupHotspot(s: HotspotSettings, o: { clock: Clock; log: Lo
   const hotspot = new SetupHotspot({ interface: s.interface, address: s.address, identity, clock: o.clock, log });
   const sup = new HotspotSupervisor({
     hotspot, clock: o.clock, log, setupFinished: o.setupFinished, ...(o.applying ? { applying: o.applying } : {}), offlineAfterMs: s.offline_minutes * 60_000,
-    buttonWindowMs: s.button_window_minutes * 60_000, ...(o.excludeConnections ? { excludeConnections: o.excludeConnections } : {}),
+    buttonWindowMs: s.button_window_minutes * 60_000, homeRetryMs: s.home_retry_minutes * 60_000, ...(o.excludeConnections ? { excludeConnections: o.excludeConnections } : {}),
   });
   sup.start();
   return sup;

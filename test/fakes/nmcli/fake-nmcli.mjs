@@ -154,7 +154,8 @@ async function main() {
     // one property value per line, as `nmcli -g a,b connection show id NAME` prints them
     const c = s.connections?.[rest[3]];
     if (!c) fail(10, `Error: ${rest[3]} - no such connection profile.`);
-    const value = (k) => k === "802-11-wireless.ssid" ? (c[k] ?? c.ssid) : k === "802-11-wireless.mode" ? (c[k] ?? (c.type === "wifi" ? "infrastructure" : "")) : c[k];
+    const value = (k) => k === "802-11-wireless.ssid" ? (c[k] ?? c.ssid) : k === "802-11-wireless.mode" ? (c[k] ?? (c.type === "wifi" ? "infrastructure" : ""))
+      : k === "connection.interface-name" ? (c[k] ?? c.ifname ?? "") : c[k];
     for (const k of fields) out(esc(value(k)) + "\n");
     return;
   }

@@ -25,7 +25,7 @@ function get(port: number, path: string, host: string): Promise<{ status: number
 test("the hotspot section comes from the file, else from GRIDBOX_HOTSPOT__* and defaults (setup mode has no file); off by default", () => {
   assert.equal(hotspotSettingsFor("/nonexistent/gridbox.yaml", {}).enabled, false);
   const s = hotspotSettingsFor("/nonexistent/gridbox.yaml", { GRIDBOX_HOTSPOT__ENABLED: "true", GRIDBOX_HOTSPOT__INTERFACE: "wlan1" });
-  assert.deepEqual(s, { enabled: true, interface: "wlan1", address: "10.42.0.1/24", portal_port: 80, offline_minutes: 10, button_window_minutes: 30 });
+  assert.deepEqual(s, { enabled: true, interface: "wlan1", address: "10.42.0.1/24", portal_port: 80, offline_minutes: 10, home_retry_minutes: 5, button_window_minutes: 30 });
 });
 
 test("serve without a config: the setup hotspot comes up through nmcli and every probe opens the setup page", { timeout: 60_000 }, async () => {
