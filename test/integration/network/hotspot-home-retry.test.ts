@@ -7,6 +7,7 @@ import { HotspotSupervisor } from "../../../runtime/network/hotspot-supervisor.t
 import { HOTSPOT_PROFILE, SetupHotspot } from "../../../runtime/network/setup-hotspot.ts";
 import { FakeClock } from "../../fakes/fake-clock.ts";
 import { installFakeNmcli, type Scenario } from "../../fakes/nmcli/fake-nmcli.ts";
+import { startTestGridbox } from "../../support/gridbox.ts";
 
 /**
  * One radio: the home Wi-Fi and the setup hotspot on wlan0. The router goes away longer than
@@ -120,6 +121,15 @@ test("a phone on the hotspot (an active DHCP lease) postpones the retries until 
     assert.equal(t.verbs().filter((v) => v === "connection down gridbox-setup").length, 0, "the phone was never cut off");
     assert.equal(t.sup.status().next_home_retry, new Date(t.clock.nowMs() + 5 * MIN).toISOString());
     assert.match(t.log.lines.join("\n"), /a phone is on the setup hotspot/);
+    // GET /status of a running gridbox carries the section (serve.ts hands it the supervisor's status())
+    const gb = await startTestGridbox({}, { statusSections: { hotspot: () => t.sup.status() } });
+    try {
+      const body = await (await fetch(`${gb.addresses.http}/status`, { signal: AbortSignal.timeout(3000) })).json() as { hotspot: Record<string, unknown> };
+      assert.equal(body.hotspot.state, "up");
+      assert.match(String(body.hotspot.reason), /home network has been unreachable/);
+      assert.equal(body.hotspot.next_home_retry, new Date(t.clock.nowMs() + 5 * MIN).toISOString());
+      assert.equal(body.hotspot.home_profile, "gridbox-home");
+    } finally { await gb.stop(); }
     // the phone's lease ran out (or it released it): retries resume
     writeFileSync(t.leaseFile, `${Math.floor((t.clock.nowMs() - MIN) / 1000)} 5e:3a:11:22:33:44 10.42.0.57 Pixel-7 *\n`);
     await t.step(5 * MIN);
