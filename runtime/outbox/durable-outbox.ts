@@ -4,6 +4,7 @@ import type { ComponentHealth } from "../core/health.ts";
 import type { Logger } from "../core/log.ts";
 import type { Outbox, OutboxStats } from "../core/outbox.ts";
 import type { Point } from "../core/point.ts";
+import { PollLoop } from "../core/poll-loop.ts";
 import type { BatchStore, StoreStats } from "./batch-store.ts";
 import { Drainer } from "./drainer.ts";
 import { encodeLine, gzipLines, type Precision } from "./line-batch.ts";
@@ -15,7 +16,8 @@ import type { SinkLink } from "./sink-link.ts";
  * as gzip'd batches of up to `batchMaxLines` straight to the sink. A batch the sink did not take
  * (down, refused, rejected, or more than `maxLiveSends` already in flight) goes, still compressed,
  * to the store; the drainer sends it later, oldest first. On stop: no more readings accepted,
- * memory flushed to the sink or the store, the store closed.
+ * memory flushed to the sink or the store, the store closed. The interval flush runs on the shared
+ * poll loop (core/poll-loop.ts); a full memory batch flushes at once besides.
  */
 export interface DurableOutboxOptions {
   link: SinkLink;
@@ -42,19 +44,23 @@ export interface OutboxStatus extends OutboxStats {
 export class DurableOutbox implements Outbox {
   private pending: string[] = [];
   private readonly counts = { accepted: 0, delivered: 0, dropped: 0, deadLettered: 0, unencodable: 0 };
-  private timer: TimerHandle | undefined;
+  private readonly flushLoop: PollLoop<void>;
   private flushSoon = false;
   private stopped = false;
   private stopping: Promise<void> | undefined;
   private storeError: string | undefined;
   private readonly live = new Set<Promise<void>>();
   private readonly compressing = new Set<Promise<void>>();
+  /** the last batch's hand-on to the sink or the store; the next one waits for it */
+  private handOff: Promise<void> = Promise.resolve();
   private readonly sendAbort = new AbortController();
   private readonly drainAbort = new AbortController();
   private drainer: Drainer | undefined;
   private draining: Promise<void> | undefined;
 
-  constructor(private readonly o: DurableOutboxOptions) {}
+  constructor(private readonly o: DurableOutboxOptions) {
+    this.flushLoop = new PollLoop({ clock: o.clock, intervalMs: o.flushIntervalMs, initialDelayMs: o.flushIntervalMs, timeoutMs: 0, poll: () => this.flush() });
+  }
 
   async start(signal: AbortSignal): Promise<void> {
     try {
@@ -75,7 +81,7 @@ export class DurableOutbox implements Outbox {
     });
     this.drainer = drainer;
     this.draining = drainer.run(this.drainAbort.signal);
-    this.arm();
+    if (!this.stopped) this.flushLoop.start();
   }
 
   write(points: readonly Point[]): boolean {
@@ -93,21 +99,19 @@ export class DurableOutbox implements Outbox {
     return this.pending.length < this.o.memoryMaxReadings;
   }
 
-  private arm(): void {
-    if (this.stopped) return;
-    this.timer = this.o.clock.setTimeout(() => {
-      void this.flush().finally(() => this.arm());
-    }, this.o.flushIntervalMs);
-    this.timer.unref?.();
-  }
-
   /** Everything in memory leaves now: to the sink when it is up and a send slot is free, else to the store. */
   async flush(): Promise<void> {
     const lines = this.pending;
     this.pending = [];
     for (let i = 0; i < lines.length; i += this.o.batchMaxLines) {
       const chunk = lines.slice(i, i + this.o.batchMaxLines);
-      const job: Promise<void> = gzipLines(chunk).then((body) => this.dispatch(body, chunk.length)).finally(() => this.compressing.delete(job));
+      // batches compress in parallel but are handed on in the order they were written, also across
+      // overlapping flushes (the interval's and a full batch's): the store's ids follow the readings'
+      // order, so at its cap it drops the oldest readings, not a batch whose compression was slower
+      const body = gzipLines(chunk);
+      body.catch(() => undefined); // handled by the job below, once the batches before it are handed on
+      const job: Promise<void> = this.handOff.then(() => body).then((b) => this.dispatch(b, chunk.length)).finally(() => this.compressing.delete(job));
+      this.handOff = job.catch(() => undefined);
       this.compressing.add(job);
     }
     // also waits for batches an earlier (timer) flush is still compressing: after flush() every
@@ -178,7 +182,7 @@ export class DurableOutbox implements Outbox {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.stopped = true;
-      if (this.timer) this.o.clock.clearTimeout(this.timer);
+      await this.flushLoop.stop();
       await this.flush();
       const grace = this.o.stopGraceMs ?? 5000;
       const allLive = Promise.all([...this.live]);

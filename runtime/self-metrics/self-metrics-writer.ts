@@ -1,9 +1,9 @@
 import type { Component, Context } from "../core/component.ts";
-import type { TimerHandle } from "../core/clock.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { ComponentHealth } from "../core/health.ts";
 import { gauge } from "../core/metrics.ts";
 import { msToNs, type Point } from "../core/point.ts";
+import { PollLoop } from "../core/poll-loop.ts";
 
 /**
  * gridbox's own counters and gauges (what /metrics exposes) also written through the sink, every
@@ -13,35 +13,30 @@ import { msToNs, type Point } from "../core/point.ts";
  * again), the metric's labels as tags plus `host`. Values with the same labels share one point.
  * Histograms are left out; every value is a float, so a field never changes type.
  * Adds the process's memory as gauges (`gridbox_memory_rss_bytes`, `gridbox_memory_heap_used_bytes`).
+ * Runs on the shared poll loop (core/poll-loop.ts); a failed snapshot is logged and shown in
+ * health, and the next one comes at the next interval.
  */
 export const SELF_MEASUREMENT = "gridbox";
 const PREFIX = "gridbox_";
 
 export class SelfMetricsWriter implements Component {
-  private timer: TimerHandle | undefined;
   private stopped = false;
-  private writing: Promise<void> | undefined;
   private lastError: string | undefined;
+  private readonly loop: PollLoop<void>;
   written = 0;
 
-  constructor(private readonly ctx: Context, private readonly intervalMs: number) {}
+  constructor(private readonly ctx: Context, private readonly intervalMs: number) {
+    this.loop = new PollLoop({ clock: ctx.clock, intervalMs, timeoutMs: 0, initialDelayMs: intervalMs, poll: () => this.writeOnce() });
+  }
 
   async start(signal: AbortSignal): Promise<void> {
     gauge(this.ctx.metrics, "gridbox_memory_rss_bytes", "resident set size of the gridbox process", [], function () { this.set(process.memoryUsage.rss()); });
     gauge(this.ctx.metrics, "gridbox_memory_heap_used_bytes", "V8 heap in use", [], function () { this.set(process.memoryUsage().heapUsed); });
     signal.addEventListener("abort", () => { void this.stop(); }, { once: true });
-    this.arm();
+    this.loop.start();
   }
 
-  private arm(): void {
-    if (this.stopped) return;
-    this.timer = this.ctx.clock.setTimeout(() => {
-      this.writing = this.writeOnce().finally(() => { this.writing = undefined; this.arm(); });
-    }, this.intervalMs);
-    this.timer.unref?.();
-  }
-
-  /** One snapshot of the registry as points (also what the timer does). */
+  /** One snapshot of the registry as points (also what the loop does every interval). */
   async writeOnce(): Promise<void> {
     try {
       const points = await this.snapshot();
@@ -77,9 +72,7 @@ export class SelfMetricsWriter implements Component {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) this.ctx.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.writing;
+    await this.loop.stop();
   }
 
   health(): ComponentHealth {
