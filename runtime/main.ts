@@ -4,7 +4,7 @@ import { Bus } from "./core/bus.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import type { Context } from "./core/component.ts";
 import { noHomeAssistant, type HomeAssistantBridge } from "./core/home-assistant.ts";
-import { HealthRegistry } from "./core/health.ts";
+import { HealthRegistry, type ComponentHealth } from "./core/health.ts";
 import { createLogger, type Logger } from "./core/log.ts";
 import { createMetrics, gauge } from "./core/metrics.ts";
 import type { Outbox, PointWriter } from "./core/outbox.ts";
@@ -49,6 +49,8 @@ export interface StartOptions {
   writeVerifiers?: readonly WriteVerifier[];
   /** more GET /status sections from outside the running components (the setup hotspot, which runs beside every boot phase) */
   statusSections?: Readonly<Record<string, () => unknown>>;
+  /** more /health components from outside the running components (the setup button, when enabled), never critical */
+  healthSections?: Readonly<Record<string, () => ComponentHealth>>;
   /** gridbox's state folder (default: /var/lib/gridbox on the Pi, ./var in a checkout); tests use their own */
   stateDir?: string;
 }
@@ -84,6 +86,7 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
   const health = new HealthRegistry();
   const status = new StatusRegistry();
   for (const [name, read] of Object.entries(opts.statusSections ?? {})) status.register(name, read);
+  for (const [name, read] of Object.entries(opts.healthSections ?? {})) health.register(name, read);
   const latest = new InMemoryLatestValues(clock);
   const site = new SiteModel(clock, { gridMeter: config.site.grid_meter });
   const host = config.site.host || hostname();

@@ -15,6 +15,7 @@ import { stateFile } from "../config/paths.ts";
 import { systemClock } from "../core/clock.ts";
 import { createLogger } from "../core/log.ts";
 import type { Command } from "./command.ts";
+import { SetupButtonReport } from "./setup-button-report.ts";
 import { SETUP_CHECKS } from "./setup-checks.ts";
 import { setupSystemTools } from "./setup-system.ts";
 import { createSystemdNotifier } from "./systemd-notify.ts";
@@ -40,6 +41,9 @@ export const serve: Command = {
     const buttonSettings = setupButtonSettingsFor(configPath, process.env);
     let hotspot: HotspotSupervisor | undefined;
     let button: SetupButton | undefined;
+    // GET /status `setup_button` always; /health `setup_button` when it is enabled (down when its GPIO line cannot be read)
+    const buttonReport = new SetupButtonReport(buttonSettings, systemClock);
+    const buttonSections = buttonReport.sections();
     let portal: PortalListener | undefined;
     // home Wi-Fi scan and Test, and what Raspberry Pi Imager already set (runtime/cli/setup-system.ts)
     // GRIDBOX_IMAGER_ROOT: a fixture root the Imager detection reads instead of / (tests)
@@ -49,7 +53,10 @@ export const serve: Command = {
     const sup = new Supervisor({
       configPath, env: process.env, log,
       // GET /status says whether the hotspot is up, why, and when the home Wi-Fi gets its next try
-      startOptions: { statusSections: { hotspot: () => hotspot?.status() ?? { state: "off", reason: hotspotSettings.enabled ? "starting" : "hotspot.enabled is false" } } },
+      startOptions: {
+        statusSections: { hotspot: () => hotspot?.status() ?? { state: "off", reason: hotspotSettings.enabled ? "starting" : "hotspot.enabled is false" }, ...buttonSections.statusSections },
+        healthSections: buttonSections.healthSections,
+      },
       openModeServer: (s, listen) => {
         // the failure page asks for the login when the broken file has an admin password: logins from before a restart still count
         const hash = s.state().mode === "failed" ? adminHashIn(readText(configPath)) : undefined;
@@ -106,8 +113,13 @@ export const serve: Command = {
       const { startSetupButton } = await import("../network/setup-button.ts");
       button = startSetupButton(buttonSettings, {
         clock: systemClock, log,
-        onHold: () => (hotspot ? hotspot.buttonHeld() : log.warn("the setup button was held, but hotspot.enabled is false: no setup hotspot to open")),
+        onHold: () => {
+          buttonReport.held();
+          if (hotspot) hotspot.buttonHeld();
+          else log.warn("the setup button was held, but hotspot.enabled is false: no setup hotspot to open");
+        },
       });
+      buttonReport.button = button;
     }
     // under systemd (Type=notify): ready now (in whichever mode), watchdog pets from this event loop until stopped
     if (!stopping) systemd.ready();
