@@ -103,7 +103,7 @@ export const serve: Command = {
     if (hotspotSettings.enabled && !stopping) {
       await system.prescan();
       const { startPortalListener, startSetupHotspot } = await import("../network/start-hotspot.ts");
-      hotspot = startSetupHotspot(hotspotSettings, { clock: systemClock, log, setupFinished: () => sup.state().mode === "running", applying: () => sup.state().busy });
+      hotspot = startSetupHotspot(hotspotSettings, { clock: systemClock, log, setupFinished: () => sup.state().mode === "running", applying: () => sup.state().busy, portalUsedMs: () => portal?.lastHotspotConnectionMs });
       // phones on the hotspot come to port 80; the page listens on http.port
       portal = await startPortalListener(hotspotSettings, { httpPort: listenAddressFor(configPath, process.env).port, target: () => sup.httpServer, log });
       if (stopping) await portal?.stop();

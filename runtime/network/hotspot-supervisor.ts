@@ -39,6 +39,8 @@ export interface HotspotSupervisorOptions {
   homeRetryWaitS?: number;
   /** NetworkManager's DHCP leases of the hotspot (default /var/lib/NetworkManager/dnsmasq-<interface>.leases) */
   leaseFile?: string;
+  /** when a phone last connected to the portal on the hotspot's address (portal-listener.ts) */
+  portalUsedMs?(): number | undefined;
 }
 
 /** GET /status's `hotspot` section */
@@ -145,7 +147,10 @@ export class HotspotSupervisor {
         continue;
       }
       if (r.action === "look") {
-        phone = await phoneOnHotspot(this.o.leaseFile ?? leaseFileFor(hotspot.interfaceName), clock.nowMs());
+        phone = await phoneOnHotspot({
+          iface: hotspot.interfaceName, leaseFile: this.o.leaseFile ?? leaseFileFor(hotspot.interfaceName), nowMs: clock.nowMs(),
+          portalUsedMs: this.o.portalUsedMs?.(), recentMs: this.o.homeRetryMs ?? 5 * 60_000, signal,
+        });
         if (phone !== this.phoneSeen) log.info(phone ? "a phone is on the setup hotspot: home Wi-Fi retries wait until it leaves" : "no phone on the setup hotspot any more: home Wi-Fi retries resume");
         this.phoneSeen = phone;
         if (phone) this.retrySinceMs = clock.nowMs();

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from "node:net";
+import { systemClock, type Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 
 /**
@@ -22,10 +23,12 @@ export interface PortalListenerOptions {
   /** the HTTP server connections go to now; undefined while none runs (between modes): refused */
   target(): Server | undefined;
   log: Logger;
+  clock?: Clock;
 }
 
 export class PortalListener {
   private server: Server | undefined;
+  private lastHotspotMs: number | undefined;
 
   constructor(private readonly o: PortalListenerOptions) {}
 
@@ -43,12 +46,16 @@ export class PortalListener {
   }
 
   private handOver(socket: Socket): void {
+    if ((socket.localAddress ?? "").replace(/^::ffff:/, "") === this.o.hotspotAddress) this.lastHotspotMs = (this.o.clock ?? systemClock).nowMs();
     const target = this.o.target();
     if (!target || !target.listening || !this.serverWouldAccept(target, socket)) { socket.destroy(); return; }
     // the HTTP server takes it from here (its timeouts, keep-alive, close() and closeAllConnections());
     // synchronously, before the socket's first data event
     target.emit("connection", socket);
   }
+
+  /** when a phone last connected on the hotspot's address (the hotspot supervisor's "a phone is using the page") */
+  get lastHotspotConnectionMs(): number | undefined { return this.lastHotspotMs; }
 
   private serverWouldAccept(target: Server, socket: Socket): boolean {
     const local = (socket.localAddress ?? "").replace(/^::ffff:/, "");

@@ -8,12 +8,12 @@ import { PortalListener, type PortalListenerOptions } from "./portal-listener.ts
 import { SetupHotspot } from "./setup-hotspot.ts";
 
 /** The setup hotspot for `gridbox serve`: identity from the state folder, the AP, its supervisor, started. */
-export function startSetupHotspot(s: HotspotSettings, o: { clock: Clock; log: Logger; setupFinished(): boolean; applying?(): boolean; excludeConnections?: readonly string[] }): HotspotSupervisor {
+export function startSetupHotspot(s: HotspotSettings, o: { clock: Clock; log: Logger; setupFinished(): boolean; applying?(): boolean; excludeConnections?: readonly string[]; portalUsedMs?(): number | undefined }): HotspotSupervisor {
   const log = o.log.child("hotspot");
   const identity = loadOrCreateIdentity(stateFile("setup-hotspot.json"), deviceSuffix());
   const hotspot = new SetupHotspot({ interface: s.interface, address: s.address, identity, clock: o.clock, log });
   const sup = new HotspotSupervisor({
-    hotspot, clock: o.clock, log, setupFinished: o.setupFinished, ...(o.applying ? { applying: o.applying } : {}), offlineAfterMs: s.offline_minutes * 60_000,
+    hotspot, clock: o.clock, log, setupFinished: o.setupFinished, ...(o.applying ? { applying: o.applying } : {}), ...(o.portalUsedMs ? { portalUsedMs: o.portalUsedMs } : {}), offlineAfterMs: s.offline_minutes * 60_000,
     buttonWindowMs: s.button_window_minutes * 60_000, homeRetryMs: s.home_retry_minutes * 60_000, ...(o.excludeConnections ? { excludeConnections: o.excludeConnections } : {}),
   });
   sup.start();

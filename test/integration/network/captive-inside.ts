@@ -1,9 +1,11 @@
 import { execFile, execFileSync } from "node:child_process";
-import { join } from "node:path";
+import { statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import Fastify from "fastify";
 import { systemClock } from "../../../runtime/core/clock.ts";
 import { memoryLogger } from "../../../runtime/core/log.ts";
 import { registerCaptivePortal } from "../../../runtime/network/captive-portal.ts";
+import { leaseFileFor, leasesActive } from "../../../runtime/network/hotspot-phones.ts";
 import { HOTSPOT_PROFILE, SetupHotspot } from "../../../runtime/network/setup-hotspot.ts";
 
 /**
@@ -59,5 +61,9 @@ out.http = {
   other: await get("http://10.42.0.1/news", "example.org"),
   api: api ? await get(api) : null,
 };
+// the lease the client just got, as gridbox reads it to tell that a phone is on the hotspot
+// (hotspot-phones.ts): NetworkManager's shared-mode dnsmasq file, readable by others (the unit runs as gridbox)
+const leaseFile = leaseFileFor("vt0");
+out.leases = { file: leaseFile, mode: (statSync(leaseFile).mode & 0o777).toString(8), dirMode: (statSync(dirname(leaseFile)).mode & 0o777).toString(8), phone: await leasesActive(leaseFile, Date.now()) };
 await app.close();
 process.stdout.write(JSON.stringify(out) + "\n");

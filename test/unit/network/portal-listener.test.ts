@@ -59,10 +59,12 @@ test("it opens nothing the HTTP server would not: a server on 127.0.0.1 gets no 
   const p2 = Number((await asHotspot.start()).split(":").pop());
   try {
     assert.equal((await get(p1, "127.0.0.1")).name, "api", "an address the server listens on");
+    assert.equal(onlyLoopback.lastHotspotConnectionMs, undefined, "not a phone on the hotspot");
     assert.equal(await closed(p1, "127.0.0.2"), true, "another address (the LAN's, here 127.0.0.2): refused");
     const viaHotspot = await get(p2, "127.0.0.2"); // 127.0.0.2 stands in for 10.42.0.1
     assert.equal(viaHotspot.name, "api");
     assert.equal(viaHotspot.local, `127.0.0.2:${p2}`);
+    assert.ok(Math.abs((asHotspot.lastHotspotConnectionMs ?? 0) - Date.now()) < 5_000, "a phone used the page (home Wi-Fi retries wait)");
   } finally {
     await onlyLoopback.stop(); await asHotspot.stop();
     await new Promise((r) => local.close(r));
