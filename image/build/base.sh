@@ -12,7 +12,7 @@ if [ -f "$OUT/done" ]; then
 fi
 need mmdebstrap mmdebstrap; need update-binfmts binfmt-support; need qemu-aarch64-static qemu-user-static
 binfmt_aarch64
-step "base layer $KEY: mmdebstrap $SUITE arm64 (kernel initramfs under qemu-user: the slow part, ~20-30 min)"
+step "base layer $KEY: mmdebstrap $SUITE arm64 (every maintainer script runs under qemu-user: the slow part)"
 rm -rf "$OUT.tmp"; mkdir -p "$OUT.tmp"
 COMPONENTS="main non-free-firmware"
 nice -n 10 mmdebstrap --mode=unshare --architectures=arm64 --variant=minbase \
@@ -28,10 +28,16 @@ nice -n 10 mmdebstrap --mode=unshare --architectures=arm64 --variant=minbase \
   --customize-hook="sync-out /boot/firmware $OUT.tmp/bootfw" \
   --customize-hook='rm -rf "$1"/boot/firmware/*' \
   --customize-hook="chroot \"\$1\" dpkg-query -W -f='\${Package} \${Version}\n' > $OUT.tmp/manifest" \
+  --customize-hook="copy-out /var/log/dpkg.log $OUT.tmp" \
   "$SUITE" "$OUT.tmp/rootfs.tar" \
   "deb $MIRROR $SUITE $COMPONENTS" \
   "deb $MIRROR $SUITE-updates $COMPONENTS" \
   "deb $SECURITY_MIRROR $SUITE-security $COMPONENTS"
+# where the time went: the packages whose configuration (maintainer scripts, triggers) took longest
+awk '$3 == "status" && $4 == "half-configured" { t[$5] = $2 } $3 == "status" && $4 == "installed" && ($5 in t) {
+  split(t[$5], a, ":"); split($2, b, ":"); d = (b[1] * 3600 + b[2] * 60 + b[3]) - (a[1] * 3600 + a[2] * 60 + a[3]); if (d < 0) d += 86400
+  print d, $5; delete t[$5] }' "$OUT.tmp/dpkg.log" | sort -rn >"$OUT.tmp/configure-times"
+echo "    slowest package configurations (s): $(head -n 8 "$OUT.tmp/configure-times" | tr '\n' ' ')" >&2
 touch "$OUT.tmp/done"
 rm -rf "$OUT"; mv "$OUT.tmp" "$OUT"
 total_time
