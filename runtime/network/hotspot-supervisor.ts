@@ -213,6 +213,6 @@ export class HotspotSupervisor {
     this.timer = undefined;
     this.abort.abort();
     await this.inFlight?.catch(() => undefined);
-    if (this.o.hotspot.active) await this.o.hotspot.down().catch((err: Error) => this.o.log.warn(`setup hotspot: ${err.message}`));
+    if (this.o.hotspot.active || this.o.hotspot.leftover) await this.o.hotspot.down().catch((err: Error) => this.o.log.warn(`setup hotspot: ${err.message}`));
   }
 }

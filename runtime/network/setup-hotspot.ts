@@ -26,14 +26,14 @@ export interface SetupHotspotOptions {
 
 export class SetupHotspot {
   private isUp = false;
-  /** NM dropped the hotspot (below): its profile, with the password, is still stored */
+  /** NM dropped the hotspot (below), or up() failed or was stopped after adding it: its profile, with the password, is still stored */
   private dropped = false;
   constructor(private readonly o: SetupHotspotOptions) {}
 
   get active(): boolean { return this.isUp; }
   /** the Wi-Fi interface it serves on */
   get interfaceName(): string { return this.o.interface; }
-  /** the profile outlived the hotspot (NM dropped it): down() removes it */
+  /** the profile outlived the hotspot (NM dropped it, or it never came up): down() removes it */
   get leftover(): boolean { return this.dropped; }
 
   /** The nmcli argv that creates the profile (the password is on it: nmcli has no other way without D-Bus). */
@@ -53,6 +53,7 @@ export class SetupHotspot {
     const run = (args: string[]): Promise<string> => runNmcli(args, { timeoutMs: this.o.timeoutMs ?? 40_000, secrets: [this.o.identity.password], ...(signal ? { signal } : {}) });
     await this.removeProfile(signal);
     await run(this.profileArgs());
+    this.dropped = true; // stored, not up yet: a failed or stopped up() leaves it for down()
     const attempts = this.o.attempts ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {

@@ -173,3 +173,23 @@ test("stop() in the middle of a retry leaves no timer and no nmcli child", async
     assert.equal(t.hotspot.active, false);
   } finally { t.nm.cleanup(); }
 });
+
+test("stop() while the hotspot is coming back after a failed retry (its first activation failed, up() waits to try again): no timer, no child, no stored hotspot profile", async () => {
+  const t = setup();
+  try {
+    await t.outage();
+    // the fake's activation faults hit the next `connection up`s in order: the home try's (a failed retry either way), then the hotspot's
+    t.nm.update((s) => { s.faults = { hotspot_up: ["supplicant_timeout", "supplicant_timeout"] }; });
+    await t.clock.advance(5 * MIN);
+    // the retry failed (router away), the hotspot's re-activation failed once: up() sleeps retryDelayMs on the fake clock
+    for (let i = 0; i < 500 && !/attempt 1 of 3/.test(t.log.lines.join("\n")); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(t.log.lines.join("\n"), /attempt 1 of 3/);
+    assert.equal(t.homeTries(), 1);
+    assert.equal(t.hotspot.active, false);
+    assert.ok(t.nm.read().connections?.[HOTSPOT_PROFILE], "profile stored, not up");
+    await t.sup.stop();
+    assert.equal(t.clock.pending, 0, "no timer left");
+    assert.deepEqual(t.nm.alive(), []);
+    assert.equal(t.nm.read().connections?.[HOTSPOT_PROFILE], undefined, "the profile with the hotspot password is gone");
+  } finally { t.nm.cleanup(); }
+});
