@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from "node:child_process";
 import { statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import Fastify from "fastify";
 import { systemClock } from "../../../runtime/core/clock.ts";
 import { memoryLogger } from "../../../runtime/core/log.ts";
@@ -64,6 +64,6 @@ out.http = {
 // the lease the client just got, as gridbox reads it to tell that a phone is on the hotspot
 // (hotspot-phones.ts): NetworkManager's shared-mode dnsmasq file, readable by others (the unit runs as gridbox)
 const leaseFile = leaseFileFor("vt0");
-out.leases = { file: leaseFile, mode: (statSync(leaseFile).mode & 0o777).toString(8), dirMode: (statSync(dirname(leaseFile)).mode & 0o777).toString(8), phone: await leasesActive(leaseFile, Date.now()) };
+out.leases = { file: leaseFile, mode: (statSync(leaseFile).mode & 0o777).toString(8), phone: await leasesActive(leaseFile, Date.now()) };
 await app.close();
 process.stdout.write(JSON.stringify(out) + "\n");
