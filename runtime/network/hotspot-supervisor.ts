@@ -122,8 +122,11 @@ export class HotspotSupervisor {
       await this.homeRetry(d, signal);
     } catch (err) {
       if (signal.aborted) return;
+      // the same failure at every check (no Wi-Fi radio, rfkill) is one warning, not one per check
+      const same = this.lastError === (err as Error).message;
       this.lastError = (err as Error).message;
-      this.o.log.warn(`setup hotspot: ${this.lastError}`);
+      if (same) this.o.log.debug(`setup hotspot, still: ${this.lastError}`);
+      else this.o.log.warn(`setup hotspot: ${this.lastError}`);
     }
   }
 

@@ -64,7 +64,9 @@ export class SetupHotspot {
         return;
       } catch (err) {
         if (attempt >= attempts || signal?.aborted) throw err;
-        this.o.log.warn(`setup hotspot did not come up (attempt ${attempt} of ${attempts}): ${(err as Error).message}; retrying`);
+        // expected now and then (the first activation after boot often fails): the failure that
+        // outlasts every attempt is the warning, which the supervisor logs
+        this.o.log.info(`setup hotspot did not come up (attempt ${attempt} of ${attempts}): ${(err as Error).message}; retrying`);
         await sleep(this.o.clock, this.o.retryDelayMs ?? 10_000, signal);
       }
     }

@@ -163,3 +163,25 @@ test("the home Wi-Fi took the radio and setup is finished: the hotspot stays dow
     await t.sup.stop();
   } finally { t.nm.cleanup(); }
 });
+
+test("a hotspot that fails the same way at every check (no usable radio) is one warning, not one per check and attempt", async () => {
+  const t = setup({ value: false });
+  try {
+    t.nm.update((s) => { s.faults = { hotspot_up: Array(9).fill("supplicant_timeout") }; });
+    // three checks, each three attempts 10 s apart on the fake clock, all failing the same way
+    for (let n = 0; n < 3; n++) {
+      let done = false;
+      const check = t.sup.check().then(() => { done = true; });
+      for (let i = 0; i < 1000 && !done; i++) { await new Promise((r) => setTimeout(r, 5)); if (t.clock.pending > 0) await t.clock.advance(10_000); }
+      await check;
+      await t.clock.advance(15_000);
+    }
+    assert.equal(t.verbs().filter((v) => v === "connection up").length, 9, "every check tried all its attempts");
+    const levels = (level: string): string[] => t.log.lines.filter((l) => (JSON.parse(l) as { level: string }).level === level);
+    assert.equal(levels("warn").length, 1, levels("warn").join("\n"));
+    assert.match(levels("warn")[0] ?? "", /supplicant took too long/);
+    assert.equal(levels("info").filter((l) => /attempt \d of 3/.test(l)).length, 6, "the retried attempts are info lines");
+    assert.equal(t.sup.health().state, "degraded", "the failure stays visible in /health");
+    await t.sup.stop();
+  } finally { t.nm.cleanup(); }
+});
