@@ -176,7 +176,9 @@ export async function startGridbox(loaded: LoadedConfig, opts: StartOptions = {}
         name: "http",
         start: async () => {
           addresses.http = await http.listen({ host: config.http.host, port: config.http.port });
-          log.info(`HTTP API on ${addresses.http}`);
+          // fastify names a wildcard bind by a loopback URL: say that the LAN can reach it too
+          const everywhere = config.http.host === "0.0.0.0" || config.http.host === "::";
+          log.info(`HTTP API on ${addresses.http}${everywhere ? ` (listening on every address, ${config.http.host}:${config.http.port})` : ""}`);
           const noCredential = writeAuth.startupWarning();
           if (noCredential) log.child("http").warn(noCredential);
         },
