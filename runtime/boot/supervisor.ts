@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { readFileSync, rmSync } from "node:fs";
 import type { Server as NetServer } from "node:net";
 import type { FastifyPluginAsync } from "fastify";
@@ -235,9 +236,10 @@ export class Supervisor {
     this.generation++;
     const listen = listenAddressFor(this.deps.configPath, this.deps.env);
     this.modeServer = await this.deps.openModeServer(this, listen);
-    this.deps.log.warn(mode === "setup"
-      ? `no config at ${this.deps.configPath}: setup mode, open ${this.modeServer.address}/ to set gridbox up`
-      : `config ${this.deps.configPath} has ${problems.length} problem(s): failure page on ${this.modeServer.address}/\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    // fastify names a wildcard bind by a loopback URL; the owner needs the name the LAN knows
+    const page = listen.host === "0.0.0.0" || listen.host === "::" ? `http://${hostname()}.local:${listen.port}/ (listening on every address)` : `${this.modeServer.address}/`;
+    if (mode === "setup") this.deps.log.info(`no config at ${this.deps.configPath}: setup mode, open ${page} to set gridbox up`);
+    else this.deps.log.warn(`config ${this.deps.configPath} has ${problems.length} problem(s): failure page on ${page}\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
 
   private async stopCurrent(): Promise<void> {

@@ -45,10 +45,14 @@ async function health(sup: Supervisor): Promise<{ mode: string } & Record<string
 }
 
 test("no config file: setup mode on the configured port; a valid config applied: running, file 600", async () => {
-  const { path, sup } = setup();
+  const { path, sup, log } = setup();
   try {
     await sup.boot();
     assert.equal(sup.state().mode, "setup");
+    // a first boot is not a fault: an info line naming where the page is (127.0.0.1 here, as configured)
+    const said = log.lines.map((l) => JSON.parse(l) as { level: string; msg: string }).find((l) => l.msg.includes("setup mode, open"));
+    assert.equal(said?.level, "info");
+    assert.match(said?.msg ?? "", /open http:\/\/127\.0\.0\.1:\d+\/ to set gridbox up/);
     assert.deepEqual(await health(sup), { mode: "setup", status: "setup", version: (await health(sup)).version, problems: 0 });
     const bad = await sup.apply(stringify(base({ wallbox: { max_current_a: 99 } })));
     assert.equal(bad.ok, false);
