@@ -18,6 +18,9 @@ import { resolveNodeIdentity } from "./node-id.ts";
 import { OFFLINE, ONLINE, Topics } from "./topics.ts";
 import { stateFile } from "../config/paths.ts";
 
+/** Re-announces for Home Assistant birth messages are at least this far apart (a burst gets one, plus one trailing). */
+const REANNOUNCE_MIN_INTERVAL_MS = 5_000;
+
 /**
  * The Home Assistant publisher: MQTT discovery, throttled states, availability and command topics
  * for everything gridbox sees, plus its own health sensors. It connects after start() without
@@ -53,6 +56,8 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
   /** the health sensors, on the shared poll loop (core/poll-loop.ts) */
   private readonly healthLoop: PollLoop<void>;
   private stopped = false;
+  /** when the last re-announce for a birth message went out (the connect's own announce does not count) */
+  private lastReannounceMs: number | undefined;
   private announcePending = false;
   private commands = 0;
   private announces = 0;
@@ -134,12 +139,16 @@ export class HomeAssistantPublisher implements HomeAssistantBridge, Component {
   private onMessage(topic: string, payload: Buffer): void {
     if (topic === this.topics.haStatus()) {
       if (payload.toString() !== ONLINE) return;
-      // Home Assistant restarted: re-announce after a small random delay, so many devices do not answer at once
-      if (this.announcePending) return; // a burst of birth messages gets one announce
+      // Home Assistant restarted: re-announce after a small random delay, so many devices do not answer at once.
+      // A burst of birth messages (a flapping HA, or any client allowed to publish there) gets one
+      // announce, and at most one more per REANNOUNCE_MIN_INTERVAL_MS however long the burst lasts
+      if (this.announcePending) return;
       this.announcePending = true;
-      const delay = Math.floor(Math.random() * (this.cfg.announce_delay_max_ms + 1));
+      const now = this.d.clock.nowMs();
+      const cooldown = this.lastReannounceMs === undefined ? 0 : this.lastReannounceMs + REANNOUNCE_MIN_INTERVAL_MS - now;
+      const delay = Math.max(cooldown, Math.floor(Math.random() * (this.cfg.announce_delay_max_ms + 1)));
       this.log.info(`Home Assistant is online: re-announcing in ${delay} ms`);
-      this.later(() => { this.announcePending = false; this.announce(); }, delay);
+      this.later(() => { this.announcePending = false; this.lastReannounceMs = this.d.clock.nowMs(); this.announce(); }, delay);
       return;
     }
     const entity = this.store.commandTarget(topic);
