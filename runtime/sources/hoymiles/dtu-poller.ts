@@ -1,4 +1,5 @@
 import type { Context } from "../../core/component.ts";
+import { errorMessage } from "../../core/errors.ts";
 import type { ComponentHealth } from "../../core/health.ts";
 import type { Logger } from "../../core/log.ts";
 import { PollLoop } from "../../core/poll-loop.ts";
@@ -75,7 +76,7 @@ export class DtuPoller {
       this.onReading(reading);
     } catch (err) {
       this.needInfo = true;
-      if (this.loop.consecutiveFailures === 0 && !signal.aborted) this.log.warn(`poll failed: ${(err as Error).message}`);
+      if (this.loop.consecutiveFailures === 0 && !signal.aborted) this.log.warn(`poll failed: ${errorMessage(err)}`);
       throw err;
     }
   }
