@@ -43,15 +43,7 @@ export class InfluxRequest {
 
   /** Resolves when the server answered 2xx; otherwise rejects with the SinkError the outbox acts on. */
   async post(path: string, gzipBody: Uint8Array, signal: AbortSignal): Promise<void> {
-    // one controller per request, tied to the caller's signal by a listener removed afterwards: not
-    // AbortSignal.any([signal, ...]), which on Node 20 keeps every request's signal (the transport
-    // listens on it) alive as long as the long-lived outbox signal, ~2.5 KB per write
-    const request = new AbortController();
-    const timeout = { aborted: false };
-    const timer = systemClock.setTimeout(() => { timeout.aborted = true; request.abort(); }, this.o.timeoutMs);
-    const onAbort = (): void => request.abort();
-    if (signal.aborted) request.abort();
-    else signal.addEventListener("abort", onAbort, { once: true });
+    const request = boundedRequest(signal, this.o.timeoutMs);
     const connection = oneConnection(this.o);
     try {
       await send(connection.transport, path, gzipBody, { method: "POST", headers: this.headers, signal: request.signal });
@@ -62,12 +54,11 @@ export class InfluxRequest {
         if (classified) throw classified;
         return;
       }
-      const why = timeout.aborted || err instanceof RequestTimedOutError ? `timed out after ${this.o.timeoutMs} ms` : errorMessage(causeOf(err));
+      const why = request.timedOut() || err instanceof RequestTimedOutError ? `timed out after ${this.o.timeoutMs} ms` : errorMessage(causeOf(err));
       // only the transport failed (refused, reset, DNS, timeout, abort): the server may be back later
       throw new SinkError("GRIDBOX_SINK_UNAVAILABLE", `write to ${this.o.target} failed: ${why}`, { cause: err, retryable: true });
     } finally {
-      systemClock.clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
+      request.release();
       await connection.closed();
     }
   }
@@ -75,11 +66,7 @@ export class InfluxRequest {
 
 /** GET {base}/ping (InfluxDB 1.x/2.x/3.x and VictoriaMetrics answer it); any HTTP status means the server is there. */
 export async function ping(o: InfluxRequestOptions, signal: AbortSignal): Promise<void> {
-  const request = new AbortController();
-  const timer = systemClock.setTimeout(() => request.abort(), o.timeoutMs);
-  const onAbort = (): void => request.abort();
-  if (signal.aborted) request.abort();
-  else signal.addEventListener("abort", onAbort, { once: true });
+  const request = boundedRequest(signal, o.timeoutMs);
   const connection = oneConnection(o);
   try {
     await send(connection.transport, "/ping", undefined, { method: "GET", headers: {}, signal: request.signal });
@@ -88,10 +75,29 @@ export async function ping(o: InfluxRequestOptions, signal: AbortSignal): Promis
     const why = request.signal.aborted && !signal.aborted ? `no answer within ${o.timeoutMs} ms` : errorMessage(causeOf(err));
     throw new SinkError("GRIDBOX_SINK_UNAVAILABLE", `${o.target} not reachable: ${why}`, { cause: err, retryable: true });
   } finally {
-    systemClock.clearTimeout(timer);
-    signal.removeEventListener("abort", onAbort);
+    request.release();
     await connection.closed();
   }
+}
+
+/**
+ * One controller per request, aborted by the caller's signal or after `timeoutMs`, tied to the
+ * caller's signal by a listener that `release()` removes (with the timer): not
+ * AbortSignal.any([signal, ...]), which on Node 20 keeps every request's signal (the transport
+ * listens on it) alive as long as the long-lived outbox signal, ~2.5 KB per write.
+ */
+function boundedRequest(signal: AbortSignal, timeoutMs: number): { signal: AbortSignal; timedOut(): boolean; release(): void } {
+  const request = new AbortController();
+  let timedOut = false;
+  const timer = systemClock.setTimeout(() => { timedOut = true; request.abort(); }, timeoutMs);
+  const onAbort = (): void => request.abort();
+  if (signal.aborted) request.abort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: request.signal,
+    timedOut: () => timedOut,
+    release: () => { systemClock.clearTimeout(timer); signal.removeEventListener("abort", onAbort); },
+  };
 }
 
 /**
