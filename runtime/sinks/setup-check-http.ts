@@ -1,5 +1,6 @@
 import { explainNetworkError, type CheckResult } from "../core/setup-check.ts";
 import { serverMessage } from "./influx-response.ts";
+import { basicAuth as basicHeader } from "./line-protocol-sink.ts";
 
 /**
  * What every sink's "Test" button shares (runtime/sinks/<type>/setup-check.ts): the URL from the
@@ -53,7 +54,7 @@ export function basicAuth(section: Record<string, unknown>): Record<string, stri
   const user = typeof section.username === "string" ? section.username : "";
   if (!user) return {};
   const password = typeof section.password === "string" ? section.password : "";
-  return { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` };
+  return { authorization: basicHeader(user, password) };
 }
 
 /** A status nobody expected: say it, with the server's words, and ask whether this is the right server. */
