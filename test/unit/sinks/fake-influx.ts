@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { gunzipSync } from "node:zlib";
+import { readWrite } from "./write-body.ts";
 
 /**
  * A small InfluxDB OSS 2 write endpoint on 127.0.0.1 that answers the way the real one does:
@@ -54,12 +54,7 @@ export class FakeInflux {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const url = new URL(req.url ?? "/", "http://x");
-    const raw = Buffer.concat(chunks);
-    const text = req.headers["content-encoding"] === "gzip" ? gunzipSync(raw).toString("utf8") : raw.toString("utf8");
-    const lines = text.split("\n").filter((l) => l.trim() !== "");
+    const { url, raw, lines } = await readWrite(req);
     const reply = (status: number, body?: object, headers: Record<string, string> = {}): void => {
       this.requests.push({ query: url.searchParams, headers: req.headers, lines, status, atMs: Date.now() });
       res.writeHead(status, body ? { "content-type": "application/json; charset=utf-8", ...headers } : headers);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { gunzipSync } from "node:zlib";
+import { readWrite } from "./write-body.ts";
 
 /**
  * InfluxDB 3 Core's native write endpoint as its documentation describes it (docs-v2
@@ -51,12 +51,7 @@ export class FakeInflux3 {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const url = new URL(req.url ?? "/", "http://x");
-    const raw = Buffer.concat(chunks);
-    const text = req.headers["content-encoding"] === "gzip" ? gunzipSync(raw).toString("utf8") : raw.toString("utf8");
-    const lines = text.split("\n").filter((l) => l.trim() !== "");
+    const { url, lines } = await readWrite(req);
     const reply = (status: number, body?: object): void => {
       this.requests.push({ query: url.searchParams, headers: req.headers, lines, status });
       res.writeHead(status, body ? { "content-type": "application/json" } : {});
