@@ -54,7 +54,7 @@ export class FakeInflux {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { url, raw, lines } = await readWrite(req);
+    const { url, lines } = await readWrite(req);
     const reply = (status: number, body?: object, headers: Record<string, string> = {}): void => {
       this.requests.push({ query: url.searchParams, headers: req.headers, lines, status, atMs: Date.now() });
       res.writeHead(status, body ? { "content-type": "application/json; charset=utf-8", ...headers } : headers);
@@ -68,7 +68,7 @@ export class FakeInflux {
     if (auth !== `Token ${this.token}` && auth !== `Token ${this.readOnlyToken}`) return reply(401, { code: "unauthorized", message: "unauthorized access" });
     if (url.searchParams.get("bucket") !== this.bucket) return reply(404, { code: "not found", message: `bucket "${url.searchParams.get("bucket")}" not found` });
     if (auth !== `Token ${this.token}`) return reply(403, { code: "forbidden", message: "insufficient permissions for write" });
-    if (raw.length === 0) return reply(400, { code: "invalid", message: "writing requires points" });
+    if (lines.length === 0) return reply(400, { code: "invalid", message: "writing requires points" });
     const parsed = lines.map((l) => this.parse(l));
     const badIndex = parsed.findIndex((p) => p === undefined);
     if (badIndex >= 0) {
