@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { writeFileAtomic } from "../config/atomic-write.ts";
 import { ensureDir } from "../core/ensure-dir.ts";
 
 /**
@@ -42,9 +43,7 @@ export function loadOrCreateIdentity(file: string, suffix: string): HotspotIdent
   }
   const id = { ssid: `gridbox-${suffix}`, password: newPassword() };
   ensureDir(dirname(file));
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(id) + "\n", { mode: 0o600 });
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(id) + "\n", 0o600);
   return id;
 }
 
