@@ -5,7 +5,7 @@ import type { HomeWifiSettings } from "../config/sections/home-wifi.ts";
 import { GridboxError } from "../core/errors.ts";
 import type { ComponentHealth } from "../core/health.ts";
 import type { Logger } from "../core/log.ts";
-import { deviceStatus, NmcliError, runNmcli, splitTerse } from "./nmcli.ts";
+import { deviceStatus, NmcliError, runNmcli, splitTerse, type RunOptions } from "./nmcli.ts";
 
 /**
  * The home Wi-Fi: one NetworkManager profile `gridbox-home` (autoconnect, written by nmcli into a
@@ -101,7 +101,7 @@ export class HomeWifi {
       await this.run(this.profileArgs(), signal);
       await this.join(signal);
     }
-    const devices = await deviceStatus({ timeoutMs: this.o.timeoutMs ?? 60_000, signal });
+    const devices = await deviceStatus(this.nmcliOptions(signal));
     const dev = devices.find((d) => d.device === s.interface);
     this.current = dev?.state === "connected" && dev.connection === HOME_PROFILE
       ? { state: "ok", message: `connected to ${s.ssid} on ${s.interface}` }
@@ -110,18 +110,22 @@ export class HomeWifi {
 
   private join(signal: AbortSignal): Promise<string> {
     const wait = this.o.joinWaitS ?? 45;
-    return runNmcli(["-w", String(wait), "connection", "up", "id", HOME_PROFILE], { timeoutMs: Math.max(this.o.timeoutMs ?? 0, (wait + 15) * 1000), signal, secrets: this.secrets() });
+    return runNmcli(["-w", String(wait), "connection", "up", "id", HOME_PROFILE], { ...this.nmcliOptions(signal), timeoutMs: Math.max(this.o.timeoutMs ?? 0, (wait + 15) * 1000) });
   }
 
-  private run(args: string[], signal: AbortSignal): Promise<string> {
-    return runNmcli(args, { timeoutMs: this.o.timeoutMs ?? 60_000, signal, secrets: this.secrets() });
+  private run(args: string[], signal?: AbortSignal): Promise<string> {
+    return runNmcli(args, this.nmcliOptions(signal));
   }
 
-  private secrets(): string[] { return this.o.settings.password ? [this.o.settings.password] : []; }
+  /** Bounds of every nmcli call: the timeout, the signal, and the password kept out of errors. */
+  private nmcliOptions(signal?: AbortSignal): RunOptions {
+    const secrets = this.o.settings.password ? [this.o.settings.password] : [];
+    return { timeoutMs: this.o.timeoutMs ?? 60_000, secrets, ...(signal ? { signal } : {}) };
+  }
 
   private async deleteProfile(signal?: AbortSignal): Promise<void> {
     try {
-      await runNmcli(["connection", "delete", "id", HOME_PROFILE], { timeoutMs: this.o.timeoutMs ?? 60_000, ...(signal ? { signal } : {}) });
+      await this.run(["connection", "delete", "id", HOME_PROFILE], signal);
     } catch (err) {
       if (!(err instanceof NmcliError) || (err.failure !== "unknown" && err.failure !== "device_not_found")) throw err; // no such profile: fine
     }
