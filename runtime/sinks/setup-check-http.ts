@@ -49,11 +49,12 @@ export async function ask(url: URL, init: { method: "GET" | "POST"; headers?: Re
 
 export const isAnswer = (a: Answer | CheckResult): a is Answer => "status" in a;
 
-/** `Basic user:password` when a user is given. */
+/** `Basic user:password` when a user name or a password is set, as the sinks send it. */
 export function basicAuth(section: Record<string, unknown>): Record<string, string> {
-  const user = typeof section.username === "string" ? section.username : "";
-  if (!user) return {};
-  const password = typeof section.password === "string" ? section.password : "";
+  // as the sinks' writes do (line-protocol-sink.ts, influx-v1-sink.ts): Basic when a user name or a password is set
+  const user = typeof section.username === "string" ? section.username : undefined;
+  const password = typeof section.password === "string" ? section.password : undefined;
+  if (user === undefined && password === undefined) return {};
   return { authorization: basicHeader(user, password) };
 }
 

@@ -1,5 +1,6 @@
 import type { CheckResult } from "../../core/setup-check.ts";
-import { ask, basicAuth, baseUrl, endpoint, fail, isAnswer, pass, shown, unexpected } from "../setup-check-http.ts";
+import { victoriametricsAuth } from "./auth.ts";
+import { ask, baseUrl, endpoint, fail, isAnswer, pass, shown, unexpected } from "../setup-check-http.ts";
 
 const PRODUCT = "VictoriaMetrics";
 
@@ -13,8 +14,7 @@ const PRODUCT = "VictoriaMetrics";
 export async function checkVictoriametricsSink(section: Record<string, unknown>, signal: AbortSignal): Promise<CheckResult> {
   const base = baseUrl(section, PRODUCT, "http://192.168.1.10:8428");
   if (!(base instanceof URL)) return base;
-  const bearer = typeof section.bearer_token === "string" ? section.bearer_token : "";
-  const auth = bearer ? { authorization: `Bearer ${bearer}` } : basicAuth(section);
+  const auth = victoriametricsAuth(section);
   const a = await ask(endpoint(base, "write", { precision: "ms" }), { method: "POST", headers: { "content-type": "text/plain; charset=utf-8", ...auth }, body: "" }, PRODUCT, base, signal);
   if (!isAnswer(a)) return a;
   if (a.status === 204 || a.status === 200) return pass(`${PRODUCT} at ${shown(base)} accepts gridbox's writes. (Nothing was written.)`);
