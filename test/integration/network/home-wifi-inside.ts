@@ -26,11 +26,15 @@ const wifi = new HomeWifi({ settings, statePath: join(mkdtempSync(join(tmpdir(),
 
 // ---- 1. the profile exactly as HomeWifi writes it
 nmcli(...wifi.profileArgs());
-const fields = nmcli("--terse", "--show-secrets", "--fields", "802-11-wireless.ssid,802-11-wireless.hidden,802-11-wireless-security.key-mgmt,802-11-wireless-security.psk,connection.autoconnect,connection.autoconnect-priority,connection.interface-name,ipv4.method", "connection", "show", HOME_PROFILE);
-out.profile = Object.fromEntries(fields.trim().split("\n").map((l) => { const k = l.indexOf(":"); return [l.slice(0, k), l.slice(k + 1)]; }));
+const fields = nmcli("--terse", "--fields", "802-11-wireless.ssid,802-11-wireless.hidden,802-11-wireless-security.key-mgmt,connection.autoconnect,connection.autoconnect-priority,connection.interface-name,ipv4.method", "connection", "show", HOME_PROFILE);
+const profile: Record<string, string> = Object.fromEntries(fields.trim().split("\n").map((l) => { const k = l.indexOf(":"); return [l.slice(0, k), l.slice(k + 1)]; }));
 const dir = "/etc/NetworkManager/system-connections";
 const file = readdirSync(dir).find((f) => readFileSync(join(dir, f), "utf8").includes(`id=${HOME_PROFILE}`));
 out.keyfileMode = file ? (statSync(join(dir, file)).mode & 0o777).toString(8) : null;
+// the password as NetworkManager stored it, read from its keyfile: `nmcli --show-secrets` asks NM's
+// secret retrieval, which once answered an empty psk while other tests loaded the machine
+const psk = file ? /^psk=(.*)$/m.exec(readFileSync(join(dir, file), "utf8"))?.[1] : undefined;
+out.profile = { ...profile, "802-11-wireless-security.psk": psk ?? "" };
 nmcli("connection", "delete", "id", HOME_PROFILE);
 
 // ---- 2. the join, failing in words
