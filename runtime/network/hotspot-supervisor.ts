@@ -64,6 +64,8 @@ export class HotspotSupervisor {
   private buttonHeldMs: number | undefined;
   private last: HotspotDecision | undefined;
   private lastError: string | undefined;
+  /** hotspot.home_retry_minutes, in ms (5 min unless given) */
+  private get homeRetryMs(): number { return this.o.homeRetryMs ?? 5 * 60_000; }
   private stopped = false;
   /** home retries (one radio): the profile (undefined: not looked up in this outage), since when the wait runs, the next one */
   private homeProfile: string | null | undefined;
@@ -138,21 +140,21 @@ export class HotspotSupervisor {
     for (;;) {
       const r = decideHomeRetry({
         nowMs: clock.nowMs(), decision: d, hotspotActive: hotspot.active, homeProfile: this.homeProfile, sinceMs: this.retrySinceMs,
-        retryMs: this.o.homeRetryMs ?? 5 * 60_000, phoneOnHotspot: phone,
+        retryMs: this.homeRetryMs, phoneOnHotspot: phone,
       });
       if (r.action === "none") { this.nextRetryMs = r.nextMs; return; }
       if (retried) return; // one retry per check, whatever the wait
       if (r.action === "find-profile") {
         this.homeProfile = await homeProfileOnRadio(hotspot.interfaceName, { ...(this.o.excludeConnections ? { exclude: this.o.excludeConnections } : {}), signal });
         log.info(this.homeProfile
-          ? `home Wi-Fi ${this.homeProfile} needs ${hotspot.interfaceName}, which the setup hotspot holds: it gets a try every ${Math.round((this.o.homeRetryMs ?? 5 * 60_000) / 60_000)} min while no phone is on the hotspot`
+          ? `home Wi-Fi ${this.homeProfile} needs ${hotspot.interfaceName}, which the setup hotspot holds: it gets a try every ${Math.round(this.homeRetryMs / 60_000)} min while no phone is on the hotspot`
           : `no home Wi-Fi profile needs ${hotspot.interfaceName}: NetworkManager rejoins home by itself while the setup hotspot is up`);
         continue;
       }
       if (r.action === "look") {
         phone = await phoneOnHotspot({
           iface: hotspot.interfaceName, leaseFile: this.o.leaseFile ?? leaseFileFor(hotspot.interfaceName), nowMs: clock.nowMs(),
-          portalUsedMs: this.o.portalUsedMs?.(), recentMs: this.o.homeRetryMs ?? 5 * 60_000, signal,
+          portalUsedMs: this.o.portalUsedMs?.(), recentMs: this.homeRetryMs, signal,
         });
         if (phone !== this.phoneSeen) log.info(phone ? "a phone is on the setup hotspot: home Wi-Fi retries wait until it leaves" : "no phone on the setup hotspot any more: home Wi-Fi retries resume");
         this.phoneSeen = phone;
@@ -181,7 +183,7 @@ export class HotspotSupervisor {
         if (signal.aborted) throw err;
         const why = (err as Error).message;
         this.lastRetry = { at: new Date(atMs).toISOString(), profile, outcome: `not back: ${why}` };
-        log.info(`home Wi-Fi retry: ${profile} did not come up within ${waitS} s (${why}); the setup hotspot comes back, next try in ${Math.round((this.o.homeRetryMs ?? 5 * 60_000) / 60_000)} min`);
+        log.info(`home Wi-Fi retry: ${profile} did not come up within ${waitS} s (${why}); the setup hotspot comes back, next try in ${Math.round(this.homeRetryMs / 60_000)} min`);
         await hotspot.up(signal);
         return;
       }
